@@ -1,0 +1,41 @@
+// Body models that turn a Pose into joints and a skinned mesh: the built-in mannequin and SMPL model files
+// (.npz). The interface uses plain types only, so the UI can hold a BodyModel without torch headers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/body/mesh.h"
+#include "core/body/skeleton.h"
+#include "core/pose/pose.h"
+
+namespace unipose::body {
+
+class BodyModel {
+ public:
+  virtual ~BodyModel() = default;
+  virtual std::string name() const = 0;
+  // Joints of the rest pose (zero rotations, default shape), metres.
+  virtual const JointPositions& rest_joints() const = 0;
+  virtual const Mesh& rest_mesh() const = 0;
+  // Skinning weights, [vertices x 24] row-major.
+  virtual const std::vector<float>& skinning_weights() const = 0;
+  virtual Mesh posed_mesh(const pose::Pose& pose) const = 0;
+  virtual JointPositions posed_joints(const pose::Pose& pose) const = 0;
+};
+
+// Joint positions of one pose by forward kinematics of a skeleton with the given rest joints (metres, y up);
+// no mesh needed.
+JointPositions posed_joint_positions(const pose::Pose& pose, const JointPositions& rest_joints);
+
+// The built-in mannequin (generated once per process and shared).
+std::unique_ptr<BodyModel> make_mannequin();
+
+// An SMPL model file in .npz form (v_template, f, J_regressor, weights, posedirs, shapedirs, kintree_table).
+// Every array's presence, shape and values are checked; problems raise Error naming the file and array.
+std::unique_ptr<BodyModel> load_smpl_model(const std::string& path);
+
+// "mannequin" or a path to an SMPL .npz.
+std::unique_ptr<BodyModel> load_body_model(const std::string& spec);
+
+}  // namespace unipose::body

@@ -1,0 +1,90 @@
+#include "core/body/kinematics.h"
+
+#include "core/body/body_model.h"
+#include "core/body/rotations.h"
+#include "core/error.h"
+
+namespace unipose::body {
+
+FkResult forward_kinematics(const at::Tensor& local_rotations, const at::Tensor& rest_joints,
+                            const std::vector<int>& parents, const at::Tensor& translation) {
+  const int64_t batch = local_rotations.size(0);
+  const int64_t num = local_rotations.size(1);
+  if (static_cast<int64_t>(parents.size()) != num) throw Error("forward_kinematics: parent list does not match joints");
+  const auto rest = rest_joints.dim() == 2 ? rest_joints.unsqueeze(0).expand({batch, num, 3}) : rest_joints;
+  std::vector<at::Tensor> rot(num), pos(num);
+  for (int64_t j = 0; j < num; ++j) {
+    const auto local = local_rotations.select(1, j);
+    const int p = parents[j];
+    if (p < 0) {
+      rot[j] = local;
+      pos[j] = rest.select(1, j);
+    } else {
+      if (p >= j) throw Error("forward_kinematics: parents must precede their children");
+      const auto offset = (rest.select(1, j) - rest.select(1, p)).unsqueeze(-1);
+      rot[j] = at::matmul(rot[p], local);
+      pos[j] = pos[p] + at::matmul(rot[p], offset).squeeze(-1);
+    }
+  }
+  FkResult out;
+  out.global_rotations = at::stack(rot, 1);
+  out.joints = at::stack(pos, 1);
+  if (translation.defined()) out.joints = out.joints + translation.unsqueeze(1);
+  // A point x at rest moves to R (x - rest_j) + posed_j.
+  const auto t = out.joints - at::matmul(out.global_rotations, rest.unsqueeze(-1)).squeeze(-1);
+  out.skinning = at::cat({out.global_rotations, t.unsqueeze(-1)}, -1);
+  return out;
+}
+
+at::Tensor linear_blend_skinning(const at::Tensor& vertices, const at::Tensor& weights, const at::Tensor& skinning) {
+  const int64_t batch = skinning.size(0);
+  const int64_t num = skinning.size(1);
+  // Blend the 3x4 transforms per vertex: [B, V, 12].
+  const auto blended = at::matmul(weights.unsqueeze(0), skinning.reshape({batch, num, 12})).reshape({batch, -1, 3, 4});
+  const auto v = vertices.dim() == 2 ? vertices.unsqueeze(0).expand({batch, vertices.size(0), 3}) : vertices;
+  return at::matmul(blended.narrow(-1, 0, 3), v.unsqueeze(-1)).squeeze(-1) + blended.select(-1, 3);
+}
+
+at::Tensor poses_to_rotation_matrices(const std::vector<pose::Pose>& poses) {
+  auto aa = at::empty({static_cast<int64_t>(poses.size()), kNumJoints, 3}, at::kDouble);
+  auto acc = aa.accessor<double, 3>();
+  for (size_t b = 0; b < poses.size(); ++b)
+    for (int j = 0; j < kNumJoints; ++j)
+      for (int k = 0; k < 3; ++k) acc[b][j][k] = poses[b].rotations[j][k];
+  return axis_angle_to_matrix(aa);
+}
+
+at::Tensor poses_to_translations(const std::vector<pose::Pose>& poses) {
+  auto t = at::zeros({static_cast<int64_t>(poses.size()), 3}, at::kDouble);
+  auto acc = t.accessor<double, 2>();
+  for (size_t b = 0; b < poses.size(); ++b)
+    if (poses[b].transl)
+      for (int k = 0; k < 3; ++k) acc[b][k] = (*poses[b].transl)[k];
+  return t;
+}
+
+std::vector<int> smpl_parents() { return std::vector<int>(kParents.begin(), kParents.end()); }
+
+at::Tensor to_tensor(const JointPositions& joints) {
+  auto t = at::empty({kNumJoints, 3}, at::kDouble);
+  auto acc = t.accessor<double, 2>();
+  for (int j = 0; j < kNumJoints; ++j)
+    for (int k = 0; k < 3; ++k) acc[j][k] = joints[j][k];
+  return t;
+}
+
+JointPositions to_joint_positions(const at::Tensor& joints) {
+  const auto t = joints.to(at::kCPU, at::kDouble).contiguous();
+  auto acc = t.accessor<double, 2>();
+  JointPositions out;
+  for (int j = 0; j < kNumJoints; ++j) out[j] = Eigen::Vector3d(acc[j][0], acc[j][1], acc[j][2]);
+  return out;
+}
+
+JointPositions posed_joint_positions(const pose::Pose& pose, const JointPositions& rest_joints) {
+  const auto fk = forward_kinematics(poses_to_rotation_matrices({pose}), to_tensor(rest_joints), smpl_parents(),
+                                     poses_to_translations({pose}));
+  return to_joint_positions(fk.joints[0]);
+}
+
+}  // namespace unipose::body

@@ -1,0 +1,88 @@
+#include "core/io/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "core/error.h"
+
+namespace unipose::io {
+namespace {
+
+std::uint64_t checked_size(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) fail(path, "file not found");
+  if (std::filesystem::is_directory(path, ec)) fail(path, "is a folder, not a file");
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) fail(path, "cannot read file size: " + ec.message());
+  if (size > kMaxInputBytes) fail(path, "file is too large (" + std::to_string(size >> 20) + " MiB)");
+  return size;
+}
+
+}  // namespace
+
+std::string read_text_file(const std::string& path) {
+  const auto size = checked_size(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string text(size, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(size));
+  if (static_cast<std::uint64_t>(in.gcount()) != size) fail(path, "read error");
+  return text;
+}
+
+std::vector<std::uint8_t> read_binary_file(const std::string& path) {
+  const std::string text = read_text_file(path);
+  return std::vector<std::uint8_t>(text.begin(), text.end());
+}
+
+void write_file_atomic(const std::string& path, const void* bytes, std::size_t size) {
+  std::random_device rd;
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(path, std::string("cannot write: ") + std::strerror(errno));
+  const auto* p = static_cast<const char*>(bytes);
+  std::size_t left = size;
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      fail(path, "write failed: " + why);
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    fail(path, std::string("write failed: ") + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    fail(path, "cannot replace file: " + why);
+  }
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  write_file_atomic(path, text.data(), text.size());
+}
+
+std::string extension_of(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (!ext.empty() && ext[0] == '.') ext.erase(0, 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+}  // namespace unipose::io

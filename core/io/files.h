@@ -1,0 +1,24 @@
+// Whole-file reads with clear errors, and atomic writes (temp file, fsync, rename) so a crash never leaves
+// a half-written file behind.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace unipose::io {
+
+// Largest file the readers accept; bigger inputs are refused with a message instead of exhausting memory.
+inline constexpr std::uint64_t kMaxInputBytes = 2ull << 30;
+
+std::string read_text_file(const std::string& path);
+std::vector<std::uint8_t> read_binary_file(const std::string& path);
+
+// Writes `bytes` to `path` atomically: `path.tmp-XXXX` in the same folder, flushed, then renamed over `path`.
+void write_file_atomic(const std::string& path, const void* bytes, std::size_t size);
+void write_file_atomic(const std::string& path, const std::string& text);
+
+// Lower-case extension without the dot ("json" for "a/b.JSON"); empty when there is none.
+std::string extension_of(const std::string& path);
+
+}  // namespace unipose::io

@@ -1,0 +1,35 @@
+// The Pose type: SMPL global orientation + 23 body joint rotations (axis-angle, radians, local to the parent
+// as in SMPL) + optional translation and shape. Mirror and validation live here too.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "core/body/skeleton.h"
+
+namespace unipose::pose {
+
+struct Pose {
+  // rotations[0] is the global orientation; rotations[j] for j = 1..23 is SMPL joint j (body_pose row j-1).
+  std::array<Eigen::Vector3d, body::kNumJoints> rotations;
+  std::optional<Eigen::Vector3d> transl;
+  std::vector<double> betas;  // shape coefficients, used by SMPL bodies only
+
+  Pose();
+  // Throws Error("WHERE: ...") when any value is NaN or infinite.
+  void validate(const std::string& where) const;
+  bool operator==(const Pose& other) const;
+};
+
+// Left/right mirror through the body's sagittal plane (x -> -x): left and right joints swap, each rotation
+// (x, y, z) becomes (x, -y, -z), the translation's x flips.
+Pose mirror(const Pose& pose);
+
+// Largest absolute difference between the rotation vectors of two poses (radians).
+double max_rotation_difference(const Pose& a, const Pose& b);
+
+}  // namespace unipose::pose

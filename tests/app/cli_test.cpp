@@ -1,0 +1,158 @@
+// End-to-end tests of the unipose program: what a user types, what they see, and the exit status.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/io/files.h"
+#include "core/io/npz.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;      // exit code
+  bool crashed = false;  // killed by a signal
+  std::string out, err;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("unipose_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  static std::string sample(const std::string& name) { return std::string(UNIPOSE_SOURCE_DIR) + "/resources/poses/" + name; }
+
+  Result run(const std::string& args) const {
+    const std::string out = path("stdout.txt"), err = path("stderr.txt");
+    const std::string cmd = std::string(UNIPOSE_BINARY) + " " + args + " >" + out + " 2>" + err + " </dev/null";
+    const int raw = std::system(cmd.c_str());
+    Result r;
+    r.crashed = WIFSIGNALED(raw) || (WIFEXITED(raw) && WEXITSTATUS(raw) >= 128);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = unipose::io::read_text_file(out);
+    r.err = unipose::io::read_text_file(err);
+    return r;
+  }
+
+  // Bad input: non-zero exit, no crash, one line on stderr that names the file and the problem.
+  void expect_clear_error(const std::string& args, const std::string& file, const std::string& problem) const {
+    const Result r = run(args);
+    EXPECT_FALSE(r.crashed) << args;
+    EXPECT_NE(r.status, 0) << args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(problem), std::string::npos) << r.err;
+  }
+
+  void write(const std::string& name, const std::string& text) const { std::ofstream(path(name)) << text; }
+
+  fs::path dir_;
+};
+
+TEST_F(Cli, VersionAndHelpListEveryCommand) {
+  const Result v = run("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out.rfind("unipose 0.", 0), 0u) << v.out;
+  const Result h = run("--help");
+  EXPECT_EQ(h.status, 0);
+  for (const char* cmd : {"pose info", "pose convert", "pose mirror", "body export"}) EXPECT_NE(h.out.find(cmd), std::string::npos) << cmd;
+  for (const char* sub : {"pose info --help", "pose convert --help", "pose mirror --help", "body export --help"})
+    EXPECT_EQ(run(sub).status, 0) << sub;
+}
+
+TEST_F(Cli, PoseInfoPrintsJointsAndAngles) {
+  const Result r = run("pose info " + sample("sitting.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("left_elbow"), std::string::npos);
+  const Result j = run("pose info --json " + sample("sitting.json"));
+  ASSERT_EQ(j.status, 0) << j.err;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["joints"].size(), 24u);
+  EXPECT_NEAR(doc["joints"]["pelvis"][1].get<double>(), 0.94, 1e-6);
+  // Seated: hips and knees near a right angle, arms hanging.
+  EXPECT_NEAR(doc["angles_deg"]["left_knee"].get<double>(), 90, 10);
+  EXPECT_NEAR(doc["angles_deg"]["right_hip"].get<double>(), 90, 15);
+  EXPECT_LT(doc["angles_deg"]["left_shoulder"].get<double>(), 30);
+  const auto t = nlohmann::json::parse(run("pose info --json " + sample("t_pose.json")).out);
+  EXPECT_NEAR(t["angles_deg"]["left_shoulder"].get<double>(), 90, 5);
+  EXPECT_NEAR(t["angles_deg"]["right_elbow"].get<double>(), 180, 2);
+}
+
+TEST_F(Cli, ConvertAndMirrorRoundTrip) {
+  const std::string src = sample("walking.json");
+  ASSERT_EQ(run("pose convert " + src + " " + path("w.npz")).status, 0);
+  ASSERT_EQ(run("pose convert " + path("w.npz") + " " + path("w.bvh")).status, 0);
+  ASSERT_EQ(run("pose convert " + path("w.bvh") + " " + path("w.json")).status, 0);
+  const auto a = nlohmann::json::parse(run("pose info --json " + src).out);
+  const auto b = nlohmann::json::parse(run("pose info --json " + path("w.json")).out);
+  for (auto& [name, xyz] : a["joints"].items())
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(xyz[k].get<double>(), b["joints"][name][k].get<double>(), 1e-5) << name;
+  ASSERT_EQ(run("pose mirror " + src + " " + path("m.json")).status, 0);
+  const auto m = nlohmann::json::parse(run("pose info --json " + path("m.json")).out);
+  EXPECT_NEAR(m["joints"]["right_wrist"][0].get<double>(), -a["joints"]["left_wrist"][0].get<double>(), 1e-6);
+  EXPECT_NEAR(m["angles_deg"]["right_elbow"].get<double>(), a["angles_deg"]["left_elbow"].get<double>(), 1e-6);
+}
+
+TEST_F(Cli, MultiFrameBvhToFolderFrameOrSequence) {
+  const std::string bvh = "/usr/share/assimp/models/BVH/01_03.bvh";
+  const Result one = run("pose convert --frame 10 " + bvh + " " + path("f10.json"));
+  ASSERT_EQ(one.status, 0) << one.err;
+  expect_clear_error("pose convert " + bvh + " " + path("all.json"), path("all.json"), "--frame N");
+  ASSERT_EQ(run("pose convert " + bvh + " " + path("all.npz")).status, 0);
+  EXPECT_EQ(unipose::io::read_npz(path("all.npz")).at("body_pose").shape[1], 69);
+  expect_clear_error("pose info --frame 999999 " + bvh, bvh, "frame 999999 does not exist");
+}
+
+TEST_F(Cli, BodyExportWritesMeshes) {
+  for (const char* ext : {"obj", "glb", "fbx"}) {
+    const Result r = run("body export --pose " + sample("standing.json") + " --out " + path(std::string("b.") + ext));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("vertices"), std::string::npos);
+    EXPECT_GT(fs::file_size(path(std::string("b.") + ext)), 100000u);
+  }
+}
+
+TEST_F(Cli, BadInputGetsOneClearLineAndNonZeroExit) {
+  expect_clear_error("pose info " + path("missing.json"), path("missing.json"), "file not found");
+  write("bad.json", "{\"format\": \"unipose.pose/1\", \"global_orient\": [0,0,");
+  expect_clear_error("pose info " + path("bad.json"), path("bad.json"), "malformed JSON");
+  std::string rows = "{\"format\": \"unipose.pose/1\", \"global_orient\": [0,0,0], \"body_pose\": [";
+  for (int i = 0; i < 22; ++i) rows += std::string(i ? "," : "") + "[0,0,0]";
+  write("rows.json", rows + "]}");
+  expect_clear_error("pose info " + path("rows.json"), path("rows.json"), "23 rows");
+  unipose::io::NpzArchive nan;
+  nan["global_orient"] = unipose::io::NpyArray::from_float({3}, {0, std::nanf(""), 0});
+  nan["body_pose"] = unipose::io::NpyArray::from_float({69}, std::vector<float>(69, 0));
+  unipose::io::write_npz(path("nan.npz"), nan);
+  expect_clear_error("pose info " + path("nan.npz"), path("nan.npz"), "not a finite number");
+  unipose::io::write_npz(path("trunc.npz"), nan);
+  fs::resize_file(path("trunc.npz"), fs::file_size(path("trunc.npz")) - 60);
+  expect_clear_error("pose info " + path("trunc.npz"), path("trunc.npz"), "");
+  const std::string bvh = unipose::io::read_text_file("/usr/share/assimp/models/BVH/01_01.bvh");
+  write("trunc.bvh", bvh.substr(0, bvh.size() / 3));
+  expect_clear_error("pose info " + path("trunc.bvh"), path("trunc.bvh"), "truncated");
+  write("pose.xyz", "whatever");
+  expect_clear_error("pose info " + path("pose.xyz"), path("pose.xyz"), "unknown pose file type");
+  expect_clear_error("body export --pose " + sample("t_pose.json") + " --out " + path("m.stl"), path("m.stl"), "unknown mesh format");
+  expect_clear_error("pose convert " + sample("t_pose.json") + " /nonexistent/dir/x.json", "/nonexistent/dir/x.json", "cannot write");
+  expect_clear_error("body export --body " + path("nan.npz") + " --out " + path("x.obj"), path("nan.npz"), "missing array");
+  // Unknown options are usage errors, not crashes.
+  const Result r = run("pose info --bogus");
+  EXPECT_FALSE(r.crashed);
+  EXPECT_NE(r.status, 0);
+}
+
+}  // namespace

@@ -1,0 +1,100 @@
+#include "core/body/kinematics.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include <Eigen/Geometry>
+
+#include "core/body/body_model.h"
+#include "core/body/mannequin.h"
+
+namespace unipose::body {
+namespace {
+
+pose::Pose random_pose(std::mt19937& rng, double scale) {
+  std::normal_distribution<double> n(0.0, scale);
+  pose::Pose p;
+  for (auto& r : p.rotations) r = Eigen::Vector3d(n(rng), n(rng), n(rng));
+  p.transl = Eigen::Vector3d(n(rng), n(rng), n(rng));
+  return p;
+}
+
+// Forward kinematics written out independently with Eigen, joint by joint.
+JointPositions reference_fk(const pose::Pose& p, const JointPositions& rest) {
+  std::array<Eigen::Matrix3d, kNumJoints> world;
+  JointPositions out;
+  for (int j = 0; j < kNumJoints; ++j) {
+    const Eigen::Vector3d& r = p.rotations[j];
+    const Eigen::Matrix3d local = r.norm() > 0 ? Eigen::AngleAxisd(r.norm(), r.normalized()).toRotationMatrix()
+                                               : Eigen::Matrix3d::Identity();
+    const int parent = kParents[j];
+    if (parent < 0) {
+      world[j] = local;
+      out[j] = rest[j] + *p.transl;
+    } else {
+      world[j] = world[parent] * local;
+      out[j] = out[parent] + world[parent] * (rest[j] - rest[parent]);
+    }
+  }
+  return out;
+}
+
+TEST(Kinematics, ForwardKinematicsMatchesReference) {
+  std::mt19937 rng(7);
+  std::vector<pose::Pose> poses;
+  for (int i = 0; i < 8; ++i) poses.push_back(random_pose(rng, 0.6));
+  const auto& rest = mannequin_rest_joints();
+  const auto fk = forward_kinematics(poses_to_rotation_matrices(poses), to_tensor(rest), smpl_parents(),
+                                     poses_to_translations(poses));
+  for (int i = 0; i < 8; ++i) {
+    const auto want = reference_fk(poses[i], rest);
+    const auto got = to_joint_positions(fk.joints[i]);
+    for (int j = 0; j < kNumJoints; ++j) EXPECT_LT((got[j] - want[j]).norm(), 1e-12) << kJointNames[j];
+  }
+}
+
+TEST(Kinematics, RotatingOneJointMovesOnlyItsSubtree) {
+  pose::Pose p;
+  p.rotations[kLeftElbow] = Eigen::Vector3d(0, -1.2, 0);
+  const auto& rest = mannequin_rest_joints();
+  const auto posed = posed_joint_positions(p, rest);
+  for (int j = 0; j < kNumJoints; ++j) {
+    const bool below = j == kLeftWrist || j == kLeftHand;
+    EXPECT_EQ((posed[j] - rest[j]).norm() > 1e-6, below) << kJointNames[j];
+  }
+  // A flexed left elbow brings the forearm forward (+z).
+  EXPECT_GT(posed[kLeftWrist].z(), rest[kLeftWrist].z() + 0.1);
+}
+
+TEST(Kinematics, SkinningOfRestPoseReproducesTemplate) {
+  const auto model = make_mannequin();
+  const Mesh posed = model->posed_mesh(pose::Pose());
+  const Mesh& rest = model->rest_mesh();
+  ASSERT_EQ(posed.vertices.size(), rest.vertices.size());
+  double worst = 0;
+  for (size_t i = 0; i < rest.vertices.size(); ++i) worst = std::max(worst, double((posed.vertices[i] - rest.vertices[i]).norm()));
+  EXPECT_LT(worst, 1e-5);
+}
+
+TEST(Kinematics, SkinningFollowsRigidMotion) {
+  // With every weight on one joint, LBS is exactly that joint's rigid transform.
+  std::mt19937 rng(3);
+  const auto p = random_pose(rng, 0.5);
+  const auto& rest = mannequin_rest_joints();
+  const auto fk = forward_kinematics(poses_to_rotation_matrices({p}), to_tensor(rest), smpl_parents(),
+                                     poses_to_translations({p}));
+  auto weights = at::zeros({2, kNumJoints}, at::kDouble);
+  weights[0][kLeftElbow] = 1;
+  weights[1][kHead] = 1;
+  const auto verts = at::stack({to_tensor(rest)[kLeftElbow], to_tensor(rest)[kHead] + at::tensor({0.0, 0.1, 0.0}, at::kDouble)});
+  const auto out = linear_blend_skinning(verts, weights, fk.skinning)[0];
+  const auto joints = to_joint_positions(fk.joints[0]);
+  const Eigen::Vector3d elbow(out[0][0].item<double>(), out[0][1].item<double>(), out[0][2].item<double>());
+  EXPECT_LT((elbow - joints[kLeftElbow]).norm(), 1e-12);
+  const Eigen::Vector3d above_head(out[1][0].item<double>(), out[1][1].item<double>(), out[1][2].item<double>());
+  EXPECT_NEAR((above_head - joints[kHead]).norm(), 0.1, 1e-12);
+}
+
+}  // namespace
+}  // namespace unipose::body
