@@ -114,6 +114,12 @@ TEST_F(Cli, MultiFrameBvhToFolderFrameOrSequence) {
   ASSERT_EQ(run("pose convert " + bvh + " " + path("all.npz")).status, 0);
   EXPECT_EQ(unipose::io::read_npz(path("all.npz")).at("body_pose").shape[1], 69);
   expect_clear_error("pose info --frame 999999 " + bvh, bvh, "frame 999999 does not exist");
+  // A sequence into a folder: one JSON file per frame, each readable on its own.
+  ASSERT_EQ(run("pose mirror " + path("all.npz") + " " + path("frames/")).status, 0);
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(path("frames"))) files += e.path().extension() == ".json";
+  EXPECT_EQ(files, unipose::io::read_npz(path("all.npz")).at("body_pose").shape[0]);
+  EXPECT_EQ(run("pose info " + path("frames/frame_000000.json")).status, 0);
 }
 
 TEST_F(Cli, BodyExportWritesMeshes) {

@@ -98,3 +98,29 @@ TEST(Kinematics, SkinningFollowsRigidMotion) {
 
 }  // namespace
 }  // namespace unipose::body
+
+namespace unipose::body {
+namespace {
+
+// The batched code is device-agnostic: on a machine with CUDA the same call on GPU tensors must give the CPU
+// result. (Skipped where LibTorch has no CUDA device, as on CI.)
+TEST(Kinematics, CudaMatchesCpu) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
+  std::mt19937 rng(9);
+  std::vector<pose::Pose> poses;
+  for (int i = 0; i < 16; ++i) poses.push_back(random_pose(rng, 0.7));
+  const auto rot = poses_to_rotation_matrices(poses);
+  const auto rest = to_tensor(mannequin_rest_joints());
+  const auto trans = poses_to_translations(poses);
+  const auto cpu = forward_kinematics(rot, rest, smpl_parents(), trans);
+  const auto gpu = forward_kinematics(rot.cuda(), rest.cuda(), smpl_parents(), trans.cuda());
+  EXPECT_LT((gpu.joints.cpu() - cpu.joints).abs().max().item<double>(), 1e-10);
+  const auto weights = at::softmax(at::randn({100, kNumJoints}, at::kDouble), 1);
+  const auto verts = at::randn({100, 3}, at::kDouble);
+  const auto a = linear_blend_skinning(verts, weights, cpu.skinning);
+  const auto b = linear_blend_skinning(verts.cuda(), weights.cuda(), gpu.skinning);
+  EXPECT_LT((b.cpu() - a).abs().max().item<double>(), 1e-10);
+}
+
+}  // namespace
+}  // namespace unipose::body
