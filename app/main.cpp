@@ -7,6 +7,9 @@
 #include "app/commands.h"
 #include "core/build_info.h"
 #include "core/error.h"
+#ifdef UNIPOSE_WITH_GUI
+#include "ui/gui.h"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"UniPose Studio: pose 3D humans with words, photos and hands.", "unipose"};
@@ -18,9 +21,27 @@ int main(int argc, char** argv) {
       "  unipose pose convert IN OUT [--frame N]          between .json, .npz, .bvh (or a folder of .json)\n"
       "  unipose pose mirror IN OUT [--frame N]           swap left and right\n"
       "  unipose body export --pose FILE --out MESH       posed body as .obj, .glb or .fbx\n"
+#ifdef UNIPOSE_WITH_GUI
+      "  unipose gui [--pose FILE] [--screenshot PNG]     the desktop application (also: no command)\n"
+#endif
       "Each command has its own --help.");
   unipose::app::add_pose_commands(app);
   unipose::app::add_body_commands(app);
+#ifdef UNIPOSE_WITH_GUI
+  unipose::ui::GuiOptions gui;
+  bool run_window = false;
+  auto* gui_cmd = app.add_subcommand("gui", "Open the desktop application (the default without a command)");
+  gui_cmd->add_option("--pose", gui.pose, "Pose file to open (.json, .npz, .bvh frame 0)");
+  gui_cmd->add_option("--body", gui.body, "'mannequin' or an SMPL model file (.npz)");
+  gui_cmd->add_option("--screenshot", gui.screenshot, "Render, save the whole window as PNG and exit");
+  gui_cmd->add_option("--view", gui.view, "front, side, top or three-quarter")
+      ->check(CLI::IsMember({"front", "side", "top", "three-quarter"}));
+  gui_cmd->add_option("--select", gui.select, "Joint to select (SMPL name, e.g. left_elbow)");
+  gui_cmd->add_option("--width", gui.width, "Window width")->check(CLI::Range(320, 8192));
+  gui_cmd->add_option("--height", gui.height, "Window height")->check(CLI::Range(240, 8192));
+  gui_cmd->add_flag("!--no-restore", gui.restore_autosave, "Do not offer to restore an autosaved pose");
+  gui_cmd->callback([&run_window] { run_window = true; });
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -32,6 +53,10 @@ int main(int argc, char** argv) {
     std::cerr << "error: internal: " << e.what() << "\n";
     return 1;
   }
+#ifdef UNIPOSE_WITH_GUI
+  if (run_window || app.get_subcommands().empty()) return unipose::ui::run_gui(argc > 0 ? 1 : 0, argv, gui);
+#else
   if (app.get_subcommands().empty()) std::cout << app.help();
+#endif
   return 0;
 }

@@ -19,12 +19,13 @@ if [ "$mode" = test ]; then
   exit $?
 fi
 
-# Until the desktop window exists (GUI issue), "starting the application" shows what it can do.
-./build/bin/unipose --version
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  exec ./build/bin/unipose
+fi
+# No desktop here (a server, a container, CI): show what the window would show, and how to get it.
+echo "No display found (DISPLAY is not set), so the window cannot open here."
+echo "On a desktop, run:   build/bin/unipose"
+echo "A picture of it:     xvfb-run -a build/bin/unipose gui --pose resources/poses/walking.json --screenshot build/studio.png"
+xvfb-run -a -s '-screen 0 1600x1000x24' ./build/bin/unipose gui --no-restore --pose resources/poses/walking.json \
+  --screenshot build/studio.png
 ./build/bin/unipose --help
-echo
-echo "\$ unipose pose info resources/poses/sitting.json"
-./build/bin/unipose pose info resources/poses/sitting.json
-echo
-echo "\$ unipose body export --pose resources/poses/walking.json --out build/walking.glb"
-./build/bin/unipose body export --pose resources/poses/walking.json --out build/walking.glb

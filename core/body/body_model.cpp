@@ -176,6 +176,10 @@ std::unique_ptr<BodyModel> make_mannequin() {
   return std::make_unique<LbsBody>("mannequin", data);
 }
 
+std::unique_ptr<BodyModel> make_skinned_body(const std::string& name, SkinnedMesh data) {
+  return std::make_unique<LbsBody>(name, std::move(data));
+}
+
 std::unique_ptr<BodyModel> load_smpl_model(const std::string& path) { return std::make_unique<SmplBody>(path); }
 
 std::unique_ptr<BodyModel> load_body_model(const std::string& spec) {

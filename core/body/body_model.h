@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "core/body/mannequin.h"
 #include "core/body/mesh.h"
 #include "core/body/skeleton.h"
 #include "core/pose/pose.h"
@@ -28,8 +29,17 @@ class BodyModel {
 // no mesh needed.
 JointPositions posed_joint_positions(const pose::Pose& pose, const JointPositions& rest_joints);
 
+// Positions and world rotations of every joint (for interactive posing, which rotates joints in world space).
+struct JointFrames {
+  JointPositions positions;
+  std::array<Eigen::Matrix3d, kNumJoints> rotations;
+};
+JointFrames posed_joint_frames(const pose::Pose& pose, const JointPositions& rest_joints);
+
 // The built-in mannequin (generated once per process and shared).
 std::unique_ptr<BodyModel> make_mannequin();
+// A body posed by plain linear blend skinning of the given template (e.g. a mannequin of another density).
+std::unique_ptr<BodyModel> make_skinned_body(const std::string& name, SkinnedMesh data);
 
 // An SMPL model file in .npz form (v_template, f, J_regressor, weights, posedirs, shapedirs, kintree_table).
 // Every array's presence, shape and values are checked; problems raise Error naming the file and array.

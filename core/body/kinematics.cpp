@@ -81,10 +81,20 @@ JointPositions to_joint_positions(const at::Tensor& joints) {
   return out;
 }
 
-JointPositions posed_joint_positions(const pose::Pose& pose, const JointPositions& rest_joints) {
+JointFrames posed_joint_frames(const pose::Pose& pose, const JointPositions& rest_joints) {
   const auto fk = forward_kinematics(poses_to_rotation_matrices({pose}), to_tensor(rest_joints), smpl_parents(),
                                      poses_to_translations({pose}));
-  return to_joint_positions(fk.joints[0]);
+  JointFrames out;
+  out.positions = to_joint_positions(fk.joints[0]);
+  const auto rot = fk.global_rotations[0].contiguous();
+  const double* r = rot.data_ptr<double>();
+  for (int j = 0; j < kNumJoints; ++j)
+    out.rotations[j] = Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>>(r + j * 9);
+  return out;
+}
+
+JointPositions posed_joint_positions(const pose::Pose& pose, const JointPositions& rest_joints) {
+  return posed_joint_frames(pose, rest_joints).positions;
 }
 
 }  // namespace unipose::body

@@ -1,0 +1,259 @@
+// The desktop application driven as a person would: mouse on the 3D view, fields in the joint panel, undo
+// and redo, files, screenshots. Runs under Xvfb (see tests/CMakeLists.txt).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <iostream>
+
+#include <QApplication>
+#include <QDir>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QScreen>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+#include <QUrl>
+#include <QWindow>
+
+#include "core/body/body_model.h"
+#include "core/pose/pose_io.h"
+#include "ui/joint_panel.h"
+#include "ui/main_window.h"
+#include "ui/pose_document.h"
+#include "ui/task_runner.h"
+#include "ui/viewport.h"
+
+namespace unipose::ui {
+namespace {
+
+using body::kLeftElbow;
+using body::kLeftKnee;
+using body::kLeftShoulder;
+using body::kRightShoulder;
+
+std::string sample(const std::string& name) { return std::string(UNIPOSE_SOURCE_DIR) + "/resources/poses/" + name; }
+
+class Gui : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.isValid());
+    qputenv("UNIPOSE_AUTOSAVE_DIR", dir_.path().toLocal8Bit());
+    window_ = std::make_unique<MainWindow>(body::make_mannequin());
+    window_->set_quiet(true);
+    window_->resize(1280, 800);
+    window_->show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_->viewport()->render_window()));
+    window_->activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(window_.get()));
+    window_->viewport()->set_view("front");
+    QTest::qWait(200);
+  }
+  void TearDown() override {
+    window_->document()->mark_saved();
+    window_->close();
+    window_.reset();
+  }
+
+  PoseDocument* doc() { return window_->document(); }
+  QWindow* view() { return window_->viewport()->render_window(); }
+
+  // Picture of the 3D view only, as the screen shows it.
+  QImage grab_view() {
+    QTest::qWait(600);  // let Qt3D render the latest frame
+    const QPoint origin = window_->viewport()->mapTo(window_.get(), QPoint(0, 0));
+    const QImage full = window_->screen()->grabWindow(window_->winId()).toImage();
+    return full.copy(QRect(origin, window_->viewport()->size()));
+  }
+
+  QTemporaryDir dir_;
+  std::unique_ptr<MainWindow> window_;
+};
+
+// Pixels of the body's colour (warm, light), as opposed to the grey background, floor and yellow handles.
+struct BodyPixels {
+  int count = 0;
+  double cx = 0, cy = 0;
+};
+BodyPixels body_pixels(const QImage& img) {
+  BodyPixels b;
+  for (int y = 0; y < img.height(); ++y)
+    for (int x = 0; x < img.width(); ++x) {
+      const QColor c = img.pixelColor(x, y);
+      if (c.red() > 90 && c.red() > c.green() + 8 && c.green() > c.blue() + 8 && c.red() - c.blue() < 150) {
+        ++b.count;
+        b.cx += x;
+        b.cy += y;
+      }
+    }
+  if (b.count > 0) {
+    b.cx /= b.count;
+    b.cy /= b.count;
+  }
+  return b;
+}
+
+TEST_F(Gui, BodyIsVisibleCentredAndPosesLookDifferent) {
+  const QImage t_pose = grab_view();
+  const BodyPixels b = body_pixels(t_pose);
+  EXPECT_GT(b.count, t_pose.width() * t_pose.height() / 50) << "the body covers at least 2% of the view";
+  EXPECT_NEAR(b.cx / t_pose.width(), 0.5, 0.1);
+  EXPECT_NEAR(b.cy / t_pose.height(), 0.5, 0.15);
+  window_->open_pose(QString::fromStdString(sample("sitting.json")));
+  window_->tasks()->wait_idle();
+  const QImage sitting = grab_view();
+  ASSERT_EQ(sitting.size(), t_pose.size());
+  int differing = 0;
+  for (int y = 0; y < sitting.height(); ++y)
+    for (int x = 0; x < sitting.width(); ++x) differing += sitting.pixel(x, y) != t_pose.pixel(x, y);
+  EXPECT_GT(differing, sitting.width() * sitting.height() / 100);
+}
+
+TEST_F(Gui, ClickSelectsAJointAndDraggingRotatesItWithUndoRedo) {
+  auto* vp = window_->viewport();
+  const QPoint elbow = vp->joint_screen_position(kLeftElbow).toPoint();
+  EXPECT_EQ(vp->pick_joint(elbow), kLeftElbow);
+  QTest::mousePress(view(), Qt::LeftButton, Qt::NoModifier, elbow);
+  EXPECT_EQ(doc()->selected_joint(), kLeftElbow);
+  QTest::mouseMove(view(), elbow + QPoint(0, 40));
+  QTest::mouseMove(view(), elbow + QPoint(0, 80));
+  QTest::mouseRelease(view(), Qt::LeftButton, Qt::NoModifier, elbow + QPoint(0, 80));
+  const pose::Pose rotated = doc()->pose();
+  EXPECT_GT(rotated.rotations[kLeftElbow].norm(), 0.3);
+  for (int j = 0; j < body::kNumJoints; ++j)
+    if (j != kLeftElbow) EXPECT_EQ(rotated.rotations[j].norm(), 0.0) << body::kJointNames[j];
+  ASSERT_EQ(doc()->undo_stack()->count(), 1);
+  EXPECT_EQ(doc()->undo_stack()->text(0), "Rotate left elbow");
+  EXPECT_TRUE(doc()->is_modified());
+  doc()->undo_stack()->undo();
+  EXPECT_EQ(doc()->pose().rotations[kLeftElbow].norm(), 0.0);
+  doc()->undo_stack()->redo();
+  EXPECT_EQ(doc()->pose().rotations[kLeftElbow], rotated.rotations[kLeftElbow]);
+  // The keyboard shortcuts do the same.
+  QTest::keyClick(window_.get(), Qt::Key_Z, Qt::ControlModifier);
+  EXPECT_EQ(doc()->pose().rotations[kLeftElbow].norm(), 0.0);
+  QTest::keyClick(window_.get(), Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+  EXPECT_EQ(doc()->pose().rotations[kLeftElbow], rotated.rotations[kLeftElbow]);
+}
+
+TEST_F(Gui, DraggingEmptySpaceOrbitsWithoutTouchingThePose) {
+  QTest::mousePress(view(), Qt::LeftButton, Qt::NoModifier, QPoint(20, 20));
+  QTest::mouseMove(view(), QPoint(120, 40));
+  QTest::mouseRelease(view(), Qt::LeftButton, Qt::NoModifier, QPoint(120, 40));
+  EXPECT_EQ(doc()->undo_stack()->count(), 0);
+  EXPECT_EQ(doc()->pose(), pose::Pose());
+  // The joints moved on screen because the camera turned.
+  EXPECT_EQ(window_->viewport()->pick_joint(QPointF(-100, -100)), -1);
+}
+
+TEST_F(Gui, FieldsEditTheSelectedJointWithinLimitsAndSymmetry) {
+  doc()->select_joint(kLeftKnee);
+  auto* panel = window_->joint_panel();
+  panel->set_angle(0, -60);  // a knee bent forwards: beyond the anatomical limit
+  EXPECT_NEAR(panel->angle(0), -8.6, 0.1);
+  panel->set_angle(0, 80);
+  EXPECT_NEAR(doc()->pose().rotations[kLeftKnee].x(), 80 * M_PI / 180, 1e-6);
+  EXPECT_EQ(doc()->undo_stack()->count(), 1) << "consecutive edits of one field are one undo step";
+  doc()->set_limits_enabled(false);
+  panel->set_angle(0, -60);
+  EXPECT_NEAR(doc()->pose().rotations[kLeftKnee].x(), -60 * M_PI / 180, 1e-6);
+  doc()->set_symmetry_enabled(true);
+  doc()->select_joint(kLeftShoulder);
+  panel->set_angle(2, -70);
+  const auto& r = doc()->pose().rotations;
+  EXPECT_NEAR(r[kRightShoulder].z(), -r[kLeftShoulder].z(), 1e-12);
+  EXPECT_NEAR(r[kLeftShoulder].z(), -70 * M_PI / 180, 1e-6);
+}
+
+TEST_F(Gui, OpenSaveAndBadFiles) {
+  window_->open_pose(QString::fromStdString(sample("walking.json")));
+  window_->tasks()->wait_idle();
+  EXPECT_EQ(doc()->pose(), pose::read_pose(sample("walking.json")));
+  EXPECT_FALSE(doc()->is_modified());
+  const QString out = dir_.filePath("saved.npz");
+  ASSERT_TRUE(window_->save_pose(out));
+  EXPECT_LT(pose::max_rotation_difference(pose::read_pose(out.toStdString()), doc()->pose()), 1e-12);
+  window_->open_pose("/usr/share/assimp/models/BVH/01_01.bvh", 500);
+  window_->tasks()->wait_idle();
+  EXPECT_GT(doc()->pose().rotations[kLeftShoulder].norm(), 0.1);
+  const QString bad = dir_.filePath("bad.json");
+  QFile f(bad);
+  ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+  f.write("{\"format\": \"unipose.pose/1\", \"global_orient\": [0, 0");
+  f.close();
+  const pose::Pose before = doc()->pose();
+  window_->open_pose(bad);
+  window_->tasks()->wait_idle();
+  EXPECT_TRUE(window_->last_error().contains("bad.json")) << window_->last_error().toStdString();
+  EXPECT_TRUE(window_->last_error().contains("malformed JSON"));
+  EXPECT_EQ(doc()->pose(), before) << "a failed open loses nothing";
+  window_->export_mesh(dir_.filePath("body.glb"));
+  window_->tasks()->wait_idle();
+  EXPECT_GT(QFileInfo(dir_.filePath("body.glb")).size(), 100000);
+}
+
+TEST_F(Gui, DroppingAPoseFileOpensIt) {
+  QMimeData mime;
+  mime.setUrls({QUrl::fromLocalFile(QString::fromStdString(sample("arms_up.json")))});
+  QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(window_.get(), &enter);
+  EXPECT_TRUE(enter.isAccepted());
+  QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(window_.get(), &drop);
+  window_->tasks()->wait_idle();
+  EXPECT_EQ(window_->last_error(), "");
+  EXPECT_EQ(doc()->pose(), pose::read_pose(sample("arms_up.json")));
+}
+
+TEST_F(Gui, AutosaveKeepsUnsavedWorkUntilACleanExit) {
+  doc()->select_joint(kLeftElbow);
+  window_->joint_panel()->set_angle(1, -45);
+  const QString path = window_->autosave_path();
+  for (int i = 0; i < 40 && !QFileInfo::exists(path); ++i) QTest::qWait(100);
+  ASSERT_TRUE(QFileInfo::exists(path));
+  EXPECT_EQ(pose::read_pose(path.toStdString()).rotations[kLeftElbow], doc()->pose().rotations[kLeftElbow]);
+  window_->close();
+  EXPECT_FALSE(QFileInfo::exists(path));
+}
+
+TEST_F(Gui, MirrorAndResetAreUndoable) {
+  window_->open_pose(QString::fromStdString(sample("left_arm_raised.json")));
+  window_->tasks()->wait_idle();
+  const pose::Pose original = doc()->pose();
+  const int steps = doc()->undo_stack()->count();
+  QTest::keyClick(window_.get(), Qt::Key_M, Qt::ControlModifier);
+  EXPECT_EQ(doc()->pose(), pose::mirror(original));
+  EXPECT_EQ(doc()->undo_stack()->count(), steps + 1);
+  doc()->undo_stack()->undo();
+  EXPECT_EQ(doc()->pose(), original);
+}
+
+TEST(GuiProgram, ScreenshotFlagWritesTheWindow) {
+  QTemporaryDir dir;
+  const QString png = dir.filePath("shot.png");
+  const std::string cmd = std::string(UNIPOSE_BINARY) + " gui --no-restore --width 1000 --height 700 --pose " +
+                          sample("sitting.json") + " --screenshot '" + png.toStdString() + "' > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const QImage img(png);
+  ASSERT_EQ(img.size(), QSize(1000, 700));
+  EXPECT_GT(body_pixels(img).count, 5000);
+  const std::string bad = std::string(UNIPOSE_BINARY) + " gui --pose /missing.json --screenshot '" + png.toStdString() +
+                          "' > /dev/null 2>&1";
+  const int raw = std::system(bad.c_str());
+  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 1);
+}
+
+}  // namespace
+}  // namespace unipose::ui
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  QApplication::setOrganizationName("UniPoseTest");
+  QApplication::setApplicationName("UniPose Studio Tests");
+  qputenv("QT3D_RENDERER", "opengl");
+  QStandardPaths::setTestModeEnabled(true);
+  QApplication app(argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,85 @@
+#include "ui/gui.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <QApplication>
+#include <QScreen>
+#include <QTimer>
+#include <QWindow>
+
+#include "core/body/body_model.h"
+#include "core/body/skeleton.h"
+#include "ui/main_window.h"
+#include "ui/pose_document.h"
+#include "ui/task_runner.h"
+#include "ui/viewport.h"
+
+namespace unipose::ui {
+
+int run_gui(int argc, char** argv, const GuiOptions& options) {
+  if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+      qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+    std::fprintf(stderr,
+                 "error: no display to open the window on (DISPLAY is not set). Run on a desktop, or under "
+                 "xvfb-run; the headless commands are listed by `unipose --help`.\n");
+    return 1;
+  }
+  // Qt3D's OpenGL renderer gives upright captures and runs on Mesa's llvmpipe (ENVIRONMENT.md, item 4).
+  if (qEnvironmentVariableIsEmpty("QT3D_RENDERER")) qputenv("QT3D_RENDERER", "opengl");
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("UniPose");
+  QApplication::setApplicationName("UniPose Studio");
+
+  std::shared_ptr<const body::BodyModel> body;
+  try {
+    body = body::load_body_model(options.body);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  MainWindow window(body);
+  const bool screenshot = !options.screenshot.empty();
+  window.set_quiet(screenshot);
+  window.resize(options.width, options.height);
+  window.show();
+  if (!options.select.empty()) {
+    const int joint = body::find_joint(options.select);
+    if (joint < 0) {
+      std::fprintf(stderr, "error: unknown joint '%s'\n", options.select.c_str());
+      return 1;
+    }
+    window.document()->select_joint(joint);
+  }
+  if (!options.pose.empty()) {
+    window.open_pose(QString::fromStdString(options.pose), 0);
+    window.tasks()->wait_idle();
+    if (screenshot && !window.last_error().isEmpty()) {
+      std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());
+      return 1;
+    }
+  }
+  window.viewport()->set_view(QString::fromStdString(options.view));
+  if (!screenshot) {
+    if (options.restore_autosave) QTimer::singleShot(0, &window, [&window] { window.offer_autosave_restore(); });
+    return app.exec();
+  }
+  // Screenshot mode: let Qt3D render a few frames, grab the whole window from the screen, save, quit.
+  int status = 0;
+  QTimer::singleShot(2500, &window, [&] {
+    const QPixmap shot = window.screen()->grabWindow(window.winId());
+    if (shot.isNull() || !shot.save(QString::fromStdString(options.screenshot), "PNG")) {
+      std::fprintf(stderr, "error: %s: cannot write the screenshot\n", options.screenshot.c_str());
+      status = 1;
+    } else {
+      std::printf("wrote %s (%dx%d)\n", options.screenshot.c_str(), shot.width(), shot.height());
+    }
+    window.document()->mark_saved();
+    window.close();
+    app.quit();
+  });
+  app.exec();
+  return status;
+}
+
+}  // namespace unipose::ui

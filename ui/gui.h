@@ -1,0 +1,21 @@
+// Entry point of the desktop application, called by `unipose` (no arguments, or `unipose gui ...`).
+#pragma once
+
+#include <string>
+
+namespace unipose::ui {
+
+struct GuiOptions {
+  std::string pose;        // pose file to open
+  std::string body;        // "mannequin" or an SMPL .npz
+  std::string screenshot;  // when set: render, save the whole window as PNG, exit
+  std::string view = "three-quarter";  // front | side | top | three-quarter
+  std::string select;      // joint to select at start (name)
+  int width = 1280, height = 800;
+  bool restore_autosave = true;  // offer to restore an autosaved pose at start
+};
+
+// Runs the application; returns the process exit status. Reports a missing display as an error.
+int run_gui(int argc, char** argv, const GuiOptions& options);
+
+}  // namespace unipose::ui

@@ -1,0 +1,80 @@
+// The main window: the 3D view in the centre, the joint panel and the undo history docked at the side,
+// menus and toolbar for files, editing and views, and a status bar with the worker's progress and Cancel.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <QMainWindow>
+#include <QTimer>
+
+#include "core/body/body_model.h"
+
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QToolButton;
+
+namespace unipose::ui {
+
+class JointPanel;
+class PoseDocument;
+class TaskRunner;
+class Viewport;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(std::shared_ptr<const body::BodyModel> body, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  PoseDocument* document() const { return doc_; }
+  Viewport* viewport() const { return viewport_; }
+  JointPanel* joint_panel() const { return joint_panel_; }
+  TaskRunner* tasks() const { return tasks_; }
+
+  // File operations (also used by the menus). Loading runs on the worker thread; `frame` picks a frame of a
+  // multi-frame file without asking.
+  void open_pose(const QString& path, std::optional<int> frame = std::nullopt);
+  bool save_pose(const QString& path);
+  void load_body(const QString& spec);
+  void export_mesh(const QString& path);
+  void export_bvh(const QString& path);
+
+  // Errors go to a dialog; in quiet mode (tests, screenshots) to the status bar and last_error() instead.
+  void set_quiet(bool quiet) { quiet_ = quiet; }
+  QString last_error() const { return last_error_; }
+  QString autosave_path() const;
+  // Offers to restore a pose autosaved by a session that did not close normally.
+  void offer_autosave_restore();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void build_actions();
+  void report_error(const QString& title, const QString& message);
+  void add_recent(const QString& path);
+  void rebuild_recent_menu();
+  void update_title();
+  bool maybe_save();
+  void autosave();
+
+  PoseDocument* doc_ = nullptr;
+  Viewport* viewport_ = nullptr;
+  JointPanel* joint_panel_ = nullptr;
+  TaskRunner* tasks_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  QLabel* status_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QToolButton* cancel_ = nullptr;
+  QTimer autosave_timer_;
+  QTimer progress_timer_;
+  bool quiet_ = false;
+  QString last_error_;
+};
+
+}  // namespace unipose::ui

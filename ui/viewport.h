@@ -1,0 +1,58 @@
+// The 3D view: the posed body (skinned on the CPU, vertex buffer updated in place), joint handles drawn on
+// top of it, a ground grid, soft lights, and the mouse: left-drag a joint to rotate it, left-drag elsewhere
+// to orbit, right/middle-drag to pan, wheel to zoom. Every Qt3D type stays inside viewport.cpp so that the
+// renderer can move to Qt Quick 3D without touching the rest (Qt3D is deprecated from Qt 6.8).
+#pragma once
+
+#include <memory>
+
+#include <QByteArray>
+#include <QPointF>
+#include <QWidget>
+
+#include "core/body/mesh.h"
+
+class QWindow;
+
+namespace unipose::ui {
+
+class PoseDocument;
+
+// A mesh as the vertex buffer the view uploads: per vertex, position then normal (6 floats).
+QByteArray interleave_vertices(const body::Mesh& mesh);
+
+class Viewport : public QWidget {
+  Q_OBJECT
+
+ public:
+  enum class Axis { Free, X, Y, Z };
+
+  Viewport(PoseDocument* doc, QWidget* parent = nullptr);
+  ~Viewport() override;
+
+  // "front", "side", "top" or "three-quarter"; each also fits the body into view.
+  void set_view(const QString& name);
+  void fit_to_view();
+  void set_axis(Axis axis);
+  Axis axis() const;
+
+  // The window Qt3D renders into (mouse events for tests go there).
+  QWindow* render_window() const;
+  // Where a joint appears in render_window() coordinates; the joint under a point (-1 for none).
+  QPointF joint_screen_position(int joint) const;
+  int pick_joint(const QPointF& pos) const;
+  // Number of mesh updates so far (each pose change skins the body and uploads its vertices once).
+  int mesh_updates() const;
+
+ Q_SIGNALS:
+  void hint(const QString& text);
+
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> d_;
+};
+
+}  // namespace unipose::ui
