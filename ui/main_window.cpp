@@ -23,6 +23,7 @@
 
 #include "core/body/body_model.h"
 #include "core/body/mesh_export.h"
+#include "core/body/rigged_mesh.h"
 #include "core/io/files.h"
 #include "core/pose/bvh.h"
 #include "core/pose/pose_io.h"
@@ -140,8 +141,10 @@ void MainWindow::build_actions() {
     if (!path.isEmpty()) save_pose(path);
   })->setShortcut(QKeySequence::SaveAs);
   file->addSeparator();
-  file->addAction("Load &Body Model (SMPL .npz)...", this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, "Load SMPL body model", QString(), "SMPL model (*.npz)");
+  file->addAction("Load &Body Model...", this, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, "Load body model", QString(),
+        "Body models (*.npz *.glb *.gltf *.fbx *.dae *.zae);;SMPL model (*.npz);;Rigged mesh (*.glb *.gltf *.fbx *.dae *.zae)");
     if (!path.isEmpty()) load_body(path);
   });
   file->addAction("Use the &Mannequin", this, [this] { load_body("mannequin"); });
@@ -151,6 +154,11 @@ void MainWindow::build_actions() {
                                                       "glTF 2 binary (*.glb);;Wavefront OBJ (*.obj);;FBX (*.fbx)");
     if (!path.isEmpty()) export_mesh(path);
   })->setShortcut(QKeySequence("Ctrl+E"));
+  file->addAction("Export &Rigged Mesh...", this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Export rigged mesh", "pose_rigged.glb",
+                                                      "glTF 2 binary (*.glb);;FBX (*.fbx);;Collada (*.dae)");
+    if (!path.isEmpty()) export_mesh(path, true);
+  });
   file->addAction("Export &BVH...", this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, "Export pose as BVH", "pose.bvh", "BVH (*.bvh)");
     if (!path.isEmpty()) export_bvh(path);
@@ -273,12 +281,13 @@ void MainWindow::load_body(const QString& spec) {
   }, [this](std::any result) { doc_->set_body(std::any_cast<std::shared_ptr<const body::BodyModel>>(result)); });
 }
 
-void MainWindow::export_mesh(const QString& path) {
+void MainWindow::export_mesh(const QString& path, bool rigged) {
   const auto model = doc_->body_ptr();
   const pose::Pose p = doc_->pose();
   const std::string file = local(path);
-  tasks_->run("Exporting " + QFileInfo(path).fileName(), [model, p, file](TaskContext&) {
-    body::export_mesh(model->posed_mesh(p), file);
+  tasks_->run("Exporting " + QFileInfo(path).fileName(), [model, p, file, rigged](TaskContext&) {
+    if (rigged) body::export_rigged_mesh(*model, p, file);
+    else body::export_mesh(model->posed_mesh(p), file);
     return std::any();
   }, [this, path](std::any) { status_->setText("Exported " + path); });
 }

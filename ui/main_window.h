@@ -39,7 +39,7 @@ class MainWindow : public QMainWindow {
   void open_pose(const QString& path, std::optional<int> frame = std::nullopt);
   bool save_pose(const QString& path);
   void load_body(const QString& spec);
-  void export_mesh(const QString& path);
+  void export_mesh(const QString& path, bool rigged = false);
   void export_bvh(const QString& path);
 
   // Errors go to a dialog; in quiet mode (tests, screenshots) to the status bar and last_error() instead.

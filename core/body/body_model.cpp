@@ -4,6 +4,7 @@
 
 #include "core/body/kinematics.h"
 #include "core/body/mannequin.h"
+#include "core/body/rigged_mesh.h"
 #include "core/body/rotations.h"
 #include "core/error.h"
 #include "core/io/files.h"
@@ -184,9 +185,12 @@ std::unique_ptr<BodyModel> load_smpl_model(const std::string& path) { return std
 
 std::unique_ptr<BodyModel> load_body_model(const std::string& spec) {
   if (spec.empty() || spec == "mannequin") return make_mannequin();
-  if (io::extension_of(spec) != "npz")
-    fail(spec, "unknown body model: give 'mannequin' or an SMPL model file (.npz; see docs/smpl.md)");
-  return load_smpl_model(spec);
+  const std::string ext = io::extension_of(spec);
+  if (ext == "npz") return load_smpl_model(spec);
+  if (ext == "glb" || ext == "gltf" || ext == "fbx" || ext == "dae" || ext == "zae")
+    return make_skinned_body(spec, import_rigged_mesh(spec).body);
+  fail(spec, "unknown body model: give 'mannequin', an SMPL model file (.npz; see docs/smpl.md) or a rigged mesh "
+             "(.glb, .gltf, .fbx, .dae)");
 }
 
 }  // namespace unipose::body

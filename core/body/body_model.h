@@ -45,7 +45,7 @@ std::unique_ptr<BodyModel> make_skinned_body(const std::string& name, SkinnedMes
 // Every array's presence, shape and values are checked; problems raise Error naming the file and array.
 std::unique_ptr<BodyModel> load_smpl_model(const std::string& path);
 
-// "mannequin" or a path to an SMPL .npz.
+// "mannequin", a path to an SMPL .npz, or a rigged mesh (.glb, .gltf, .fbx, .dae; see rigged_mesh.h).
 std::unique_ptr<BodyModel> load_body_model(const std::string& spec);
 
 }  // namespace unipose::body

@@ -5,14 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <map>
 #include <sstream>
 
 #include <Eigen/Geometry>
-#include <Eigen/SVD>
 
 #include "core/body/kinematics.h"
 #include "core/body/rotations.h"
+#include "core/body/skeleton_match.h"
 #include "core/error.h"
 #include "core/io/files.h"
 
@@ -105,55 +104,6 @@ void parse_joint(Tokens& tok, BvhMotion& m, int parent, bool end_site, const std
       tok.error("expected 'JOINT', 'End Site' or '}' but found '" + word + "'");
     }
   }
-}
-
-// Best rotation taking unit directions a_k onto b_k (Kabsch); the shortest arc for a single direction.
-Eigen::Matrix3d align(const std::vector<Eigen::Vector3d>& a, const std::vector<Eigen::Vector3d>& b) {
-  if (a.empty()) return Eigen::Matrix3d::Identity();
-  bool spread = false;
-  for (size_t k = 1; k < a.size() && !spread; ++k) spread = a[0].normalized().cross(a[k].normalized()).norm() > 0.05;
-  if (!spread) return Eigen::Quaterniond::FromTwoVectors(a[0], b[0]).toRotationMatrix();
-  Eigen::Matrix3d h = Eigen::Matrix3d::Zero();
-  for (size_t k = 0; k < a.size(); ++k) h += a[k].normalized() * b[k].normalized().transpose();
-  Eigen::JacobiSVD<Eigen::Matrix3d> svd(h, Eigen::ComputeFullU | Eigen::ComputeFullV);
-  Eigen::Matrix3d d = Eigen::Matrix3d::Identity();
-  d(2, 2) = (svd.matrixV() * svd.matrixU().transpose()).determinant() < 0 ? -1 : 1;
-  return svd.matrixV() * d * svd.matrixU().transpose();
-}
-
-// Joint-name conventions: per SMPL joint, the source joint name (empty = no counterpart).
-struct Profile {
-  const char* name;
-  std::array<const char*, body::kNumJoints> joints;
-};
-
-const std::vector<Profile>& profiles() {
-  static const std::vector<Profile> p = {
-      {"smpl", {"pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2", "left_ankle",
-                "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar", "right_collar", "head",
-                "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
-                "left_hand", "right_hand"}},
-      {"cmu", {"Hips", "LeftUpLeg", "RightUpLeg", "LowerBack", "LeftLeg", "RightLeg", "Spine", "LeftFoot",
-               "RightFoot", "Spine1", "LeftToeBase", "RightToeBase", "Neck", "LeftShoulder", "RightShoulder", "Head",
-               "LeftArm", "RightArm", "LeftForeArm", "RightForeArm", "LeftHand", "RightHand", "LFingers", "RFingers"}},
-      {"mixamo", {"Hips", "LeftUpLeg", "RightUpLeg", "Spine", "LeftLeg", "RightLeg", "Spine1", "LeftFoot",
-                  "RightFoot", "Spine2", "LeftToeBase", "RightToeBase", "Neck", "LeftShoulder", "RightShoulder",
-                  "Head", "LeftArm", "RightArm", "LeftForeArm", "RightForeArm", "LeftHand", "RightHand", "", ""}},
-      {"biovision", {"Hips", "LeftHip", "RightHip", "Ab", "LeftKnee", "RightKnee", "", "LeftAnkle", "RightAnkle",
-                     "Chest", "LeftToes", "RightToes", "Neck", "LeftCollar", "RightCollar", "Head", "LeftShoulder",
-                     "RightShoulder", "LeftElbow", "RightElbow", "LeftWrist", "RightWrist", "", ""}},
-  };
-  return p;
-}
-
-// Joints every profile must find for a usable retarget.
-constexpr int kRequired[] = {body::kPelvis,    body::kLeftHip,      body::kRightHip,      body::kLeftKnee,
-                             body::kRightKnee, body::kLeftAnkle,    body::kRightAnkle,    body::kLeftShoulder,
-                             body::kRightShoulder, body::kLeftElbow, body::kRightElbow};
-
-std::string strip_prefix(const std::string& name) {
-  const auto colon = name.rfind(':');
-  return colon == std::string::npos ? name : name.substr(colon + 1);
 }
 
 std::string fmt(double v) {
@@ -255,33 +205,13 @@ BvhFrames bvh_forward_kinematics(const BvhMotion& m) {
 
 RetargetResult retarget_to_smpl(const BvhMotion& m, const body::JointPositions& target_rest, const std::string& where) {
   using body::kNumJoints;
-  std::map<std::string, int> by_name;
-  for (size_t i = 0; i < m.joints.size(); ++i)
-    if (!m.joints[i].end_site) by_name[strip_prefix(m.joints[i].name)] = static_cast<int>(i);
-
-  // The profile that finds the most joints, among those that find every required one.
+  // End sites get no name, so they never match a joint.
+  std::vector<std::string> names;
+  for (const auto& joint : m.joints) names.push_back(joint.end_site ? std::string() : joint.name);
+  const body::SkeletonMatch match = body::match_skeleton(names, where);
   RetargetResult result;
-  int best_found = -1;
-  std::string missing_report;
-  for (const auto& profile : profiles()) {
-    std::array<int, kNumJoints> map;
-    int found = 0;
-    for (int j = 0; j < kNumJoints; ++j) {
-      const auto it = profile.joints[j][0] ? by_name.find(profile.joints[j]) : by_name.end();
-      map[j] = it == by_name.end() ? -1 : it->second;
-      found += map[j] >= 0;
-    }
-    bool complete = true;
-    for (int r : kRequired) complete = complete && map[r] >= 0;
-    if (complete && found > best_found) {
-      best_found = found;
-      result.source_joint = map;
-      result.profile = profile.name;
-    }
-  }
-  if (best_found < 0)
-    fail(where, "unsupported skeleton: no known joint naming (SMPL, CMU, Mixamo, Biovision) matches its joints "
-                "(need at least hips, knees, ankles, shoulders and elbows on both sides)");
+  result.source_joint = match.source;
+  result.profile = match.profile;
   const auto& src = result.source_joint;
   const BvhFrames frames = bvh_forward_kinematics(m);
 
@@ -315,7 +245,7 @@ RetargetResult retarget_to_smpl(const BvhMotion& m, const body::JointPositions& 
       a.push_back(bone.target_rest);
       b.push_back(bone.source_rest);
     }
-    rest_align[j] = align(a, b);
+    rest_align[j] = body::align_directions(a, b);
   }
 
   // Hinges. A bone's direction leaves its twist free, and skeletons disagree on the twist of the rest pose
@@ -348,7 +278,7 @@ RetargetResult retarget_to_smpl(const BvhMotion& m, const body::JointPositions& 
       if (s_axis.norm() < 1e-6) continue;
       const Eigen::Vector3d t_bone = bones[j][0].target_rest.normalized();
       const Eigen::Vector3d t_axis = (h.axis - h.axis.dot(t_bone) * t_bone).normalized();
-      rest_align[j] = align({t_bone, t_axis}, {s_bone, s_axis.normalized()});
+      rest_align[j] = body::align_directions({t_bone, t_axis}, {s_bone, s_axis.normalized()});
     }
   }
 
@@ -379,7 +309,7 @@ RetargetResult retarget_to_smpl(const BvhMotion& m, const body::JointPositions& 
           a.push_back(d * bone.source_rest);
           b.push_back(frames.positions[f][src[bone.target]] - frames.positions[f][src[j]]);
         }
-        world[j] = align(a, b) * d * rest_align[j];
+        world[j] = body::align_directions(a, b) * d * rest_align[j];
       }
       const Eigen::Matrix3d local = p >= 0 ? Eigen::Matrix3d(world[p].transpose() * world[j]) : world[j];
       const Eigen::AngleAxisd aa(local);

@@ -131,6 +131,16 @@ TEST_F(Cli, BodyExportWritesMeshes) {
   }
 }
 
+TEST_F(Cli, RiggedExportLoadsBackAsABody) {
+  ASSERT_EQ(run("body export --rigged --bone-names mixamo --out " + path("rig.glb")).status, 0);
+  const Result r = run("body export --body " + path("rig.glb") + " --pose " + sample("sitting.json") + " --out " + path("s.obj"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("rig.glb"), std::string::npos);
+  expect_clear_error("body export --rigged --out " + path("rig.obj"), path("rig.obj"), "unknown rigged mesh format");
+  expect_clear_error("body export --body /usr/share/assimp/models/Collada/human.zae --out " + path("h.obj"),
+                     "human.zae", "no rigged (skinned) mesh");
+}
+
 TEST_F(Cli, BadInputGetsOneClearLineAndNonZeroExit) {
   expect_clear_error("pose info " + path("missing.json"), path("missing.json"), "file not found");
   write("bad.json", "{\"format\": \"unipose.pose/1\", \"global_orient\": [0,0,");

@@ -192,6 +192,14 @@ TEST_F(Gui, OpenSaveAndBadFiles) {
   window_->export_mesh(dir_.filePath("body.glb"));
   window_->tasks()->wait_idle();
   EXPECT_GT(QFileInfo(dir_.filePath("body.glb")).size(), 100000);
+  // A rigged export loads back as the body, and the pose still drives it.
+  const std::string error_before = window_->last_error().toStdString();
+  window_->export_mesh(dir_.filePath("rig.glb"), true);
+  window_->tasks()->wait_idle();
+  window_->load_body(dir_.filePath("rig.glb"));
+  window_->tasks()->wait_idle();
+  EXPECT_EQ(doc()->body().name(), dir_.filePath("rig.glb").toStdString());
+  EXPECT_EQ(window_->last_error().toStdString(), error_before);
 }
 
 TEST_F(Gui, DroppingAPoseFileOpensIt) {
@@ -203,7 +211,7 @@ TEST_F(Gui, DroppingAPoseFileOpensIt) {
   QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
   QApplication::sendEvent(window_.get(), &drop);
   window_->tasks()->wait_idle();
-  EXPECT_EQ(window_->last_error(), "");
+  EXPECT_EQ(window_->last_error().toStdString(), "");
   EXPECT_EQ(doc()->pose(), pose::read_pose(sample("arms_up.json")));
 }
 
