@@ -61,11 +61,21 @@ class Gui : public ::testing::Test {
   QWindow* view() { return window_->viewport()->render_window(); }
 
   // Picture of the 3D view only, as the screen shows it.
+  // Waits until Qt3D has rendered the latest change: two grabs 300 ms apart agree (at most 10 s).
   QImage grab_view() {
-    QTest::qWait(600);  // let Qt3D render the latest frame
     const QPoint origin = window_->viewport()->mapTo(window_.get(), QPoint(0, 0));
-    const QImage full = window_->screen()->grabWindow(window_->winId()).toImage();
-    return full.copy(QRect(origin, window_->viewport()->size()));
+    auto grab = [&] {
+      return window_->screen()->grabWindow(window_->winId()).toImage().copy(QRect(origin, window_->viewport()->size()));
+    };
+    QTest::qWait(300);
+    QImage last = grab();
+    for (int i = 0; i < 33; ++i) {
+      QTest::qWait(300);
+      QImage now = grab();
+      if (now == last) return now;
+      last = now;
+    }
+    return last;
   }
 
   QTemporaryDir dir_;
