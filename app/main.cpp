@@ -20,13 +20,17 @@ int main(int argc, char** argv) {
       "  unipose pose info FILE [--json] [--frame N]      joints, angles and limits of a pose\n"
       "  unipose pose convert IN OUT [--frame N]          between .json, .npz, .bvh (or a folder of .json)\n"
       "  unipose pose mirror IN OUT [--frame N]           swap left and right\n"
-      "  unipose body export --pose FILE --out MESH       posed body as .obj, .glb or .fbx\n"
+      "  unipose body export --pose FILE --out MESH       posed body as .obj, .glb or .fbx (--rigged: with skeleton)\n"
+      "  unipose caption --pose FILE [-n K]               describe a pose in words\n"
+      "  unipose caption --pose-a A --pose-b B            instructions from pose A to pose B\n"
+      "  unipose data make --out DIR --poses N --pairs M  generate the training corpus\n"
 #ifdef UNIPOSE_WITH_GUI
       "  unipose gui [--pose FILE] [--screenshot PNG]     the desktop application (also: no command)\n"
 #endif
       "Each command has its own --help.");
   unipose::app::add_pose_commands(app);
   unipose::app::add_body_commands(app);
+  unipose::app::add_data_commands(app);
 #ifdef UNIPOSE_WITH_GUI
   unipose::ui::GuiOptions gui;
   bool run_window = false;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include <Eigen/Geometry>
 #include <nlohmann/json.hpp>
 
 #include "core/body/mannequin.h"
@@ -34,8 +35,42 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return out + ")";
 }
 
+// AMASS-style sequences: "poses" (N x 72 SMPL, N x 156 SMPL-H, N x 165 SMPL-X: the first 66 columns are the
+// root and 21 body joints), "trans" (N x 3), "betas"; z-up, turned here to UniPose's y-up.
+std::vector<Pose> read_amass_npz(const io::NpzArchive& npz, const std::string& path) {
+  const auto& poses = io::require_array(npz, "poses", path);
+  if (poses.shape.size() != 2 || poses.shape[1] < 66)
+    fail(path, "poses has shape " + shape_text(poses.shape) + ", expected (N, 72), (N, 156) or (N, 165)");
+  const int64_t n = poses.shape[0], d = poses.shape[1];
+  const auto pv = poses.to_double();
+  std::vector<double> tv;
+  if (npz.count("trans")) {
+    if (npz.at("trans").numel() != n * 3) fail(path, "trans has shape " + shape_text(npz.at("trans").shape) + ", expected (" + std::to_string(n) + ", 3)");
+    tv = npz.at("trans").to_double();
+  }
+  std::vector<double> betas;
+  if (npz.count("betas")) betas = npz.at("betas").to_double();
+  const Eigen::Matrix3d z_up_to_y_up = Eigen::AngleAxisd(-M_PI / 2, Eigen::Vector3d::UnitX()).toRotationMatrix();
+  std::vector<Pose> out(n);
+  for (int64_t i = 0; i < n; ++i) {
+    Pose& p = out[i];
+    const int joints = d == 72 ? body::kNumJoints : body::kNumBodyJoints;
+    for (int j = 0; j < joints; ++j)
+      for (int k = 0; k < 3; ++k) p.rotations[j][k] = pv[i * d + j * 3 + k];
+    const double angle = p.rotations[0].norm();
+    const Eigen::Matrix3d root = angle > 0 ? Eigen::AngleAxisd(angle, p.rotations[0] / angle).toRotationMatrix() : Eigen::Matrix3d::Identity();
+    const Eigen::AngleAxisd fixed(z_up_to_y_up * root);
+    p.rotations[0] = fixed.axis() * fixed.angle();
+    if (!tv.empty()) p.transl = z_up_to_y_up * Eigen::Vector3d(tv[i * 3], tv[i * 3 + 1], tv[i * 3 + 2]);
+    p.betas = betas;
+    p.validate(path + " (frame " + std::to_string(i) + ")");
+  }
+  return out;
+}
+
 std::vector<Pose> read_pose_npz(const std::string& path) {
   const io::NpzArchive npz = io::read_npz(path);
+  if (!npz.count("global_orient") && npz.count("poses")) return read_amass_npz(npz, path);
   const auto& go = io::require_array(npz, "global_orient", path);
   const auto& bp = io::require_array(npz, "body_pose", path);
   // global_orient: (3,) or (N, 3)

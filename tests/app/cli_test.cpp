@@ -141,6 +141,24 @@ TEST_F(Cli, RiggedExportLoadsBackAsABody) {
                      "human.zae", "no rigged (skinned) mesh");
 }
 
+TEST_F(Cli, CaptionAndCorpus) {
+  const Result c = run("caption --pose " + sample("sitting.json") + " -n 3 --seed 4");
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_EQ(std::count(c.out.begin(), c.out.end(), '\n'), 3);
+  EXPECT_NE(c.out.find("sitting"), std::string::npos) << c.out;
+  EXPECT_EQ(run("caption --pose " + sample("sitting.json") + " -n 3 --seed 4").out, c.out) << "same seed, same text";
+  const Result i = run("caption --pose-a " + sample("standing.json") + " --pose-b " + sample("arms_up.json"));
+  ASSERT_EQ(i.status, 0) << i.err;
+  EXPECT_NE(i.out.find("hands"), std::string::npos) << i.out;
+  expect_clear_error("caption", "", "give either --pose FILE");
+  const Result d = run("data make --out " + path("corpus") + " --poses 40 --pairs 20 --seed 3");
+  ASSERT_EQ(d.status, 0) << d.err;
+  EXPECT_NE(d.out.find("40 poses"), std::string::npos) << d.out;
+  for (const char* f : {"manifest.json", "poses.npz", "captions.jsonl", "pairs.jsonl", "splits.json"})
+    EXPECT_TRUE(fs::exists(path("corpus/") + f)) << f;
+  expect_clear_error("data make --out /proc/unipose-corpus --poses 40 --pairs 2", "/proc/unipose-corpus", "cannot create folder");
+}
+
 TEST_F(Cli, BadInputGetsOneClearLineAndNonZeroExit) {
   expect_clear_error("pose info " + path("missing.json"), path("missing.json"), "file not found");
   write("bad.json", "{\"format\": \"unipose.pose/1\", \"global_orient\": [0,0,");

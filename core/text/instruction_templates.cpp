@@ -1,0 +1,58 @@
+#include "core/text/instruction_templates.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/io/files.h"
+
+namespace unipose::text {
+
+InstructionTemplates load_instruction_templates(const std::string& path) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(io::read_text_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("malformed JSON: ") + e.what());
+  }
+  if (!doc.is_object() || doc.value("format", "") != "unipose.instruction_templates/1" || !doc.contains("tasks"))
+    fail(path, "not a UniPose instruction template file");
+  const std::map<std::string, std::vector<std::string>> needs = {
+      {"pose_to_text", {"<pose>"}}, {"image_to_text", {"<image>"}}, {"pose_diff", {"<pose_a>", "<pose_b>"}},
+      {"image_diff", {"<image_a>", "<image_b>"}}, {"text_to_pose", {"<text>"}}, {"pose_estimation", {"<image>"}},
+      {"pose_editing", {"<pose>", "<text>"}}};
+  InstructionTemplates out;
+  for (const auto& task : kTasks) {
+    if (!doc["tasks"].contains(task) || !doc["tasks"][task].is_array()) fail(path, "no templates for task '" + task + "'");
+    for (const auto& t : doc["tasks"][task]) {
+      if (!t.is_string()) fail(path, "a template of '" + task + "' is not a string");
+      const std::string s = t.get<std::string>();
+      for (const auto& placeholder : needs.at(task))
+        if (s.find(placeholder) == std::string::npos)
+          fail(path, "template of '" + task + "' lacks " + placeholder + ": \"" + s + "\"");
+      out[task].push_back(s);
+    }
+  }
+  return out;
+}
+
+std::string resources_dir() {
+  if (const char* env = std::getenv("UNIPOSE_RESOURCES")) return env;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::vector<std::filesystem::path> candidates;
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / ".." / "share" / "unipose" / "resources");
+    candidates.push_back(exe.parent_path() / ".." / ".." / "resources");  // build/bin -> source tree
+  }
+  candidates.push_back(std::filesystem::path(UNIPOSE_SOURCE_RESOURCES));
+  for (const auto& c : candidates)
+    if (std::filesystem::exists(c / "text" / "instruction_templates.json", ec)) return std::filesystem::weakly_canonical(c).string();
+  throw Error("cannot find the resources folder (set UNIPOSE_RESOURCES)");
+}
+
+}  // namespace unipose::text
