@@ -15,14 +15,14 @@
 
 #include <Eigen/Geometry>
 
+#include "core/body/axis_angle.h"
 #include "ui/pose_document.h"
 #include "ui/viewport.h"
 
 namespace unipose::ui {
 
 Eigen::Vector3d euler_xyz_degrees(const Eigen::Vector3d& aa) {
-  const double angle = aa.norm();
-  const Eigen::Matrix3d r = angle > 0 ? Eigen::AngleAxisd(angle, aa / angle).toRotationMatrix() : Eigen::Matrix3d::Identity();
+  const Eigen::Matrix3d r = body::rotation_matrix(aa);
   const double b = std::asin(std::clamp(r(0, 2), -1.0, 1.0));
   double a, c;
   if (std::abs(r(0, 2)) < 1 - 1e-9) {
@@ -41,9 +41,7 @@ Eigen::Vector3d axis_angle_from_euler_xyz_degrees(const Eigen::Vector3d& deg) {
                              Eigen::AngleAxisd(rad.y(), Eigen::Vector3d::UnitY()) *
                              Eigen::AngleAxisd(rad.z(), Eigen::Vector3d::UnitZ()))
                                 .toRotationMatrix();
-  const Eigen::AngleAxisd aa(r);
-  const Eigen::Vector3d v = aa.axis() * aa.angle();
-  return v.allFinite() ? v : Eigen::Vector3d::Zero();
+  return body::axis_angle(r);
 }
 
 JointPanel::JointPanel(PoseDocument* doc, Viewport* viewport, QWidget* parent) : QWidget(parent), doc_(doc) {

@@ -29,6 +29,7 @@
 
 #include <Eigen/Geometry>
 
+#include "core/body/axis_angle.h"
 #include "ui/pose_document.h"
 
 namespace unipose::ui {
@@ -43,16 +44,6 @@ const QColor kSelectedColour(255, 85, 40);
 
 QVector3D qvec(const Eigen::Vector3d& v) { return QVector3D(float(v.x()), float(v.y()), float(v.z())); }
 
-Eigen::Matrix3d to_matrix(const Eigen::Vector3d& aa) {
-  const double a = aa.norm();
-  return a > 0 ? Eigen::AngleAxisd(a, aa / a).toRotationMatrix() : Eigen::Matrix3d::Identity();
-}
-
-Eigen::Vector3d to_axis_angle(const Eigen::Matrix3d& m) {
-  const Eigen::AngleAxisd aa(m);
-  const Eigen::Vector3d v = aa.axis() * aa.angle();
-  return v.allFinite() ? v : Eigen::Vector3d::Zero();
-}
 
 }  // namespace
 
@@ -147,7 +138,7 @@ struct Viewport::Impl {
   void rotate_drag(const QPointF& pos) {
     const QPointF d = pos - press;
     const int j = drag_joint;
-    const Eigen::Matrix3d start = to_matrix(drag_start.rotations[j]);
+    const Eigen::Matrix3d start = body::rotation_matrix(drag_start.rotations[j]);
     Eigen::Matrix3d local;
     if (axis == Axis::Free) {
       // Trackball in world space: horizontal drag turns about the screen's up axis, vertical about its right.
@@ -161,7 +152,7 @@ struct Viewport::Impl {
       e[axis == Axis::X ? 0 : axis == Axis::Y ? 1 : 2] = 1;
       local = start * Eigen::AngleAxisd((d.x() - d.y()) * kRadiansPerPixel, e).toRotationMatrix();
     }
-    doc->preview(doc->with_joint(drag_start, j, to_axis_angle(local)));
+    doc->preview(doc->with_joint(drag_start, j, body::axis_angle(local)));
   }
 };
 

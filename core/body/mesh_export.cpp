@@ -7,6 +7,8 @@
 #include <assimp/Exporter.hpp>
 #include <assimp/material.h>
 #include <assimp/scene.h>
+
+#include "core/body/assimp_scene.h"
 #endif
 
 namespace unipose::body {
@@ -22,14 +24,23 @@ void export_mesh(const Mesh& mesh, const std::string& path) {
 #ifndef UNIPOSE_WITH_ASSIMP
   fail(path, "mesh export needs Assimp, and this build of unipose has none");
 #else
-  // The scene owns everything allocated below; its destructor frees it.
+  // The scene owns everything allocated for it; its destructor frees it.
   aiScene scene;
+  detail::add_body_mesh(scene, mesh);
   scene.mRootNode = new aiNode("body");
   scene.mRootNode->mNumMeshes = 1;
   scene.mRootNode->mMeshes = new unsigned int[1]{0};
+  detail::write_scene(scene, format, path, "mesh export");
+#endif
+}
+
+#ifdef UNIPOSE_WITH_ASSIMP
+namespace detail {
+
+aiMesh* add_body_mesh(aiScene& scene, const Mesh& mesh) {
   scene.mNumMaterials = 1;
   scene.mMaterials = new aiMaterial*[1]{new aiMaterial()};
-  aiString material_name("mannequin");
+  aiString material_name("body");
   scene.mMaterials[0]->AddProperty(&material_name, AI_MATKEY_NAME);
   aiColor3D colour(0.80f, 0.68f, 0.52f);
   scene.mMaterials[0]->AddProperty(&colour, 1, AI_MATKEY_COLOR_DIFFUSE);
@@ -54,11 +65,17 @@ void export_mesh(const Mesh& mesh, const std::string& path) {
     m->mFaces[i].mNumIndices = 3;
     m->mFaces[i].mIndices = new unsigned[3]{mesh.faces[i][0], mesh.faces[i][1], mesh.faces[i][2]};
   }
+  return m;
+}
+
+void write_scene(const aiScene& scene, const std::string& format, const std::string& path, const std::string& what) {
   Assimp::Exporter exporter;
   const aiExportDataBlob* blob = exporter.ExportToBlob(&scene, format.c_str());
-  if (blob == nullptr) fail(path, std::string("mesh export failed: ") + exporter.GetErrorString());
+  if (blob == nullptr) fail(path, what + " failed: " + exporter.GetErrorString());
   io::write_file_atomic(path, blob->data, blob->size);
-#endif
 }
+
+}  // namespace detail
+#endif
 
 }  // namespace unipose::body

@@ -8,6 +8,8 @@
 #include <Eigen/Geometry>
 #include <Eigen/SVD>
 
+#include "core/body/assimp_scene.h"
+#include "core/body/axis_angle.h"
 #include "core/body/skeleton_match.h"
 #include "core/error.h"
 #include "core/io/files.h"
@@ -47,11 +49,6 @@ Affine from_ai(const aiMatrix4x4& m) {
   return Affine(e);
 }
 
-Eigen::Matrix3d rotation_of(const Eigen::Vector3d& aa) {
-  const double a = aa.norm();
-  return a > 0 ? Eigen::AngleAxisd(a, aa / a).toRotationMatrix() : Eigen::Matrix3d::Identity();
-}
-
 std::string format_for(const std::string& path) {
   const std::string ext = io::extension_of(path);
   if (ext == "glb") return "glb2";
@@ -76,32 +73,9 @@ void export_rigged_mesh(const BodyModel& body, const pose::Pose& pose, const std
   const std::vector<float>& weights = body.skinning_weights();
   const size_t nv = mesh.vertices.size();
 
-  aiScene scene;
+  aiScene scene;  // owns everything allocated for it
   scene.mRootNode = new aiNode("scene");
-  scene.mNumMaterials = 1;
-  scene.mMaterials = new aiMaterial*[1]{new aiMaterial()};
-  aiString material_name("body");
-  scene.mMaterials[0]->AddProperty(&material_name, AI_MATKEY_NAME);
-  aiColor3D colour(0.80f, 0.68f, 0.52f);
-  scene.mMaterials[0]->AddProperty(&colour, 1, AI_MATKEY_COLOR_DIFFUSE);
-  scene.mNumMeshes = 1;
-  scene.mMeshes = new aiMesh*[1]{new aiMesh()};
-  aiMesh* m = scene.mMeshes[0];
-  m->mName = "body";
-  m->mPrimitiveTypes = aiPrimitiveType_TRIANGLE;
-  m->mNumVertices = static_cast<unsigned>(nv);
-  m->mVertices = new aiVector3D[nv];
-  m->mNormals = new aiVector3D[nv];
-  for (size_t i = 0; i < nv; ++i) {
-    m->mVertices[i] = aiVector3D(mesh.vertices[i].x(), mesh.vertices[i].y(), mesh.vertices[i].z());
-    m->mNormals[i] = aiVector3D(mesh.normals[i].x(), mesh.normals[i].y(), mesh.normals[i].z());
-  }
-  m->mNumFaces = static_cast<unsigned>(mesh.faces.size());
-  m->mFaces = new aiFace[m->mNumFaces];
-  for (unsigned f = 0; f < m->mNumFaces; ++f) {
-    m->mFaces[f].mNumIndices = 3;
-    m->mFaces[f].mIndices = new unsigned[3]{mesh.faces[f][0], mesh.faces[f][1], mesh.faces[f][2]};
-  }
+  aiMesh* m = detail::add_body_mesh(scene, mesh);
   // One bone per joint that moves any vertex; its offset takes bind-pose mesh space into the joint's space.
   std::vector<aiBone*> bones;
   for (int j = 0; j < kNumJoints; ++j) {
@@ -133,7 +107,7 @@ void export_rigged_mesh(const BodyModel& body, const pose::Pose& pose, const std
   for (int j = 0; j < kNumJoints; ++j) {
     joints[j] = new aiNode(bone_names[j]);
     Affine local = Affine::Identity();
-    local.linear() = rotation_of(pose.rotations[j]);
+    local.linear() = rotation_matrix(pose.rotations[j]);
     const int p = kParents[j];
     local.translation() = p < 0 ? Eigen::Vector3d(rest[j] + pose.transl.value_or(Eigen::Vector3d::Zero()))
                                 : Eigen::Vector3d(rest[j] - rest[p]);
@@ -145,10 +119,7 @@ void export_rigged_mesh(const BodyModel& body, const pose::Pose& pose, const std
   aiNode* top[2] = {mesh_node, joints[0]};
   scene.mRootNode->addChildren(2, top);
 
-  Assimp::Exporter exporter;
-  const aiExportDataBlob* blob = exporter.ExportToBlob(&scene, format.c_str());
-  if (blob == nullptr) fail(path, std::string("rigged mesh export failed: ") + exporter.GetErrorString());
-  io::write_file_atomic(path, blob->data, blob->size);
+  detail::write_scene(scene, format, path, "rigged mesh export");
 }
 
 RiggedImport import_rigged_mesh(const std::string& path) {

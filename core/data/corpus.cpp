@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include "core/body/axis_angle.h"
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
 #include "core/error.h"
@@ -118,6 +119,15 @@ CorpusStats make_corpus(const std::string& dir, const CorpusOptions& o, const Pr
     if (i % 256 == 0) report("sampling poses", double(i) / procedural);
   }
   stats.rejected_samples = sampler.rejected();
+  // Every pose faces +z (its heading removed), as PoseScript and PoseFix normalise theirs: the text is about
+  // the body, and a pair's instruction is about how the body changes, not where it faces.
+  for (auto& c : cand) {
+    const double yaw = text::pose_frame(c.pose).yaw;
+    const Eigen::Matrix3d root = Eigen::AngleAxisd(-yaw, Eigen::Vector3d::UnitY()).toRotationMatrix() *
+                                 body::rotation_matrix(c.pose.rotations[0]);
+    c.pose.rotations[0] = body::axis_angle(root);
+    pose::place_on_floor(c.pose);
+  }
 
   // 2. Diversity: farthest-point sampling on the mean joint distance.
   std::vector<float> feats;

@@ -7,6 +7,7 @@
 
 #include <Eigen/Geometry>
 
+#include "core/body/axis_angle.h"
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
 #include "core/error.h"
@@ -19,15 +20,7 @@ using namespace body;
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kDeg = kPi / 180.0;
 
-Eigen::Matrix3d rot(const Eigen::Vector3d& aa) {
-  const double a = aa.norm();
-  return a > 0 ? Eigen::AngleAxisd(a, aa / a).toRotationMatrix() : Eigen::Matrix3d::Identity();
-}
-Eigen::Vector3d aa_of(const Eigen::Matrix3d& m) {
-  const Eigen::AngleAxisd aa(m);
-  const Eigen::Vector3d v = aa.axis() * aa.angle();
-  return v.allFinite() ? v : Eigen::Vector3d::Zero();
-}
+Eigen::Vector3d aa_of(const Eigen::Matrix3d& m) { return axis_angle(m); }
 Eigen::Matrix3d rx(double a) { return Eigen::AngleAxisd(a, Eigen::Vector3d::UnitX()).toRotationMatrix(); }
 Eigen::Matrix3d ry(double a) { return Eigen::AngleAxisd(a, Eigen::Vector3d::UnitY()).toRotationMatrix(); }
 Eigen::Matrix3d rz(double a) { return Eigen::AngleAxisd(a, Eigen::Vector3d::UnitZ()).toRotationMatrix(); }
