@@ -31,7 +31,7 @@ std::string subject(const std::string& part, int side, std::uint64_t seed, const
     std::string t = both[pick(seed, key + "both", both.size())];
     return t.replace(t.find("%s"), 2, part);
   }
-  static const Phrases one = {"the %s", "their %s", "the %s"};
+  static const Phrases one = {"the %s", "their %s", "the %s", "the person's %s"};
   std::string t = one[pick(seed, key + "one", one.size())];
   return t.replace(t.find("%s"), 2, side_word(side) + " " + part);
 }
@@ -49,12 +49,12 @@ std::string plural_verbs(std::string s) {
 // not told (it says nothing a reader would notice).
 const std::map<std::string, std::map<int, Phrases>>& predicates() {
   static const std::map<std::string, std::map<int, Phrases>> t = {
-      {"angle:knee", {{0, {"is completely bent", "is bent all the way", "is tightly folded"}},
-                      {1, {"is sharply bent", "is deeply bent", "is bent past ninety degrees"}},
-                      {2, {"is bent at about ninety degrees", "forms an L shape", "is bent at a square angle"}},
-                      {3, {"is partly bent", "is half bent", "is bent a fair amount"}},
-                      {4, {"is slightly bent", "is a little bent", "is almost straight"}},
-                      {5, {"is straight", "is fully extended", "is kept straight"}}}},
+      {"angle:knee", {{0, {"is completely bent", "is bent all the way", "is tightly folded", "is fully flexed"}},
+                      {1, {"is sharply bent", "is deeply bent", "is bent past ninety degrees", "is strongly flexed"}},
+                      {2, {"is bent at about ninety degrees", "forms an L shape", "is bent at a square angle", "is bent to roughly ninety degrees"}},
+                      {3, {"is partly bent", "is half bent", "is bent a fair amount", "is moderately bent"}},
+                      {4, {"is slightly bent", "is a little bent", "is almost straight", "is relaxed and barely bent"}},
+                      {5, {"is straight", "is fully extended", "is kept straight", "is locked straight"}}}},
       {"angle:elbow", {{0, {"is completely bent", "is bent all the way", "is tightly folded"}},
                        {1, {"is sharply bent", "is deeply bent", "is bent past ninety degrees"}},
                        {2, {"is bent at about ninety degrees", "forms an L shape", "is bent at a square angle"}},
@@ -67,8 +67,8 @@ const std::map<std::string, std::map<int, Phrases>>& predicates() {
       {"vertical:shin", {{0, {"is vertical", "is upright"}}, {1, {"is horizontal", "is parallel to the ground", "is level"}}}},
       {"vertical:arm", {{0, {"is vertical", "is held vertically"}}, {1, {"is horizontal", "is stretched out level", "is parallel to the ground"}}}},
       {"vertical:leg", {{0, {"is vertical", "is upright"}}, {1, {"is horizontal", "is stretched out level", "is parallel to the ground"}}}},
-      {"vertical:torso", {{0, {"is upright", "is vertical", "is held upright"}}}},
-      {"ground:knee", {{0, {"is on the ground", "touches the floor", "rests on the ground"}}}},
+      {"vertical:torso", {{0, {"is upright", "is vertical", "is held upright", "stays upright"}}}},
+      {"ground:knee", {{0, {"is on the ground", "touches the floor", "rests on the ground", "is planted on the floor"}}}},
       {"ground:hand", {{0, {"touches the ground", "is on the floor", "rests on the ground"}}}},
       {"ground:elbow", {{0, {"touches the ground", "is on the floor", "rests on the ground"}}}},
       {"distance:hand-head", {{0, {"is close to the head", "is near the head", "is next to the head"}}}},
@@ -105,8 +105,8 @@ const std::map<std::string, Phrases>& postures() {
       {"super:torso-horizontal", {"bent over with the torso parallel to the ground", "bending over so the torso is horizontal"}},
       {"super:kneeling-both", {"kneeling on both knees", "down on both knees", "kneeling"}},
       {"super:sitting-ground", {"sitting on the ground", "seated on the floor", "sitting on the floor"}},
-      {"super:squatting", {"squatting", "crouched down low", "in a deep squat"}},
-      {"super:standing-straight", {"standing straight", "standing upright", "standing tall"}},
+      {"super:squatting", {"squatting", "crouched down low", "in a deep squat", "squatting down"}},
+      {"super:standing-straight", {"standing straight", "standing upright", "standing tall", "standing erect"}},
       {"super:sitting", {"sitting", "seated", "sitting as if on a chair"}},
   };
   return t;
@@ -331,7 +331,8 @@ std::string describe_pose(const pose::Pose& pose, std::uint64_t seed) {
   }
   // At most six clauses: keep a seeded selection, in the canonical order.
   while (clauses.size() > 6) clauses.erase(clauses.begin() + static_cast<long>(pick(seed, "cut" + std::to_string(clauses.size()), clauses.size())));
-  static const std::vector<std::string> people = {"the person", "someone", "this person", "the figure", "the subject"};
+  static const std::vector<std::string> people = {"the person", "someone", "this person", "the figure", "the subject",
+                                                   "the individual", "the model", "the character"};
   std::string out;
   if (!posture.empty()) {
     const std::string who = people[pick(seed, "who", people.size())];
