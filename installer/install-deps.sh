@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   cmake g++ make pkg-config
   libtorch-dev libopenblas0-pthread   # LibTorch 1.13 (CPU); without OpenBLAS it is ~50x slower
-  libeigen3-dev nlohmann-json3-dev libcli11-dev libminizip-dev zlib1g-dev
+  libeigen3-dev nlohmann-json3-dev libcli11-dev libminizip-dev zlib1g-dev libssl-dev
   libassimp-dev assimp-testmodels     # mesh export; CMU BVH clips used by tests and the corpus
   libgtest-dev libbenchmark-dev
   qt6-base-dev qt6-3d-dev libqt6opengl6-dev libxkbcommon-dev   # the desktop application (Qt 6 + Qt3D)
