@@ -8,5 +8,6 @@ namespace unipose::app {
 void add_pose_commands(CLI::App& app);
 void add_body_commands(CLI::App& app);
 void add_data_commands(CLI::App& app);
+void add_train_commands(CLI::App& app);
 
 }  // namespace unipose::app

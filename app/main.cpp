@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
       "  unipose caption --pose FILE [-n K]               describe a pose in words\n"
       "  unipose caption --pose-a A --pose-b B            instructions from pose A to pose B\n"
       "  unipose data make --out DIR --poses N --pairs M  generate the training corpus\n"
+      "  unipose train tokenizer --data DIR --out RUN     train the pose tokenizer (--resume continues)\n"
+      "  unipose tokenize --pose FILE / detokenize        pose <-> token ids\n"
+      "  unipose eval tokenizer --data DIR | --bvh FILE   reconstruction error (MPJPE, PA-MPJPE)\n"
 #ifdef UNIPOSE_WITH_GUI
       "  unipose gui [--pose FILE] [--screenshot PNG]     the desktop application (also: no command)\n"
 #endif
@@ -31,6 +34,7 @@ int main(int argc, char** argv) {
   unipose::app::add_pose_commands(app);
   unipose::app::add_body_commands(app);
   unipose::app::add_data_commands(app);
+  unipose::app::add_train_commands(app);
 #ifdef UNIPOSE_WITH_GUI
   unipose::ui::GuiOptions gui;
   bool run_window = false;

@@ -1,0 +1,167 @@
+// unipose train tokenizer | tokenize | detokenize | eval tokenizer
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "app/progress.h"
+#include "core/build_info.h"
+#include "core/error.h"
+#include "core/io/files.h"
+#include "core/nn/module_io.h"
+#include "core/pose/bvh.h"
+#include "core/pose/pose_io.h"
+#include "core/text/instruction_templates.h"
+#include "core/train/tokenizer_task.h"
+
+namespace unipose::app {
+namespace {
+
+std::string default_tokenizer() {
+  if (const char* env = std::getenv("UNIPOSE_MODELS")) return std::string(env) + "/pose_tokenizer";
+  const std::string resources = text::resources_dir();
+  for (const auto& c : {resources + "/../models/pose_tokenizer", resources + "/../../models/pose_tokenizer"})
+    if (std::filesystem::exists(c + "/config.json")) return std::filesystem::weakly_canonical(c).string();
+  throw Error("no pose tokenizer found: give --model DIR (train one with `unipose train tokenizer`)");
+}
+
+void print_metrics(const train::ReconstructionMetrics& m, const std::string& what) {
+  std::printf("%-28s %10s %12s %11s %11s\n", "set", "poses", "perplexity", "dead codes", "");
+  std::printf("%-28s %10d %12.1f %11d\n", what.c_str(), m.poses, m.perplexity, m.dead_codes);
+  std::printf("MPJPE_mm: %.2f\nPA-MPJPE_mm: %.2f\n", m.mpjpe_mm, m.pa_mpjpe_mm);
+}
+
+}  // namespace
+
+void add_train_commands(CLI::App& app) {
+  auto* train_cmd = app.add_subcommand("train", "Train a model stage headless (CPU or CUDA)");
+  train_cmd->require_subcommand(1);
+  struct Options {
+    train::TrainOptions t;
+    std::string data, config = "small", export_dir;
+    int batch = 128;
+  };
+  auto o = std::make_shared<Options>();
+  o->t.steps = 20000;
+  o->t.eval_every = 1000;
+  o->t.checkpoint_every = 500;
+  auto* tok = train_cmd->add_subcommand("tokenizer", "Stage 1: the pose tokenizer (VQ-VAE) on a corpus folder");
+  tok->add_option("--data", o->data, "Corpus folder (unipose data make)")->required();
+  tok->add_option("--out", o->t.out_dir, "Run folder: checkpoint.pt, metrics.csv")->required();
+  tok->add_option("--export", o->export_dir, "Write the trained model bundle here when done");
+  tok->add_option("--config", o->config, "small (default, CPU-trainable) or paper")->check(CLI::IsMember({"small", "paper"}));
+  tok->add_option("--steps", o->t.steps, "Training steps")->check(CLI::PositiveNumber);
+  tok->add_option("--batch", o->batch, "Poses per step")->check(CLI::Range(1, 65536));
+  tok->add_option("--lr", o->t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
+  tok->add_option("--device", o->t.device, "cpu or cuda");
+  tok->add_option("--seed", o->t.seed, "Random seed");
+  tok->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
+  tok->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
+  tok->add_flag("--resume", o->t.resume, "Continue from the run folder's checkpoint");
+  tok->callback([o] {
+    const auto config = o->config == "paper" ? nn::VqVaeConfig::paper() : nn::VqVaeConfig::small();
+    train::TokenizerTask task(config, o->data, o->batch, o->t.seed);
+    ProgressBar bar;
+    const auto r = train::run_training(task, o->t, [&bar](std::int64_t step, std::int64_t total, const std::string& status) {
+      bar.update("training (" + status + ")", double(step) / total);
+    });
+    std::printf("%s at step %lld of %lld (%.0f s)\n", r.interrupted ? "stopped" : "finished", static_cast<long long>(r.step),
+                static_cast<long long>(o->t.steps), r.seconds);
+    for (const auto& [k, v] : r.last_eval) std::printf("  val %s: %.3f\n", k.c_str(), v);
+    if (r.interrupted) {
+      std::printf("checkpoint saved: continue with the same command and --resume\n");
+      return;
+    }
+    if (!o->export_dir.empty()) {
+      const auto test = train::load_corpus_split(o->data, "test");
+      const auto m = train::evaluate_reconstruction(task.model(), test);
+      std::ostringstream card;
+      const auto manifest = io::read_text_file(o->data + "/manifest.json");
+      card << "# Pose tokenizer (VQ-VAE), " << o->config << " configuration\n\n"
+           << "Trained by UniPose Studio's own trainer (" << build_info() << ").\n\n"
+           << "## Architecture\n\n```json\n" << config.to_json() << "\n```\n\n"
+           << "## Training\n\n- steps " << o->t.steps << ", batch " << o->batch << ", AdamW lr " << o->t.lr
+           << " (warm-up then cosine), seed " << o->t.seed << ", device " << o->t.device << ", " << std::fixed
+           << std::setprecision(0) << r.seconds << " s\n- data: generated corpus `" << o->data << "`, manifest:\n\n```json\n"
+           << manifest << "```\n\n## Metrics (corpus test split, " << m.poses << " poses)\n\n" << std::setprecision(2)
+           << "- MPJPE: " << m.mpjpe_mm << " mm\n- PA-MPJPE: " << m.pa_mpjpe_mm << " mm\n- codebook perplexity: "
+           << m.perplexity << ", unused codes: " << m.dead_codes << " of " << config.codebook_size << "\n\n"
+           << "## Licence\n\nTrained only on data generated by this project (procedural poses and CMU motion capture, "
+              "free for any use).\n";
+      nn::save_tokenizer_bundle(o->export_dir, task.model(), card.str(), false);
+      std::printf("exported %s (test MPJPE %.2f mm, PA-MPJPE %.2f mm)\n", o->export_dir.c_str(), m.mpjpe_mm, m.pa_mpjpe_mm);
+    }
+  });
+
+  struct TokOptions {
+    std::string pose, model, tokens, out;
+    int frame = -1;
+  };
+  auto t = std::make_shared<TokOptions>();
+  auto* tokenize = app.add_subcommand("tokenize", "Print the pose tokenizer's token ids for a pose");
+  tokenize->add_option("--pose", t->pose, "Pose file")->required();
+  tokenize->add_option("--model", t->model, "Tokenizer bundle (default: the shipped one)");
+  tokenize->add_option("--frame", t->frame, "Frame of a multi-pose file")->check(CLI::NonNegativeNumber);
+  tokenize->callback([t] {
+    auto model = nn::load_tokenizer_bundle(t->model.empty() ? default_tokenizer() : t->model);
+    const auto p = pose::read_pose(t->pose, t->frame >= 0 ? std::optional<int>(t->frame) : std::nullopt);
+    torch::NoGradGuard ng;
+    const auto ids = model->encode(nn::poses_to_rot6d({p}))[0];
+    for (int64_t i = 0; i < ids.size(0); ++i) std::printf("%s%lld", i ? " " : "", static_cast<long long>(ids[i].item<int64_t>()));
+    std::printf("\n");
+  });
+  auto* detokenize = app.add_subcommand("detokenize", "Turn token ids back into a pose file");
+  detokenize->add_option("--tokens", t->tokens, "Token ids, separated by spaces or commas")->required();
+  detokenize->add_option("--out", t->out, "Pose file to write (.json, .npz, .bvh)")->required();
+  detokenize->add_option("--model", t->model, "Tokenizer bundle (default: the shipped one)");
+  detokenize->callback([t] {
+    auto model = nn::load_tokenizer_bundle(t->model.empty() ? default_tokenizer() : t->model);
+    std::string s = t->tokens;
+    for (auto& ch : s)
+      if (ch == ',') ch = ' ';
+    std::istringstream in(s);
+    std::vector<int64_t> ids;
+    for (std::string w; in >> w;) {
+      char* end = nullptr;
+      const long long v = std::strtoll(w.c_str(), &end, 10);
+      if (*end != '\0') throw Error("--tokens: '" + w + "' is not a token id");
+      if (v < 0 || v >= model->config.codebook_size)
+        throw Error("--tokens: id " + w + " is outside the codebook (0.." + std::to_string(model->config.codebook_size - 1) + ")");
+      ids.push_back(v);
+    }
+    if (static_cast<int>(ids.size()) != model->config.tokens)
+      throw Error("--tokens: " + std::to_string(ids.size()) + " ids given, the tokenizer needs exactly " + std::to_string(model->config.tokens));
+    torch::NoGradGuard ng;
+    const auto rot = model->decode(torch::tensor(ids).unsqueeze(0));
+    pose::write_pose(t->out, nn::rot6d_to_poses(rot)[0]);
+    std::printf("wrote %s\n", t->out.c_str());
+  });
+
+  struct EvalOptions {
+    std::string model, data, bvh, split = "test";
+  };
+  auto e = std::make_shared<EvalOptions>();
+  auto* eval_cmd = app.add_subcommand("eval", "Measure a model");
+  eval_cmd->require_subcommand(1);
+  auto* eval_tok = eval_cmd->add_subcommand("tokenizer", "Reconstruction error of the pose tokenizer (MPJPE, PA-MPJPE in mm)");
+  eval_tok->add_option("--model", e->model, "Tokenizer bundle (default: the shipped one)");
+  eval_tok->add_option("--data", e->data, "Corpus folder (its test split)");
+  eval_tok->add_option("--split", e->split, "Corpus split")->check(CLI::IsMember({"train", "val", "test"}));
+  eval_tok->add_option("--bvh", e->bvh, "A BVH clip: every frame, retargeted");
+  eval_tok->callback([e] {
+    if (e->data.empty() == e->bvh.empty()) throw Error("give --data DIR or --bvh FILE");
+    auto model = nn::load_tokenizer_bundle(e->model.empty() ? default_tokenizer() : e->model);
+    if (!e->data.empty()) {
+      print_metrics(train::evaluate_reconstruction(model, train::load_corpus_split(e->data, e->split)), e->data + " (" + e->split + ")");
+    } else {
+      auto frames = pose::read_poses(e->bvh).frames;
+      print_metrics(train::evaluate_reconstruction(model, frames), std::filesystem::path(e->bvh).filename().string());
+    }
+  });
+}
+
+}  // namespace unipose::app

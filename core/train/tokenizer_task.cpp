@@ -1,0 +1,155 @@
+#include "core/train/tokenizer_task.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/body/kinematics.h"
+#include "core/body/mannequin.h"
+#include "core/body/rotations.h"
+#include "core/error.h"
+#include "core/eval/metrics.h"
+#include "core/io/files.h"
+#include "core/nn/module_io.h"
+#include "core/pose/pose_io.h"
+
+namespace unipose::train {
+namespace {
+
+constexpr int kLossVertices = 600;  // a fixed spread-out subset of the mannequin's vertices for the vertex loss
+
+// Root + 21 body joints as rotation matrices -> all 24 joints' positions (hands at rest), plus skinning.
+body::FkResult fk22(const torch::Tensor& rot22, const torch::Tensor& rest) {
+  const int64_t b = rot22.size(0);
+  const auto hands = torch::eye(3, rot22.options()).expand({b, 2, 3, 3});
+  return body::forward_kinematics(torch::cat({rot22, hands}, 1), rest, body::smpl_parents());
+}
+
+torch::Tensor random_rotation(int64_t n, std::mt19937_64& rng, double yaw_deg, double tilt_deg) {
+  std::uniform_real_distribution<double> u(-1, 1);
+  auto aa = torch::empty({n, 3}, torch::kFloat);
+  auto acc = aa.accessor<float, 2>();
+  for (int64_t i = 0; i < n; ++i) {
+    acc[i][0] = static_cast<float>(u(rng) * tilt_deg * M_PI / 180);
+    acc[i][1] = static_cast<float>(u(rng) * yaw_deg * M_PI / 180);
+    acc[i][2] = static_cast<float>(u(rng) * tilt_deg * M_PI / 180);
+  }
+  return body::axis_angle_to_matrix(aa);
+}
+
+}  // namespace
+
+std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::string& split) {
+  const auto all = pose::read_poses(dir + "/poses.npz").frames;
+  const std::string splits_path = dir + "/splits.json";
+  nlohmann::json s;
+  try {
+    s = nlohmann::json::parse(io::read_text_file(splits_path));
+  } catch (const nlohmann::json::exception&) {
+    fail(splits_path, "malformed JSON");
+  }
+  if (!s.contains(split) || !s[split].is_array()) fail(splits_path, "no '" + split + "' split");
+  std::vector<pose::Pose> out;
+  for (const auto& i : s[split]) {
+    if (!i.is_number_integer() || i.get<int64_t>() < 0 || i.get<int64_t>() >= static_cast<int64_t>(all.size()))
+      fail(splits_path, "split '" + split + "' refers to a pose that does not exist");
+    out.push_back(all[i.get<int64_t>()]);
+  }
+  if (out.empty()) fail(splits_path, "split '" + split + "' is empty");
+  return out;
+}
+
+ReconstructionMetrics evaluate_reconstruction(nn::PoseVqVae& model, const std::vector<pose::Pose>& poses,
+                                              const torch::Device& device) {
+  torch::NoGradGuard ng;
+  const bool was_training = model->is_training();
+  model->eval();
+  const auto rest = body::to_tensor(body::mannequin_rest_joints()).to(torch::kFloat).to(device);
+  ReconstructionMetrics m;
+  double sum = 0, sum_pa = 0;
+  std::vector<int64_t> usage(model->config.codebook_size, 0);
+  for (size_t start = 0; start < poses.size(); start += 512) {
+    const std::vector<pose::Pose> chunk(poses.begin() + start, poses.begin() + std::min(poses.size(), start + 512));
+    const auto x = nn::poses_to_rot6d(chunk).to(device);
+    const auto ids = model->encode(x);
+    const auto rec = model->decode(ids);
+    const auto j_gt = fk22(body::rot6d_to_matrix(x), rest).joints.narrow(1, 0, body::kNumBodyJoints);
+    const auto j_rec = fk22(body::rot6d_to_matrix(rec), rest).joints.narrow(1, 0, body::kNumBodyJoints);
+    sum += eval::mpjpe(j_rec, j_gt).sum().item<double>();
+    sum_pa += eval::pa_mpjpe(j_rec, j_gt).sum().item<double>();
+    const auto flat = ids.reshape({-1}).cpu();
+    for (int64_t i = 0; i < flat.numel(); ++i) ++usage[flat[i].item<int64_t>()];
+  }
+  m.poses = static_cast<int>(poses.size());
+  m.mpjpe_mm = 1000 * sum / poses.size();
+  m.pa_mpjpe_mm = 1000 * sum_pa / poses.size();
+  double total = 0, entropy = 0;
+  for (auto u : usage) total += u;
+  for (auto u : usage) {
+    if (u == 0) ++m.dead_codes;
+    else entropy -= (u / total) * std::log(u / total);
+  }
+  m.perplexity = std::exp(entropy);
+  if (was_training) model->train();
+  return m;
+}
+
+namespace {
+nn::PoseVqVae seeded_model(const nn::VqVaeConfig& config, std::uint64_t seed) {
+  torch::manual_seed(seed);
+  return nn::PoseVqVae(config);
+}
+}  // namespace
+
+TokenizerTask::TokenizerTask(const nn::VqVaeConfig& config, const std::string& corpus_dir, int batch, std::uint64_t seed)
+    : model_(seeded_model(config, seed)), batch_(batch) {
+  const auto train = load_corpus_split(corpus_dir, "train");
+  val_ = load_corpus_split(corpus_dir, "val");
+  train_rot_ = body::poses_to_rotation_matrices(train).narrow(1, 0, body::kNumBodyJoints).to(torch::kFloat).contiguous();
+  rest_joints_ = body::to_tensor(body::mannequin_rest_joints()).to(torch::kFloat);
+  // Vertex subset: every k-th vertex of the mannequin, with its skinning weights.
+  const auto mannequin = body::build_mannequin();
+  const int64_t nv = static_cast<int64_t>(mannequin.mesh.vertices.size());
+  const int64_t stride = std::max<int64_t>(1, nv / kLossVertices);
+  std::vector<float> v, w;
+  for (int64_t i = 0; i < nv; i += stride) {
+    v.insert(v.end(), {mannequin.mesh.vertices[i].x(), mannequin.mesh.vertices[i].y(), mannequin.mesh.vertices[i].z()});
+    w.insert(w.end(), mannequin.weights.begin() + i * body::kNumJoints, mannequin.weights.begin() + (i + 1) * body::kNumJoints);
+  }
+  vertices_ = torch::from_blob(v.data(), {static_cast<int64_t>(v.size() / 3), 3}, torch::kFloat).clone();
+  weights_ = torch::from_blob(w.data(), {static_cast<int64_t>(w.size() / body::kNumJoints), body::kNumJoints}, torch::kFloat).clone();
+}
+
+std::map<std::string, torch::Tensor> TokenizerTask::step(std::mt19937_64& rng, const torch::Device& device) {
+  std::uniform_int_distribution<int64_t> pick(0, train_rot_.size(0) - 1);
+  std::vector<int64_t> idx(batch_);
+  for (auto& i : idx) i = pick(rng);
+  auto rot = train_rot_.index_select(0, torch::tensor(idx));
+  // Global-orientation augmentation: yaw +-45 deg, tilt +-20 deg about the other axes.
+  const auto turn = random_rotation(batch_, rng, 45, 20);
+  rot = torch::cat({torch::matmul(turn, rot.narrow(1, 0, 1).squeeze(1)).unsqueeze(1), rot.narrow(1, 1, body::kNumBodyJoints - 1)}, 1);
+  rot = rot.to(device);
+  const auto target = body::matrix_to_rot6d(rot);
+  // Joint noise on the input only: the model learns to output clean poses.
+  const auto noisy = target + 0.01 * torch::randn_like(target);
+  const auto out = model_->forward(noisy);
+  const auto rec_rot = body::rot6d_to_matrix(out.rot6d);
+  const auto rest = rest_joints_.to(device);
+  const auto fk_gt = fk22(rot, rest), fk_rec = fk22(rec_rot, rest);
+  const auto verts = vertices_.to(device), weights = weights_.to(device);
+  const auto v_gt = body::linear_blend_skinning(verts, weights, fk_gt.skinning);
+  const auto v_rec = body::linear_blend_skinning(verts, weights, fk_rec.skinning);
+  const auto l_rot = torch::l1_loss(out.rot6d, target);
+  const auto l_vert = torch::l1_loss(v_rec, v_gt);
+  const auto l_joint = torch::l1_loss(fk_rec.joints, fk_gt.joints);
+  const auto loss = 20 * l_rot + 100 * l_vert + 100 * l_joint + out.commitment;
+  return {{"loss", loss}, {"rot6d_l1", l_rot.detach()}, {"vertex_l1", l_vert.detach()}, {"joint_l1", l_joint.detach()},
+          {"commitment", out.commitment.detach()}, {"perplexity", out.perplexity.detach()}};
+}
+
+std::map<std::string, double> TokenizerTask::evaluate(const torch::Device& device) {
+  const auto m = evaluate_reconstruction(model_, val_, device);
+  return {{"MPJPE_mm", m.mpjpe_mm}, {"PA-MPJPE_mm", m.pa_mpjpe_mm}, {"perplexity", m.perplexity}, {"dead_codes", double(m.dead_codes)}};
+}
+
+}  // namespace unipose::train

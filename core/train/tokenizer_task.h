@@ -1,0 +1,47 @@
+// Stage 1: training the pose tokenizer (VQ-VAE) on a corpus folder (`unipose data make`). Losses as
+// DESIGN.md: 20 |p^ - p| on 6D + 100 |v^ - v| on mannequin vertices + 100 |j^ - j| on joints + commitment;
+// joint-noise and global-orientation augmentation.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/nn/pose_vqvae.h"
+#include "core/pose/pose.h"
+#include "core/train/trainer.h"
+
+namespace unipose::train {
+
+// Poses of a corpus split ("train", "val", "test"), from DIR/poses.npz and DIR/splits.json.
+std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::string& split);
+
+struct ReconstructionMetrics {
+  double mpjpe_mm = 0, pa_mpjpe_mm = 0, perplexity = 0;
+  int dead_codes = 0;  // codes no pose of the set used
+  int poses = 0;
+};
+// Encodes and decodes every pose; errors on the 22 body joints of the mannequin skeleton (root rotation kept,
+// translation ignored).
+ReconstructionMetrics evaluate_reconstruction(nn::PoseVqVae& model, const std::vector<pose::Pose>& poses,
+                                              const torch::Device& device = torch::kCPU);
+
+class TokenizerTask : public TrainTask {
+ public:
+  // `seed` fixes the initial weights (the training loop seeds everything after that).
+  TokenizerTask(const nn::VqVaeConfig& config, const std::string& corpus_dir, int batch, std::uint64_t seed = 1);
+  torch::nn::Module& module() override { return *model_; }
+  std::map<std::string, torch::Tensor> step(std::mt19937_64& rng, const torch::Device& device) override;
+  std::map<std::string, double> evaluate(const torch::Device& device) override;
+  std::int64_t items_per_step() const override { return batch_; }
+  nn::PoseVqVae& model() { return model_; }
+
+ private:
+  nn::PoseVqVae model_;
+  std::vector<pose::Pose> val_;
+  torch::Tensor train_rot_;  // [N, 22, 3, 3]
+  torch::Tensor rest_joints_, vertices_, weights_;
+  int batch_;
+};
+
+}  // namespace unipose::train

@@ -1,0 +1,179 @@
+#include "core/train/trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <torch/cuda.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "core/error.h"
+
+namespace unipose::train {
+namespace {
+
+std::atomic<bool> g_interrupt{false};
+void on_sigint(int) { g_interrupt = true; }
+
+std::string checkpoint_path(const TrainOptions& o) { return o.out_dir + "/checkpoint.pt"; }
+
+torch::Tensor string_tensor(const std::string& s) {
+  auto t = torch::empty({static_cast<int64_t>(s.size())}, torch::kUInt8);
+  std::memcpy(t.data_ptr(), s.data(), s.size());
+  return t;
+}
+std::string tensor_string(const torch::Tensor& t) {
+  const auto c = t.contiguous();
+  return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
+}
+
+void save_checkpoint(const TrainOptions& o, torch::nn::Module& module, torch::optim::AdamW& optimizer, std::int64_t step,
+                     const std::mt19937_64& rng) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model_archive, optimizer_archive;
+  module.save(model_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("step", torch::tensor(step));
+  std::ostringstream rng_state;
+  rng_state << rng;
+  archive.write("rng", string_tensor(rng_state.str()));
+  archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
+  // Atomic: a kill during the write leaves the previous checkpoint intact.
+  const std::string tmp = checkpoint_path(o) + ".tmp";
+  archive.save_to(tmp);
+  std::filesystem::rename(tmp, checkpoint_path(o));
+}
+
+std::int64_t load_checkpoint(const TrainOptions& o, torch::nn::Module& module, torch::optim::AdamW& optimizer,
+                             std::mt19937_64& rng, const torch::Device& device) {
+  const std::string path = checkpoint_path(o);
+  torch::serialize::InputArchive archive, model_archive, optimizer_archive;
+  try {
+    archive.load_from(path, device);
+    archive.read("model", model_archive);
+    module.load(model_archive);
+    archive.read("optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+    torch::Tensor step, rng_state, torch_rng;
+    archive.read("step", step);
+    archive.read("rng", rng_state);
+    archive.read("torch_rng", torch_rng);
+    std::istringstream in(tensor_string(rng_state.cpu()));
+    in >> rng;
+    auto generator = at::detail::getDefaultCPUGenerator();
+    generator.set_state(torch_rng.cpu());
+    return step.item<std::int64_t>();
+  } catch (const c10::Error& e) {
+    std::string msg = e.what();
+    msg = msg.substr(0, msg.find('\n'));
+    fail(path, "corrupt or incompatible checkpoint (" + msg + "); delete it to start over");
+  }
+}
+
+}  // namespace
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available()) throw Error("--device " + name + ": this machine or build has no CUDA device");
+    return torch::Device(name);
+  }
+  throw Error("unknown device '" + name + "' (use cpu or cuda)");
+}
+
+double learning_rate(const TrainOptions& o, std::int64_t step) {
+  const double warmup = std::max<double>(1.0, o.warmup_fraction * o.steps);
+  if (step < warmup) return o.lr * (step + 1) / warmup;
+  const double t = std::min(1.0, (step - warmup) / std::max(1.0, o.steps - warmup));
+  return o.lr * 0.5 * (1 + std::cos(M_PI * t));
+}
+
+TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(o.out_dir, ec);
+  if (ec) fail(o.out_dir, "cannot create folder: " + ec.message());
+  const torch::Device device = parse_device(o.device);
+  torch::manual_seed(o.seed);
+  std::mt19937_64 rng(o.seed);
+  auto& module = task.module();
+  module.to(device);
+  torch::optim::AdamW optimizer(module.parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  std::int64_t step = 0;
+  if (o.resume) {
+    if (!std::filesystem::exists(checkpoint_path(o))) fail(checkpoint_path(o), "no checkpoint to resume from");
+    step = load_checkpoint(o, module, optimizer, rng, device);
+  } else if (std::filesystem::exists(checkpoint_path(o))) {
+    fail(o.out_dir, "holds a checkpoint already: pass --resume to continue it, or choose another --out");
+  }
+  std::ofstream csv(o.out_dir + "/metrics.csv", std::ios::app);
+  if (step == 0) csv << "step,key,value\n";
+
+  g_interrupt = false;
+  auto previous = std::signal(SIGINT, on_sigint);
+  TrainResult result;
+  auto last_log = std::chrono::steady_clock::now();
+  std::int64_t items_since_log = 0;
+  module.train();
+  while (step < o.steps) {
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate(o, step));
+    const auto losses = task.step(rng, device);
+    const auto loss = losses.at("loss");
+    if (!std::isfinite(loss.item<double>())) {
+      std::signal(SIGINT, previous);
+      throw Error("training diverged: the loss became " + std::to_string(loss.item<double>()) + " at step " + std::to_string(step));
+    }
+    optimizer.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(module.parameters(), o.clip_norm);
+    optimizer.step();
+    ++step;
+    items_since_log += task.items_per_step();
+    if (step % o.log_every == 0 || step == o.steps) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_log).count();
+      std::ostringstream status;
+      status << "loss " << loss.item<double>();
+      for (const auto& [k, v] : losses) csv << step << "," << k << "," << v.item<double>() << "\n";
+      csv << step << ",lr," << learning_rate(o, step - 1) << "\n" << step << ",items_per_s," << items_since_log / std::max(secs, 1e-9) << "\n";
+      csv.flush();
+      status << "  " << static_cast<int>(items_since_log / std::max(secs, 1e-9)) << " items/s";
+      if (progress) progress(step, o.steps, status.str());
+      last_log = std::chrono::steady_clock::now();
+      items_since_log = 0;
+    }
+    if (step % o.eval_every == 0 || step == o.steps) {
+      torch::NoGradGuard ng;
+      module.eval();
+      result.last_eval = task.evaluate(device);
+      module.train();
+      for (const auto& [k, v] : result.last_eval) csv << step << ",val_" << k << "," << v << "\n";
+      csv.flush();
+    }
+    if (o.stop_after >= 0 && step >= o.stop_after) {  // simulated kill: no checkpoint beyond the periodic ones
+      result.interrupted = true;
+      break;
+    }
+    if (step % o.checkpoint_every == 0 || step == o.steps) save_checkpoint(o, module, optimizer, step, rng);
+    if (g_interrupt) {
+      save_checkpoint(o, module, optimizer, step, rng);
+      result.interrupted = true;
+      break;
+    }
+  }
+  std::signal(SIGINT, previous);
+  result.step = step;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace unipose::train
