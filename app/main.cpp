@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
       "  unipose train tokenizer --data DIR --out RUN     train the pose tokenizer (--resume continues)\n"
       "  unipose tokenize --pose FILE / detokenize        pose <-> token ids\n"
       "  unipose eval tokenizer --data DIR | --bvh FILE   reconstruction error (MPJPE, PA-MPJPE)\n"
+      "  unipose bench tokenizer                          encode + decode poses/s (CPU, CUDA)\n"
 #ifdef UNIPOSE_WITH_GUI
       "  unipose gui [--pose FILE] [--screenshot PNG]     the desktop application (also: no command)\n"
 #endif

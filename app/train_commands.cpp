@@ -1,4 +1,5 @@
 // unipose train tokenizer | tokenize | detokenize | eval tokenizer
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
@@ -6,6 +7,8 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include <torch/cuda.h>
 
 #include "app/commands.h"
 #include "app/progress.h"
@@ -139,6 +142,56 @@ void add_train_commands(CLI::App& app) {
     const auto rot = model->decode(torch::tensor(ids).unsqueeze(0));
     pose::write_pose(t->out, nn::rot6d_to_poses(rot)[0]);
     std::printf("wrote %s\n", t->out.c_str());
+  });
+
+  struct BenchOptions {
+    std::string model, config = "small";
+    int batch = 256;
+    double seconds = 3;
+  };
+  auto bo = std::make_shared<BenchOptions>();
+  auto* bench = app.add_subcommand("bench", "Speed measurements");
+  bench->require_subcommand(1);
+  auto* bench_tok = bench->add_subcommand("tokenizer", "Poses per second through encode + decode, on CPU (and CUDA when present)");
+  bench_tok->add_option("--model", bo->model, "Tokenizer bundle (default: the shipped one, else an untrained model of --config)");
+  bench_tok->add_option("--config", bo->config, "small or paper, for an untrained model")->check(CLI::IsMember({"small", "paper"}));
+  bench_tok->add_option("--batch", bo->batch, "Poses per call")->check(CLI::Range(1, 65536));
+  bench_tok->add_option("--seconds", bo->seconds, "Time per device")->check(CLI::Range(0.1, 600.0));
+  bench_tok->callback([bo] {
+    nn::PoseVqVae model(bo->config == "paper" ? nn::VqVaeConfig::paper() : nn::VqVaeConfig::small());
+    std::string what = "untrained " + bo->config + " model";
+    if (!bo->model.empty()) {
+      model = nn::load_tokenizer_bundle(bo->model);
+      what = bo->model;
+    } else {
+      try {
+        const std::string shipped = default_tokenizer();
+        model = nn::load_tokenizer_bundle(shipped);
+        what = shipped;
+      } catch (const Error&) {
+      }
+    }
+    model->eval();
+    std::vector<torch::Device> devices = {torch::kCPU};
+    if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA);
+    std::printf("tokenizer: %s, batch %d\n", what.c_str(), bo->batch);
+    for (const auto& device : devices) {
+      model->to(device);
+      torch::NoGradGuard ng;
+      const auto x = torch::randn({bo->batch, 22, 6}, torch::TensorOptions().device(device));
+      model->decode(model->encode(x));  // warm-up
+      if (device.is_cuda()) torch::cuda::synchronize();
+      const auto start = std::chrono::steady_clock::now();
+      int64_t poses = 0;
+      double elapsed = 0;
+      while (elapsed < bo->seconds) {
+        model->decode(model->encode(x));
+        if (device.is_cuda()) torch::cuda::synchronize();
+        poses += bo->batch;
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      }
+      std::printf("%s: %.0f poses/s (encode + decode)\n", device.is_cuda() ? "cuda" : "cpu", poses / elapsed);
+    }
   });
 
   struct EvalOptions {

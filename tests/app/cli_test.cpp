@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <iostream>
 
 #include <nlohmann/json.hpp>
 
@@ -157,6 +158,32 @@ TEST_F(Cli, CaptionAndCorpus) {
   for (const char* f : {"manifest.json", "poses.npz", "captions.jsonl", "pairs.jsonl", "splits.json"})
     EXPECT_TRUE(fs::exists(path("corpus/") + f)) << f;
   expect_clear_error("data make --out /proc/unipose-corpus --poses 40 --pairs 2", "/proc/unipose-corpus", "cannot create folder");
+}
+
+TEST_F(Cli, TrainTokenizeDetokenizeEvaluate) {
+  ASSERT_EQ(run("data make --out " + path("c") + " --poses 60 --pairs 0 --seed 5").status, 0);
+  const Result t = run("train tokenizer --data " + path("c") + " --out " + path("run") + " --steps 6 --batch 16 --eval-every 3 --checkpoint-every 3 --export " + path("tok"));
+  ASSERT_EQ(t.status, 0) << t.err << t.out;
+  for (const char* f : {"config.json", "model.safetensors", "SHA256SUMS", "MODEL_CARD.md"}) EXPECT_TRUE(fs::exists(path("tok/") + f)) << f;
+  const Result ids = run("tokenize --model " + path("tok") + " --pose " + sample("walking.json"));
+  ASSERT_EQ(ids.status, 0) << ids.err;
+  std::istringstream in(ids.out);
+  int count = 0;
+  for (int v; in >> v;) ++count;
+  EXPECT_EQ(count, 80);
+  const Result back = run("detokenize --model " + path("tok") + " --tokens \"" + ids.out.substr(0, ids.out.size() - 1) + "\" --out " + path("back.json"));
+  ASSERT_EQ(back.status, 0) << back.err;
+  EXPECT_EQ(run("pose info " + path("back.json")).status, 0);
+  const Result e = run("eval tokenizer --model " + path("tok") + " --data " + path("c"));
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_NE(e.out.find("\nMPJPE_mm: "), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("\nPA-MPJPE_mm: "), std::string::npos) << e.out;
+  expect_clear_error("detokenize --model " + path("tok") + " --tokens \"1 2 3\" --out " + path("x.json"), "--tokens", "needs exactly 80");
+  expect_clear_error("detokenize --model " + path("tok") + " --tokens \"1 2 99999\" --out " + path("x.json"), "--tokens", "outside the codebook");
+  // A second run into the same folder without --resume is refused; with it, it continues.
+  expect_clear_error("train tokenizer --data " + path("c") + " --out " + path("run") + " --steps 6", path("run"), "--resume");
+  write("tok/model.safetensors", "garbage");
+  expect_clear_error("tokenize --model " + path("tok") + " --pose " + sample("walking.json"), "model.safetensors", "checksum differs");
 }
 
 TEST_F(Cli, BadInputGetsOneClearLineAndNonZeroExit) {
