@@ -12,7 +12,8 @@ namespace unipose::app {
 
 class ProgressBar {
  public:
-  void update(const std::string& stage, double fraction) {
+  // `detail` (a loss, a rate) is shown after the bar; it does not start a new stage.
+  void update(const std::string& stage, double fraction, const std::string& detail = "") {
     const auto now = std::chrono::steady_clock::now();
     if (stage != stage_) {
       if (!stage_.empty()) finish_line();
@@ -20,15 +21,22 @@ class ProgressBar {
       stage_start_ = now;
       if (!tty_) std::fprintf(stderr, "%s...\n", stage.c_str());
     }
-    if (!tty_ || now - last_draw_ < std::chrono::milliseconds(100)) return;
+    if (!tty_) {  // a log file: one line every 10 seconds
+      if (!detail.empty() && now - last_draw_ >= std::chrono::seconds(10)) {
+        last_draw_ = now;
+        std::fprintf(stderr, "  %3.0f%%  %s\n", fraction * 100, detail.c_str());
+      }
+      return;
+    }
+    if (now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
     const double elapsed = std::chrono::duration<double>(now - stage_start_).count();
     const double eta = fraction > 0.01 ? elapsed * (1 - fraction) / fraction : -1;
     const int width = 30, filled = static_cast<int>(fraction * width);
     std::string bar(filled, '#');
     bar.append(width - filled, '.');
-    std::fprintf(stderr, "\r%-24s [%s] %3.0f%%  %5.1fs  ETA %s   ", stage.c_str(), bar.c_str(), fraction * 100, elapsed,
-                 eta < 0 ? "--" : (std::to_string(static_cast<int>(eta)) + "s").c_str());
+    std::fprintf(stderr, "\r%-24s [%s] %3.0f%%  %5.1fs  ETA %s  %s   ", stage.c_str(), bar.c_str(), fraction * 100, elapsed,
+                 eta < 0 ? "--" : (std::to_string(static_cast<int>(eta)) + "s").c_str(), detail.c_str());
     std::fflush(stderr);
   }
   ~ProgressBar() {

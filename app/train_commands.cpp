@@ -70,7 +70,7 @@ void add_train_commands(CLI::App& app) {
     train::TokenizerTask task(config, o->data, o->batch, o->t.seed);
     ProgressBar bar;
     const auto r = train::run_training(task, o->t, [&bar](std::int64_t step, std::int64_t total, const std::string& status) {
-      bar.update("training (" + status + ")", double(step) / total);
+      bar.update("training", double(step) / total, "step " + std::to_string(step) + "  " + status);
     });
     std::printf("%s at step %lld of %lld (%.0f s)\n", r.interrupted ? "stopped" : "finished", static_cast<long long>(r.step),
                 static_cast<long long>(o->t.steps), r.seconds);

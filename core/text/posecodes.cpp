@@ -274,7 +274,7 @@ std::vector<Posecode> extract_posecodes(const PoseFrame& frame, std::uint64_t se
         // Only the unusual side relations are told: crossed hands or feet.
         if (d.kind == CodeKind::kLeftOf) keep = p.category == 0;
         if (d.key == "foot-knee") keep = p.category == 4;
-        if (d.key == "hand-hip") keep = p.category == 4 && false;  // implied by hand-shoulder mostly; kept for pairs
+        if (d.key == "hand-hip") keep = false;  // measured for the hand-on-hip super-posecode only
         p.rare = d.kind == CodeKind::kLeftOf || (d.key == "hand-head" && p.category == 4) || d.key == "foot-knee";
         break;
       }
