@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       "  unipose tokenize --pose FILE / detokenize        pose <-> token ids\n"
       "  unipose eval tokenizer --data DIR | --bvh FILE   reconstruction error (MPJPE, PA-MPJPE)\n"
       "  unipose bench tokenizer                          encode + decode poses/s (CPU, CUDA)\n"
+      "  unipose launch --nproc N -- train tokenizer ...  data-parallel training on N local processes\n"
 #ifdef UNIPOSE_WITH_GUI
       "  unipose gui [--pose FILE] [--screenshot PNG]     the desktop application (also: no command)\n"
 #endif
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   unipose::app::add_body_commands(app);
   unipose::app::add_data_commands(app);
   unipose::app::add_train_commands(app);
+  unipose::app::add_launch_command(app);
 #ifdef UNIPOSE_WITH_GUI
   unipose::ui::GuiOptions gui;
   bool run_window = false;

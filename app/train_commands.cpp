@@ -65,6 +65,9 @@ void add_train_commands(CLI::App& app) {
   tok->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
   tok->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
   tok->add_flag("--resume", o->t.resume, "Continue from the run folder's checkpoint");
+  tok->add_option("--world-size", o->t.world_size, "Data-parallel processes in all (see `unipose launch`)")->check(CLI::Range(1, 4096));
+  tok->add_option("--rank", o->t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
+  tok->add_option("--master", o->t.master, "HOST:PORT where rank 0 holds the rendezvous store");
   tok->callback([o] {
     const auto config = o->config == "paper" ? nn::VqVaeConfig::paper() : nn::VqVaeConfig::small();
     train::TokenizerTask task(config, o->data, o->batch, o->t.seed);
@@ -79,7 +82,7 @@ void add_train_commands(CLI::App& app) {
       std::printf("checkpoint saved: continue with the same command and --resume\n");
       return;
     }
-    if (!o->export_dir.empty()) {
+    if (!o->export_dir.empty() && o->t.rank == 0) {
       const auto test = train::load_corpus_split(o->data, "test");
       const auto m = train::evaluate_reconstruction(task.model(), test);
       std::ostringstream card;

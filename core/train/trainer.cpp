@@ -16,6 +16,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/error.h"
+#include "core/nn/module_io.h"
+#include "core/train/distributed.h"
 
 namespace unipose::train {
 namespace {
@@ -104,20 +106,37 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec) fail(o.out_dir, "cannot create folder: " + ec.message());
   const torch::Device device = parse_device(o.device);
-  torch::manual_seed(o.seed);
-  std::mt19937_64 rng(o.seed);
+  std::unique_ptr<ProcessGroup> group;
+  if (o.world_size > 1) group = std::make_unique<ProcessGroup>(DistributedOptions{o.world_size, o.rank, o.master});
+  const bool lead = o.rank == 0;
+  // Each rank draws its own batches.
+  torch::manual_seed(o.seed + 7919ull * o.rank);
+  std::mt19937_64 rng(o.seed + 7919ull * o.rank);
   auto& module = task.module();
   module.to(device);
+  std::vector<torch::Tensor> params = module.parameters();
+  std::vector<torch::Tensor> buffers = module.buffers();
+  auto sync_from_lead = [&](std::vector<torch::Tensor>& tensors) {
+    if (!group) return;
+    torch::NoGradGuard ng;
+    group->broadcast(tensors);
+  };
   torch::optim::AdamW optimizer(module.parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
   std::int64_t step = 0;
   if (o.resume) {
     if (!std::filesystem::exists(checkpoint_path(o))) fail(checkpoint_path(o), "no checkpoint to resume from");
     step = load_checkpoint(o, module, optimizer, rng, device);
+    if (!lead) rng.seed(o.seed + 7919ull * o.rank + static_cast<std::uint64_t>(step));
   } else if (std::filesystem::exists(checkpoint_path(o))) {
     fail(o.out_dir, "holds a checkpoint already: pass --resume to continue it, or choose another --out");
   }
-  std::ofstream csv(o.out_dir + "/metrics.csv", std::ios::app);
-  if (step == 0) csv << "step,key,value\n";
+  sync_from_lead(params);  // every rank starts from rank 0's weights
+  sync_from_lead(buffers);
+  std::ofstream csv;
+  if (lead) {
+    csv.open(o.out_dir + "/metrics.csv", std::ios::app);
+    if (step == 0) csv << "step,key,value\n";
+  }
 
   g_interrupt = false;
   auto previous = std::signal(SIGINT, on_sigint);
@@ -135,11 +154,26 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
     }
     optimizer.zero_grad();
     loss.backward();
+    if (group) {
+      // Average the gradients over the ranks, in one flat all-reduce.
+      torch::NoGradGuard ng;
+      std::vector<torch::Tensor> grads;
+      for (auto& p : params) grads.push_back(p.grad().defined() ? p.grad().reshape({-1}) : torch::zeros({p.numel()}, p.options()));
+      std::vector<torch::Tensor> flat{torch::cat(grads)};
+      group->sum(flat);
+      flat[0].div_(o.world_size);
+      int64_t offset = 0;
+      for (auto& p : params) {
+        if (p.grad().defined()) p.mutable_grad().copy_(flat[0].narrow(0, offset, p.numel()).view_as(p));
+        offset += p.numel();
+      }
+    }
     torch::nn::utils::clip_grad_norm_(module.parameters(), o.clip_norm);
     optimizer.step();
+    sync_from_lead(buffers);
     ++step;
     items_since_log += task.items_per_step();
-    if (step % o.log_every == 0 || step == o.steps) {
+    if (lead && (step % o.log_every == 0 || step == o.steps)) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_log).count();
       std::ostringstream status;
       status << "loss " << loss.item<double>();
@@ -151,7 +185,7 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
       last_log = std::chrono::steady_clock::now();
       items_since_log = 0;
     }
-    if (step % o.eval_every == 0 || step == o.steps) {
+    if (lead && (step % o.eval_every == 0 || step == o.steps)) {
       torch::NoGradGuard ng;
       module.eval();
       result.last_eval = task.evaluate(device);
@@ -163,14 +197,23 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
       result.interrupted = true;
       break;
     }
-    if (step % o.checkpoint_every == 0 || step == o.steps) save_checkpoint(o, module, optimizer, step, rng);
-    if (g_interrupt) {
-      save_checkpoint(o, module, optimizer, step, rng);
+    if (lead && (step % o.checkpoint_every == 0 || step == o.steps)) save_checkpoint(o, module, optimizer, step, rng);
+    // Ctrl+C on any rank stops all of them at the same step.
+    bool stop = g_interrupt;
+    if (group) {
+      std::vector<torch::Tensor> flag{torch::full({1}, stop ? 1.0f : 0.0f)};
+      group->sum(flag);
+      stop = flag[0].item<float>() > 0;
+    }
+    if (stop) {
+      if (lead) save_checkpoint(o, module, optimizer, step, rng);
       result.interrupted = true;
       break;
     }
   }
   std::signal(SIGINT, previous);
+  // Each rank leaves its final weights, so a run can show that the ranks agree.
+  if (group) nn::save_weights(module, o.out_dir + "/rank" + std::to_string(o.rank) + "_weights.safetensors", false);
   result.step = step;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

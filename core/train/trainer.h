@@ -27,6 +27,11 @@ struct TrainOptions {
   std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
   bool resume = false;
   std::int64_t stop_after = -1;  // for tests: stop (as if killed) after this step, without a final checkpoint
+  // Data-parallel: every rank runs this loop on its own batches; gradients are averaged, rank 0's buffers
+  // (the codebook's running statistics) and weights are the shared ones; only rank 0 logs and checkpoints.
+  int world_size = 1;
+  int rank = 0;
+  std::string master = "127.0.0.1:29500";
 };
 
 // What the loop trains: the module, one batch's losses, and validation.

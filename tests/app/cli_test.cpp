@@ -1,6 +1,7 @@
 // End-to-end tests of the unipose program: what a user types, what they see, and the exit status.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -184,6 +185,25 @@ TEST_F(Cli, TrainTokenizeDetokenizeEvaluate) {
   expect_clear_error("train tokenizer --data " + path("c") + " --out " + path("run") + " --steps 6", path("run"), "--resume");
   write("tok/model.safetensors", "garbage");
   expect_clear_error("tokenize --model " + path("tok") + " --pose " + sample("walking.json"), "model.safetensors", "checksum differs");
+}
+
+TEST_F(Cli, TwoRanksTrainTogetherAndAgree) {
+  ASSERT_EQ(run("data make --out " + path("c") + " --poses 60 --pairs 0 --seed 6").status, 0);
+  const std::string port = std::to_string(20000 + ::getpid() % 20000);
+  const Result r = run("launch --nproc 2 --master-port " + port + " -- train tokenizer --data " + path("c") + " --out " +
+                       path("run") + " --steps 6 --batch 8 --eval-every 3 --checkpoint-every 3");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("all 2 ranks finished"), std::string::npos);
+  EXPECT_TRUE(fs::exists(path("run/checkpoint.pt")));
+  // Gradients are averaged and rank 0's buffers shared: both ranks end with the same weights, to the bit.
+  const auto a = unipose::io::read_binary_file(path("run/rank0_weights.safetensors"));
+  const auto b = unipose::io::read_binary_file(path("run/rank1_weights.safetensors"));
+  EXPECT_EQ(a, b);
+  // A rank that cannot start fails the launch instead of leaving the other waiting.
+  const Result bad = run("launch --nproc 2 --master-port " + port + " -- train tokenizer --data " + path("missing") + " --out " + path("run2") + " --steps 2");
+  EXPECT_FALSE(bad.crashed);
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("failed with exit status"), std::string::npos) << bad.err;
 }
 
 TEST_F(Cli, BadInputGetsOneClearLineAndNonZeroExit) {
