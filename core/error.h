@@ -10,7 +10,10 @@ namespace unipose {
 // is one) and the problem; the CLI prints it on one line and exits non-zero, the GUI shows it in a dialog.
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message) : std::runtime_error(message) {}
+  explicit Error(const std::string& message) : std::runtime_error(printable_message(message)) {}
+  // One printable line: control characters (newlines included) and bytes that are not valid UTF-8 (say,
+  // from a binary file quoted in a parse error) become '?'.
+  static std::string printable_message(const std::string& message);
 };
 
 // "PATH: problem" when a path is known, "problem" otherwise.

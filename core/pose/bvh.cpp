@@ -39,13 +39,19 @@ class Tokens {
   }
   void expect(const std::string& word) {
     const std::string got = next(("'" + word + "'").c_str());
-    if (got != word) error("expected '" + word + "' but found '" + got + "'");
+    if (got != word) error("expected '" + word + "' but found '" + printable(got) + "'");
+  }
+  // A token as it may be shown in a message: printable characters only, at most 40 of them.
+  static std::string printable(const std::string& token) {
+    std::string out;
+    for (unsigned char ch : token.substr(0, 40)) out += (ch >= 32 && ch < 127) ? static_cast<char>(ch) : '?';
+    return token.size() > 40 ? out + "..." : out;
   }
   double number(const char* what) {
     const std::string t = next(what);
     char* end = nullptr;
     const double v = std::strtod(t.c_str(), &end);
-    if (end == t.c_str() || *end != '\0') error(std::string("expected ") + what + " but found '" + t + "'");
+    if (end == t.c_str() || *end != '\0') error(std::string("expected ") + what + " but found '" + printable(t) + "'");
     if (!std::isfinite(v)) error(std::string(what) + " is not a finite number");
     return v;
   }
@@ -85,7 +91,7 @@ void parse_joint(Tokens& tok, BvhMotion& m, int parent, bool end_site, const std
       static const char* kKnown[] = {"Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation"};
       bool known = false;
       for (auto* k : kKnown) known = known || ch == k;
-      if (!known) tok.error("unknown channel '" + ch + "'");
+      if (!known) tok.error("unknown channel '" + Tokens::printable(ch) + "'");
       joint.channels.push_back(ch);
     }
     m.channel_count += static_cast<int>(count);
@@ -101,7 +107,7 @@ void parse_joint(Tokens& tok, BvhMotion& m, int parent, bool end_site, const std
       tok.expect("Site");
       parse_joint(tok, m, index, true, name + "_end");
     } else {
-      tok.error("expected 'JOINT', 'End Site' or '}' but found '" + word + "'");
+      tok.error("expected 'JOINT', 'End Site' or '}' but found '" + Tokens::printable(word) + "'");
     }
   }
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include <Eigen/Geometry>
 #include <nlohmann/json.hpp>
@@ -190,6 +191,8 @@ std::string pose_to_json(const Pose& pose) {
 }
 
 PoseSequence read_poses(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail(path, "is a folder, not a pose file");
   const std::string ext = io::extension_of(path);
   PoseSequence seq;
   if (ext == "json") {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -230,6 +231,17 @@ TEST_F(Cli, BadInputGetsOneClearLineAndNonZeroExit) {
   expect_clear_error("body export --pose " + sample("t_pose.json") + " --out " + path("m.stl"), path("m.stl"), "unknown mesh format");
   expect_clear_error("pose convert " + sample("t_pose.json") + " /nonexistent/dir/x.json", "/nonexistent/dir/x.json", "cannot write");
   expect_clear_error("body export --body " + path("nan.npz") + " --out " + path("x.obj"), path("nan.npz"), "missing array");
+  // Binary garbage: still one printable line.
+  std::string noise;
+  for (int i = 0; i < 600; ++i) noise += static_cast<char>((i * 7919 + 13) % 256);
+  write("bin.bvh", noise);
+  write("bin.json", noise);
+  for (const char* f : {"bin.bvh", "bin.json"}) {
+    expect_clear_error("pose info " + path(f), path(f), "");
+    const Result g = run("pose info " + path(f));
+    EXPECT_TRUE(std::all_of(g.err.begin(), g.err.end() - 1, [](char c) { return static_cast<unsigned char>(c) >= 32; })) << g.err;
+  }
+  expect_clear_error("pose info " + dir_.string(), dir_.string(), "is a folder");
   // Unknown options are usage errors, not crashes.
   const Result r = run("pose info --bogus");
   EXPECT_FALSE(r.crashed);
