@@ -125,8 +125,8 @@ std::map<std::string, torch::Tensor> TokenizerTask::step(std::mt19937_64& rng, c
   std::vector<int64_t> idx(batch_);
   for (auto& i : idx) i = pick(rng);
   auto rot = train_rot_.index_select(0, torch::tensor(idx));
-  // Global-orientation augmentation: yaw +-45 deg, tilt +-20 deg about the other axes.
-  const auto turn = random_rotation(batch_, rng, 45, 20);
+  // Global-orientation augmentation: heading (default +-45 deg), tilt +-20 deg about the other axes.
+  const auto turn = random_rotation(batch_, rng, yaw_degrees_, 20);
   rot = torch::cat({torch::matmul(turn, rot.narrow(1, 0, 1).squeeze(1)).unsqueeze(1), rot.narrow(1, 1, body::kNumBodyJoints - 1)}, 1);
   rot = rot.to(device);
   const auto target = body::matrix_to_rot6d(rot);

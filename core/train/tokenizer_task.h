@@ -35,6 +35,8 @@ class TokenizerTask : public TrainTask {
   std::map<std::string, double> evaluate(const torch::Device& device) override;
   std::int64_t items_per_step() const override { return batch_; }
   nn::PoseVqVae& model() { return model_; }
+  // Heading augmentation range, degrees either way (DESIGN.md: 45).
+  void set_yaw_augmentation(double degrees) { yaw_degrees_ = degrees; }
 
  private:
   nn::PoseVqVae model_;
@@ -42,6 +44,7 @@ class TokenizerTask : public TrainTask {
   torch::Tensor train_rot_;  // [N, 22, 3, 3]
   torch::Tensor rest_joints_, vertices_, weights_;
   int batch_;
+  double yaw_degrees_ = 45;
 };
 
 }  // namespace unipose::train
