@@ -47,7 +47,7 @@ void add_train_commands(CLI::App& app) {
     train::TrainOptions t;
     std::string data, config = "small", export_dir;
     int batch = 128;
-    double yaw = 45;
+    double yaw = 180;
   };
   auto o = std::make_shared<Options>();
   o->t.steps = 20000;
@@ -66,7 +66,7 @@ void add_train_commands(CLI::App& app) {
   tok->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
   tok->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
   tok->add_flag("--resume", o->t.resume, "Continue from the run folder's checkpoint");
-  tok->add_option("--yaw-augmentation", o->yaw, "Random heading change, degrees either way (default 45)")->check(CLI::Range(0.0, 180.0));
+  tok->add_option("--yaw-augmentation", o->yaw, "Random heading change, degrees either way (default 180: the corpus faces +z, real poses do not)")->check(CLI::Range(0.0, 180.0));
   tok->add_option("--world-size", o->t.world_size, "Data-parallel processes in all (see `unipose launch`)")->check(CLI::Range(1, 4096));
   tok->add_option("--rank", o->t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
   tok->add_option("--master", o->t.master, "HOST:PORT where rank 0 holds the rendezvous store");
