@@ -41,8 +41,7 @@ std::vector<std::string> default_bvh_files() {
 }
 
 // Pose features for similarity: joints in the body's own frame, relative to the pelvis.
-std::vector<float> frame_features(const pose::Pose& p) {
-  const text::PoseFrame f = text::pose_frame(p);
+std::vector<float> frame_features(const text::PoseFrame& f) {
   std::vector<float> out;
   for (int j = 0; j < body::kNumJoints; ++j)
     for (int k = 0; k < 3; ++k) out.push_back(static_cast<float>(f.joints[j][k] - f.joints[body::kPelvis][k]));
@@ -120,23 +119,23 @@ CorpusStats make_corpus(const std::string& dir, const CorpusOptions& o, const Pr
   }
   stats.rejected_samples = sampler.rejected();
   // Every pose faces +z (its heading removed), as PoseScript and PoseFix normalise theirs: the text is about
-  // the body, and a pair's instruction is about how the body changes, not where it faces.
-  for (auto& c : cand) {
-    const double yaw = text::pose_frame(c.pose).yaw;
-    const Eigen::Matrix3d root = Eigen::AngleAxisd(-yaw, Eigen::Vector3d::UnitY()).toRotationMatrix() *
-                                 body::rotation_matrix(c.pose.rotations[0]);
-    c.pose.rotations[0] = body::axis_angle(root);
-    pose::place_on_floor(c.pose);
-  }
-
-  // 2. Diversity: farthest-point sampling on the mean joint distance.
+  // the body, and a pair's instruction is about how the body changes, not where it faces. A turn about the
+  // vertical leaves every height alone, so the poses stay on the floor. The body's own frame, measured once,
+  // also gives the features for diversity (2.) and pairing (5.).
   std::vector<float> feats;
   feats.reserve(cand.size() * 72);
   for (size_t i = 0; i < cand.size(); ++i) {
-    const auto f = frame_features(cand[i].pose);
+    auto& c = cand[i];
+    const text::PoseFrame frame = text::pose_frame(c.pose);
+    const Eigen::Matrix3d root = Eigen::AngleAxisd(-frame.yaw, Eigen::Vector3d::UnitY()).toRotationMatrix() *
+                                 body::rotation_matrix(c.pose.rotations[0]);
+    c.pose.rotations[0] = body::axis_angle(root);
+    const auto f = frame_features(frame);
     feats.insert(feats.end(), f.begin(), f.end());
     if (i % 512 == 0) report("measuring poses", double(i) / cand.size());
   }
+
+  // 2. Diversity: farthest-point sampling on the mean joint distance.
   report("farthest-point sampling", 0);
   const auto chosen = farthest_point_sampling(feats, static_cast<int>(cand.size()), body::kNumJoints, o.poses, o.seed);
   std::vector<Candidate> poses;
@@ -198,8 +197,9 @@ CorpusStats make_corpus(const std::string& dir, const CorpusOptions& o, const Pr
       round = t / n;
       const int a = static_cast<int>(neighbours[static_cast<size_t>(b) * k + std::min(round, k - 1)]);
       if (split[a] != split[b]) continue;
-      if (text::extract_paircodes(poses[a].pose, poses[b].pose).size() < 2) continue;
-      const auto ins = text::instruct(poses[a].pose, poses[b].pose, o.seed * 7919ull + static_cast<std::uint64_t>(t), o.instructions_per_pair, 4);
+      const auto codes = text::extract_paircodes(poses[a].pose, poses[b].pose);
+      if (codes.size() < 2) continue;
+      const auto ins = text::render_instructions(codes, o.seed * 7919ull + static_cast<std::uint64_t>(t), o.instructions_per_pair, 4);
       pair_rows.push_back({{"a", a}, {"b", b}, {"split", split[b] == 0 ? "train" : split[b] == 1 ? "val" : "test"}, {"instructions", ins}});
       stats.instructions += static_cast<int>(ins.size());
       if (pair_rows.size() % 64 == 0) report("pairing", double(pair_rows.size()) / o.pairs);

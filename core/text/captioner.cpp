@@ -313,8 +313,9 @@ std::vector<Posecode> select_and_aggregate(const std::vector<Posecode>& input, s
   return merged;
 }
 
-std::string describe_pose(const pose::Pose& pose, std::uint64_t seed) {
-  const PoseFrame frame = pose_frame(pose);
+namespace {
+
+std::string describe_frame(const PoseFrame& frame, std::uint64_t seed) {
   const auto codes = select_and_aggregate(extract_posecodes(frame, seed), seed);
   // Posture first, as the sentence's main verb.
   std::string posture;
@@ -369,13 +370,18 @@ std::string describe_pose(const pose::Pose& pose, std::uint64_t seed) {
   return out;
 }
 
+}  // namespace
+
+std::string describe_pose(const pose::Pose& pose, std::uint64_t seed) { return describe_frame(pose_frame(pose), seed); }
+
 std::vector<std::string> describe_pose(const pose::Pose& pose, std::uint64_t seed, int count) {
+  const PoseFrame frame = pose_frame(pose);  // the joints do not depend on the seed; only noise and wording do
   std::vector<std::string> out;
   for (std::uint64_t s = seed; static_cast<int>(out.size()) < count && s < seed + 8 * static_cast<std::uint64_t>(count) + 8; ++s) {
-    std::string c = describe_pose(pose, s);
+    std::string c = describe_frame(frame, s);
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   }
-  while (static_cast<int>(out.size()) < count) out.push_back(out.empty() ? describe_pose(pose, seed) : out.back());
+  while (static_cast<int>(out.size()) < count) out.push_back(out.empty() ? describe_frame(frame, seed) : out.back());
   return out;
 }
 

@@ -241,10 +241,9 @@ std::string render(const Paircode& c, std::uint64_t seed, bool your) {
 
 }  // namespace
 
-std::string instruct(const pose::Pose& a, const pose::Pose& b, std::uint64_t seed, int max_codes) {
-  auto codes = extract_paircodes(a, b);
-  if (codes.empty()) return "Keep the same pose.";
-  if (static_cast<int>(codes.size()) > max_codes) codes.resize(max_codes);
+std::string render_instruction(const std::vector<Paircode>& all, std::uint64_t seed, int max_codes) {
+  if (all.empty()) return "Keep the same pose.";
+  const std::vector<Paircode> codes(all.begin(), all.begin() + std::min<std::ptrdiff_t>(all.size(), max_codes));
   const bool your = pick(seed, "det", 3) != 0;  // "your" mostly, sometimes "the"
   std::vector<std::string> parts;
   for (const auto& c : codes) {
@@ -261,14 +260,22 @@ std::string instruct(const pose::Pose& a, const pose::Pose& b, std::uint64_t see
   return out + ".";
 }
 
-std::vector<std::string> instruct(const pose::Pose& a, const pose::Pose& b, std::uint64_t seed, int count, int max_codes) {
+std::vector<std::string> render_instructions(const std::vector<Paircode>& codes, std::uint64_t seed, int count, int max_codes) {
   std::vector<std::string> out;
   for (std::uint64_t s = seed; static_cast<int>(out.size()) < count && s < seed + 8 * static_cast<std::uint64_t>(count) + 8; ++s) {
-    std::string t = instruct(a, b, s, max_codes);
+    std::string t = render_instruction(codes, s, max_codes);
     if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
   }
-  while (static_cast<int>(out.size()) < count) out.push_back(out.empty() ? instruct(a, b, seed, max_codes) : out.back());
+  while (static_cast<int>(out.size()) < count) out.push_back(out.empty() ? render_instruction(codes, seed, max_codes) : out.back());
   return out;
+}
+
+std::string instruct(const pose::Pose& a, const pose::Pose& b, std::uint64_t seed, int max_codes) {
+  return render_instruction(extract_paircodes(a, b), seed, max_codes);
+}
+
+std::vector<std::string> instruct(const pose::Pose& a, const pose::Pose& b, std::uint64_t seed, int count, int max_codes) {
+  return render_instructions(extract_paircodes(a, b), seed, count, max_codes);
 }
 
 }  // namespace unipose::text

@@ -26,5 +26,8 @@ std::vector<Paircode> extract_paircodes(const pose::Pose& a, const pose::Pose& b
 // One instruction (up to `max_codes` changes, the largest first).
 std::string instruct(const pose::Pose& a, const pose::Pose& b, std::uint64_t seed, int max_codes = 4);
 std::vector<std::string> instruct(const pose::Pose& a, const pose::Pose& b, std::uint64_t seed, int count, int max_codes);
+// The same from pair-codes already extracted (they do not depend on the seed).
+std::string render_instruction(const std::vector<Paircode>& codes, std::uint64_t seed, int max_codes = 4);
+std::vector<std::string> render_instructions(const std::vector<Paircode>& codes, std::uint64_t seed, int count, int max_codes);
 
 }  // namespace unipose::text
