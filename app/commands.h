@@ -1,6 +1,8 @@
 // The headless sub-commands of `unipose`, one registration function per command group.
 #pragma once
 
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace unipose::app {
@@ -10,5 +12,11 @@ void add_body_commands(CLI::App& app);
 void add_data_commands(CLI::App& app);
 void add_train_commands(CLI::App& app);
 void add_launch_command(CLI::App& app);
+// Registered by add_train_commands: `train retrieval`, `eval retrieval`, `eval <task>`.
+void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd);
+
+// The command line this process was started with, shell-quoted where needed (for model cards and reports).
+void set_command_line(int argc, char** argv);
+const std::string& command_line();
 
 }  // namespace unipose::app

@@ -11,7 +11,32 @@
 #include "ui/gui.h"
 #endif
 
+namespace unipose::app {
+namespace {
+std::string& stored_command_line() {
+  static std::string line;
+  return line;
+}
+}  // namespace
+void set_command_line(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = i == 0 ? "unipose" : argv[i];
+    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    if (!plain) {
+      std::string q = "'";
+      for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      a = q + "'";
+    }
+    line += (i ? " " : "") + a;
+  }
+  stored_command_line() = line;
+}
+const std::string& command_line() { return stored_command_line(); }
+}  // namespace unipose::app
+
 int main(int argc, char** argv) {
+  unipose::app::set_command_line(argc, argv);
   CLI::App app{"UniPose Studio: pose 3D humans with words, photos and hands.", "unipose"};
   app.set_version_flag("--version", unipose::build_info());
   app.require_subcommand(0, 1);
@@ -27,6 +52,8 @@ int main(int argc, char** argv) {
       "  unipose train tokenizer --data DIR --out RUN     train the pose tokenizer (--resume continues)\n"
       "  unipose tokenize --pose FILE / detokenize        pose <-> token ids\n"
       "  unipose eval tokenizer --data DIR | --bvh FILE   reconstruction error (MPJPE, PA-MPJPE)\n"
+      "  unipose train retrieval --kind pose-text|pair-text --data DIR --out RUN   the metrics' retrieval models\n"
+      "  unipose eval text2pose|pose2text|posediff|edit --model M --data DIR [--json OUT]   task metrics\n"
       "  unipose bench tokenizer                          encode + decode poses/s (CPU, CUDA)\n"
       "  unipose launch --nproc N -- train tokenizer ...  data-parallel training on N local processes\n"
 #ifdef UNIPOSE_WITH_GUI

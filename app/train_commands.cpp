@@ -48,6 +48,7 @@ void add_train_commands(CLI::App& app) {
     std::string data, config = "small", export_dir;
     int batch = 128;
     double yaw = 180;
+    int tokens = 0, codebook = 0, code_dim = 0, width = 0, blocks = -1, levels = 0;  // 0 / -1: as --config says
   };
   auto o = std::make_shared<Options>();
   o->t.steps = 20000;
@@ -58,6 +59,12 @@ void add_train_commands(CLI::App& app) {
   tok->add_option("--out", o->t.out_dir, "Run folder: checkpoint.pt, metrics.csv")->required();
   tok->add_option("--export", o->export_dir, "Write the trained model bundle here when done");
   tok->add_option("--config", o->config, "small (default, CPU-trainable) or paper")->check(CLI::IsMember({"small", "paper"}));
+  tok->add_option("--tokens", o->tokens, "Override the configuration: tokens per pose (Lp)")->check(CLI::Range(1, 4096));
+  tok->add_option("--codebook", o->codebook, "Override the configuration: codebook size")->check(CLI::Range(2, 1 << 20));
+  tok->add_option("--code-dim", o->code_dim, "Override the configuration: code vector size")->check(CLI::Range(1, 8192));
+  tok->add_option("--width", o->width, "Override the configuration: channels of the conv blocks")->check(CLI::Range(1, 8192));
+  tok->add_option("--blocks", o->blocks, "Override the configuration: residual blocks each side")->check(CLI::Range(0, 64));
+  tok->add_option("--residual-levels", o->levels, "Override the configuration: residual quantisation depth (tokens must divide by it)")->check(CLI::Range(1, 64));
   tok->add_option("--steps", o->t.steps, "Training steps")->check(CLI::PositiveNumber);
   tok->add_option("--batch", o->batch, "Poses per step")->check(CLI::Range(1, 65536));
   tok->add_option("--lr", o->t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
@@ -71,7 +78,14 @@ void add_train_commands(CLI::App& app) {
   tok->add_option("--rank", o->t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
   tok->add_option("--master", o->t.master, "HOST:PORT where rank 0 holds the rendezvous store");
   tok->callback([o] {
-    const auto config = o->config == "paper" ? nn::VqVaeConfig::paper() : nn::VqVaeConfig::small();
+    auto config = o->config == "paper" ? nn::VqVaeConfig::paper() : nn::VqVaeConfig::small();
+    if (o->tokens > 0) config.tokens = o->tokens;
+    if (o->codebook > 0) config.codebook_size = o->codebook;
+    if (o->code_dim > 0) config.code_dim = o->code_dim;
+    if (o->width > 0) config.width = o->width;
+    if (o->blocks >= 0) config.blocks = o->blocks;
+    if (o->levels > 0) config.residual_levels = o->levels;
+    if (config.tokens % config.residual_levels) throw Error("--tokens must be a multiple of --residual-levels");
     train::TokenizerTask task(config, o->data, o->batch, o->t.seed);
     task.set_yaw_augmentation(o->yaw);
     ProgressBar bar;
@@ -92,6 +106,7 @@ void add_train_commands(CLI::App& app) {
       const auto manifest = io::read_text_file(o->data + "/manifest.json");
       card << "# Pose tokenizer (VQ-VAE), " << o->config << " configuration\n\n"
            << "Trained by UniPose Studio's own trainer (" << build_info() << ").\n\n"
+           << "## Command\n\n```\n" << command_line() << "\n```\n\n"
            << "## Architecture\n\n```json\n" << config.to_json() << "\n```\n\n"
            << "## Training\n\n- steps " << o->t.steps << ", batch " << o->batch << ", AdamW lr " << o->t.lr
            << " (warm-up then cosine), seed " << o->t.seed << ", device " << o->t.device << ", " << std::fixed
@@ -206,6 +221,7 @@ void add_train_commands(CLI::App& app) {
   auto e = std::make_shared<EvalOptions>();
   auto* eval_cmd = app.add_subcommand("eval", "Measure a model");
   eval_cmd->require_subcommand(1);
+  add_retrieval_commands(*train_cmd, *eval_cmd);
   auto* eval_tok = eval_cmd->add_subcommand("tokenizer", "Reconstruction error of the pose tokenizer (MPJPE, PA-MPJPE in mm)");
   eval_tok->add_option("--model", e->model, "Tokenizer bundle (default: the shipped one)");
   eval_tok->add_option("--data", e->data, "Corpus folder (its test split)");

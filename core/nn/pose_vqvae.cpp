@@ -28,6 +28,7 @@ std::string VqVaeConfig::to_json() const {
   j["code_dim"] = code_dim;
   j["width"] = width;
   j["blocks"] = blocks;
+  j["residual_levels"] = residual_levels;
   j["ema_decay"] = ema_decay;
   j["dead_code_threshold"] = dead_code_threshold;
   return j.dump(2);
@@ -54,6 +55,8 @@ VqVaeConfig VqVaeConfig::from_json(const std::string& text, const std::string& w
   c.code_dim = get("code_dim", 1, 8192);
   c.width = get("width", 1, 8192);
   c.blocks = get("blocks", 0, 64);
+  c.residual_levels = j.contains("residual_levels") ? get("residual_levels", 1, 64) : 1;
+  if (c.tokens % c.residual_levels) fail(where, "'tokens' must be a multiple of 'residual_levels'");
   c.ema_decay = j.value("ema_decay", 0.99);
   c.dead_code_threshold = j.value("dead_code_threshold", 1.0);
   return c;
@@ -117,6 +120,9 @@ QuantizerImpl::Output QuantizerImpl::forward(const torch::Tensor& z) {
 }
 
 PoseVqVaeImpl::PoseVqVaeImpl(const VqVaeConfig& c) : config(c) {
+  if (c.residual_levels < 1 || c.tokens % c.residual_levels)
+    throw Error("pose tokenizer: tokens (" + std::to_string(c.tokens) + ") must be a multiple of residual_levels (" +
+                std::to_string(c.residual_levels) + ")");
   enc_in = register_module("enc_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(6, c.width, 3).padding(1)));
   enc_out = register_module("enc_out", torch::nn::Conv1d(torch::nn::Conv1dOptions(c.width, c.code_dim, 1)));
   dec_in = register_module("dec_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(c.code_dim, c.width, 3).padding(1)));
@@ -129,13 +135,20 @@ PoseVqVaeImpl::PoseVqVaeImpl(const VqVaeConfig& c) : config(c) {
   register_module("enc_blocks", enc_blocks);
   register_module("dec_blocks", dec_blocks);
   quantizer = register_module("quantizer", Quantizer(c.codebook_size, c.code_dim, c.ema_decay, c.dead_code_threshold));
+  for (int l = 1; l < c.residual_levels; ++l)
+    residual_quantizers->push_back(Quantizer(c.codebook_size, c.code_dim, c.ema_decay, c.dead_code_threshold));
+  if (c.residual_levels > 1) register_module("residual_quantizers", residual_quantizers);
+}
+
+Quantizer PoseVqVaeImpl::level(int l) {
+  return l == 0 ? quantizer : Quantizer(residual_quantizers->ptr<QuantizerImpl>(l - 1));
 }
 
 torch::Tensor PoseVqVaeImpl::encode_continuous(const torch::Tensor& rot6d) {
   auto x = enc_in(rot6d.permute({0, 2, 1}));  // [B, W, J]
-  x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{config.tokens}).mode(torch::kLinear).align_corners(true));
+  x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{config.positions()}).mode(torch::kLinear).align_corners(true));
   for (const auto& block : *enc_blocks) x = block->as<ResBlock>()->forward(x);
-  return enc_out(torch::relu(x));  // [B, D, Lp]
+  return enc_out(torch::relu(x));  // [B, D, P]
 }
 
 torch::Tensor PoseVqVaeImpl::decode_continuous(const torch::Tensor& z) {
@@ -146,32 +159,54 @@ torch::Tensor PoseVqVaeImpl::decode_continuous(const torch::Tensor& z) {
 }
 
 PoseVqVaeImpl::Output PoseVqVaeImpl::forward(const torch::Tensor& rot6d) {
-  const auto z = encode_continuous(rot6d);  // [B, D, Lp]
-  const int64_t b = z.size(0);
+  const auto z = encode_continuous(rot6d);  // [B, D, P]
+  const int64_t b = z.size(0), p = config.positions();
   const auto flat = z.permute({0, 2, 1}).reshape({-1, config.code_dim});
-  const auto q = quantizer(flat);
+  // Residual quantisation: level l codes what levels < l left; the straight-through estimate passes the
+  // decoder's gradient to the encoder output once.
+  auto residual = flat;
+  auto sum = torch::zeros_like(flat);
+  std::vector<torch::Tensor> ids;
   Output out;
-  out.rot6d = decode_continuous(q.quantized.reshape({b, config.tokens, config.code_dim}).permute({0, 2, 1}));
-  out.indices = q.indices.reshape({b, config.tokens});
-  out.commitment = q.commitment;
-  out.perplexity = q.perplexity;
+  out.commitment = torch::zeros({}, flat.options());
+  out.perplexity = torch::zeros({}, flat.options());
+  for (int l = 0; l < config.residual_levels; ++l) {
+    const auto q = level(l)->forward(residual);
+    const auto zq = q.quantized.detach();  // its value is the chosen code
+    sum = sum + zq;
+    residual = residual - zq;
+    ids.push_back(q.indices);
+    out.commitment = out.commitment + q.commitment;
+    out.perplexity = out.perplexity + q.perplexity / config.residual_levels;
+  }
+  const auto quantized = flat + (sum - flat).detach();
+  out.rot6d = decode_continuous(quantized.reshape({b, p, config.code_dim}).permute({0, 2, 1}));
+  out.indices = torch::stack(ids, 1).reshape({b, config.tokens});  // [B*P, R] -> position-major
   return out;
 }
 
 torch::Tensor PoseVqVaeImpl::encode(const torch::Tensor& rot6d) {
   const auto z = encode_continuous(rot6d);
-  const auto flat = z.permute({0, 2, 1}).reshape({-1, config.code_dim});
-  const auto cb = quantizer->codebook;
-  const auto d = flat.pow(2).sum(1, true) - 2 * torch::matmul(flat, cb.t()) + cb.pow(2).sum(1).unsqueeze(0);
-  return d.argmin(1).reshape({z.size(0), config.tokens});
+  auto residual = z.permute({0, 2, 1}).reshape({-1, config.code_dim});
+  std::vector<torch::Tensor> ids;
+  for (int l = 0; l < config.residual_levels; ++l) {
+    const auto cb = level(l)->codebook;
+    const auto d = residual.pow(2).sum(1, true) - 2 * torch::matmul(residual, cb.t()) + cb.pow(2).sum(1).unsqueeze(0);
+    const auto idx = d.argmin(1);
+    residual = residual - cb.index_select(0, idx);
+    ids.push_back(idx);
+  }
+  return torch::stack(ids, 1).reshape({z.size(0), config.tokens});
 }
 
 torch::Tensor PoseVqVaeImpl::decode(const torch::Tensor& ids) {
   if ((ids < 0).any().item<bool>() || (ids >= config.codebook_size).any().item<bool>())
     throw Error("token ids must lie in [0, " + std::to_string(config.codebook_size) + ")");
-  const int64_t b = ids.size(0);
-  const auto zq = quantizer->lookup(ids).reshape({b, config.tokens, config.code_dim}).permute({0, 2, 1});
-  return decode_continuous(zq);
+  const int64_t b = ids.size(0), p = config.positions();
+  const auto per_level = ids.reshape({b * p, config.residual_levels});
+  auto zq = torch::zeros({b * p, config.code_dim}, quantizer->codebook.options());
+  for (int l = 0; l < config.residual_levels; ++l) zq = zq + level(l)->lookup(per_level.select(1, l).contiguous());
+  return decode_continuous(zq.reshape({b, p, config.code_dim}).permute({0, 2, 1}));
 }
 
 }  // namespace unipose::nn

@@ -16,11 +16,16 @@ struct VqVaeConfig {
   int code_dim = 256;
   int width = 512;
   int blocks = 3;             // residual blocks (dilations 1, 3, 9, ...)
+  // Residual quantisation depth R: the encoder gives tokens / R latent positions, each quantised by R
+  // codebooks in turn (each one codes what the previous left), so a pose is still `tokens` ids in
+  // [0, codebook_size), position-major. R = 1 is the plain VQ-VAE of the paper.
+  int residual_levels = 1;
   double ema_decay = 0.99;
   double dead_code_threshold = 1.0;  // EMA usage below this gets a code reset to a recent encoder output
 
   static VqVaeConfig paper();  // Lp 80, codebook 2048, code dim 256, width 512
   static VqVaeConfig small();  // the shipped CPU-trainable default
+  int positions() const { return tokens / residual_levels; }
   std::string to_json() const;
   static VqVaeConfig from_json(const std::string& text, const std::string& where);
 };
@@ -58,11 +63,17 @@ struct PoseVqVaeImpl : torch::nn::Module {
   Output forward(const torch::Tensor& rot6d);        // [B, J, 6]
   torch::Tensor encode(const torch::Tensor& rot6d);  // -> token ids [B, Lp]
   torch::Tensor decode(const torch::Tensor& ids);    // [B, Lp] -> [B, J, 6]
+  // The encoder output before quantisation, one row per latent position [B * P, D] (for tests and analysis).
+  torch::Tensor encode_continuous_for_test(const torch::Tensor& rot6d) {
+    return encode_continuous(rot6d).permute({0, 2, 1}).reshape({-1, config.code_dim});
+  }
+  Quantizer level(int l);  // quantiser of residual level l
 
   VqVaeConfig config;
   torch::nn::Conv1d enc_in{nullptr}, enc_out{nullptr}, dec_in{nullptr}, dec_out{nullptr};
   torch::nn::ModuleList enc_blocks, dec_blocks;
-  Quantizer quantizer{nullptr};
+  Quantizer quantizer{nullptr};          // level 0
+  torch::nn::ModuleList residual_quantizers;  // levels 1 .. R-1
 
  private:
   torch::Tensor encode_continuous(const torch::Tensor& rot6d);  // [B, D, Lp]

@@ -188,6 +188,50 @@ TEST_F(Cli, TrainTokenizeDetokenizeEvaluate) {
   expect_clear_error("tokenize --model " + path("tok") + " --pose " + sample("walking.json"), "model.safetensors", "checksum differs");
 }
 
+TEST_F(Cli, RetrievalModelsAndTaskEvaluation) {
+  ASSERT_EQ(run("data make --out " + path("c") + " --poses 700 --pairs 700 --seed 4").status, 0);
+  const std::string c = " --data " + path("c");
+  const Result t = run("train retrieval --kind pose-text" + c + " --out " + path("run") + " --steps 4 --batch 16 --eval-every 4 --export " + path("rt"));
+  ASSERT_EQ(t.status, 0) << t.err << t.out;
+  for (const char* f : {"config.json", "vocab.json", "model.safetensors", "SHA256SUMS", "MODEL_CARD.md"}) EXPECT_TRUE(fs::exists(path("rt/") + f)) << f;
+  const std::string card = unipose::io::read_text_file(path("rt/MODEL_CARD.md"));
+  EXPECT_NE(card.find("unipose train retrieval --kind pose-text"), std::string::npos) << card;
+  EXPECT_NE(card.find("| mRecall |"), std::string::npos) << card;
+  ASSERT_EQ(run("train retrieval --kind pair-text" + c + " --out " + path("run2") + " --steps 4 --batch 16 --eval-every 4 --export " + path("rp")).status, 0);
+  const std::string rt = " --retrieval " + path("rt"), rp = " --pair-retrieval " + path("rp");
+
+  // Ground truth: exact poses; the JSON holds the metrics, the command, checksums and the data manifest.
+  const Result gt = run("eval text2pose --model ground-truth" + c + rt + " --json " + path("gt.json"));
+  ASSERT_EQ(gt.status, 0) << gt.err;
+  EXPECT_NE(gt.out.find("MPJPE_mm                      0.00"), std::string::npos) << gt.out;
+  const auto j = nlohmann::json::parse(unipose::io::read_text_file(path("gt.json")));
+  EXPECT_EQ(j["task"], "text2pose");
+  EXPECT_EQ(j["items"], 35);
+  EXPECT_DOUBLE_EQ(j["metrics"]["MPJPE_mm"].get<double>(), 0.0);
+  for (const char* k : {"R-precision_top1", "R-precision_top5", "R@10_text2pose", "mRecall", "FID"}) EXPECT_TRUE(j["metrics"].contains(k)) << k;
+  EXPECT_NE(j["command"].get<std::string>().find("eval text2pose --model ground-truth"), std::string::npos);
+  EXPECT_NE(j["retrieval_model"]["SHA256SUMS"].get<std::string>().find("model.safetensors"), std::string::npos);
+  EXPECT_EQ(j["data"]["manifest"]["format"], "unipose.corpus/1");
+
+  const Result nn = run("eval text2pose --model nearest-neighbour" + c + rt);
+  ASSERT_EQ(nn.status, 0) << nn.err;
+  EXPECT_EQ(nn.out.find("MPJPE_mm                      0.00"), std::string::npos) << "retrieved from training poses, not the test pose";
+  const Result p2t = run("eval pose2text --model caption-pipeline" + c + rt + " --limit 32");
+  ASSERT_EQ(p2t.status, 0) << p2t.err;
+  EXPECT_NE(p2t.out.find("32 items"), std::string::npos) << p2t.out;
+  for (const char* k : {"BLEU-4", "ROUGE-L", "METEOR", "R-precision_top3", "mRecall"}) EXPECT_NE(p2t.out.find(k), std::string::npos) << k;
+  EXPECT_EQ(run("eval posediff --model nearest-neighbour" + c + rp).status, 0);
+  const Result ed = run("eval edit --model identity" + c + rp);
+  ASSERT_EQ(ed.status, 0) << ed.err;
+  EXPECT_NE(ed.out.find("PA-MPJPE_mm"), std::string::npos);
+
+  expect_clear_error("eval edit --model caption-pipeline" + c + rp, "caption-pipeline", "neither a baseline of edit");
+  expect_clear_error("eval text2pose --model " + path("rt") + c + rt, path("rt"), "language model is not implemented");
+  expect_clear_error("eval posediff --model ground-truth" + c + " --pair-retrieval " + path("rt"), path("rt"), "is a pose-text retrieval model");
+  write("rt/vocab.json", "[\"<pad>\"]");
+  expect_clear_error("eval text2pose --model ground-truth" + c + rt, "vocab.json", "checksum differs");
+}
+
 TEST_F(Cli, TwoRanksTrainTogetherAndAgree) {
   ASSERT_EQ(run("data make --out " + path("c") + " --poses 60 --pairs 0 --seed 6").status, 0);
   const std::string port = std::to_string(20000 + ::getpid() % 20000);

@@ -11,17 +11,14 @@
 #include "core/data/caption_files.h"
 #include "core/error.h"
 #include "core/io/files.h"
+#include "temp_dir.h"
 #include "core/io/npz.h"
 #include "core/pose/pose_io.h"
 
 namespace unipose::data {
 namespace {
 
-std::string temp_dir(const std::string& name) {
-  const auto p = std::filesystem::temp_directory_path() / ("unipose_corpus_" + std::to_string(::getpid()) + "_" + name);
-  std::filesystem::remove_all(p);
-  return p.string();
-}
+std::string temp_dir(const std::string& name) { return unipose::testing::temp_dir("unipose_corpus", name); }
 
 std::vector<nlohmann::json> read_jsonl(const std::string& path) {
   std::vector<nlohmann::json> rows;

@@ -10,17 +10,14 @@
 #include "core/io/files.h"
 #include "core/nn/module_io.h"
 #include "core/train/tokenizer_task.h"
+#include "temp_dir.h"
 
 namespace unipose::train {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string temp_dir(const std::string& name) {
-  const auto p = fs::temp_directory_path() / ("unipose_train_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(p);
-  return p.string();
-}
+std::string temp_dir(const std::string& name) { return unipose::testing::temp_dir("unipose_train", name); }
 
 nn::VqVaeConfig tiny() {
   nn::VqVaeConfig c;
@@ -113,6 +110,41 @@ TEST(Trainer, WarmupThenCosine) {
   EXPECT_NEAR(learning_rate(o, 99), 1.0, 1e-12);
   EXPECT_NEAR(learning_rate(o, 550), 0.5, 1e-3);
   EXPECT_LT(learning_rate(o, 999), 1e-4);
+}
+
+TEST(Tokenizer, ResidualLevelsCodeWhatThePreviousLeft) {
+  nn::VqVaeConfig c = tiny();
+  c.residual_levels = 4;  // 8 tokens = 2 positions x 4 levels
+  torch::manual_seed(4);
+  nn::PoseVqVae model(c);
+  std::vector<pose::Pose> poses(64);
+  std::mt19937 rng(3);
+  std::normal_distribution<double> n(0, 0.3);
+  for (auto& p : poses)
+    for (int j = 0; j < 22; ++j) p.rotations[j] = Eigen::Vector3d(n(rng), n(rng), n(rng));
+  const auto x = nn::poses_to_rot6d(poses);
+  model->forward(x);  // training mode: the codebooks start on the data
+  model->eval();
+  torch::NoGradGuard ng;
+  const auto out = model->forward(x);
+  const auto ids = model->encode(x);
+  ASSERT_EQ(ids.sizes(), (std::vector<int64_t>{64, 8}));
+  EXPECT_TRUE(torch::equal(ids, out.indices));
+  EXPECT_TRUE(torch::allclose(model->decode(ids), out.rot6d, 1e-5, 1e-6));
+  // Each level shrinks what is left: the error of the summed codes falls level by level.
+  const auto z = model->encode_continuous_for_test(x);
+  auto residual = z;
+  double last = residual.norm().item<double>();
+  for (int l = 0; l < 4; ++l) {
+    const auto level = ids.view({64 * 2, 4}).select(1, l).contiguous();
+    residual = residual - model->level(l)->lookup(level);
+    const double now = residual.norm().item<double>();
+    EXPECT_LT(now, last) << "level " << l;
+    last = now;
+  }
+  // A config whose tokens do not divide into the levels is refused with a clear message.
+  c.residual_levels = 3;
+  EXPECT_THROW(nn::PoseVqVae{c}, Error);
 }
 
 TEST(TokenizerBundle, RoundTripAndTamperedFiles) {

@@ -1,0 +1,106 @@
+#include "core/data/corpus_reader.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/io/files.h"
+#include "core/pose/pose_io.h"
+
+namespace unipose::data {
+
+const std::vector<int>& Corpus::split(const std::string& name) const {
+  const auto it = splits.find(name);
+  if (it == splits.end()) fail(dir + "/splits.json", "no '" + name + "' split");
+  return it->second;
+}
+
+std::vector<int> Corpus::pairs_in(const std::string& name) const {
+  std::vector<int> out;
+  for (size_t i = 0; i < pairs.size(); ++i)
+    if (pairs[i].split == name) out.push_back(static_cast<int>(i));
+  return out;
+}
+
+namespace {
+nlohmann::json parse_json(const std::string& text, const std::string& where) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    fail(where, "malformed JSON");
+  }
+}
+
+std::vector<std::string> string_list(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_array()) fail(where, "expected a list of texts");
+  std::vector<std::string> out;
+  for (const auto& s : j) {
+    if (!s.is_string()) fail(where, "expected a list of texts");
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+}  // namespace
+
+Corpus read_corpus(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) fail(dir, "not a corpus folder (make one with `unipose data make`)");
+  Corpus c;
+  c.dir = dir;
+  c.manifest = io::read_text_file(dir + "/manifest.json");
+  const auto manifest = parse_json(c.manifest, dir + "/manifest.json");
+  if (!manifest.is_object() || manifest.value("format", "") != "unipose.corpus/1")
+    fail(dir + "/manifest.json", "not a unipose.corpus/1 manifest");
+  c.poses = pose::read_poses(dir + "/poses.npz").frames;
+  const int n = static_cast<int>(c.poses.size());
+  c.captions.assign(n, {});
+
+  auto for_lines = [&](const std::string& name, auto&& fn) {
+    const std::string path = dir + "/" + name;
+    std::istringstream in(io::read_text_file(path));
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.empty()) continue;
+      const std::string where = path + " line " + std::to_string(number);
+      fn(parse_json(line, where), where);
+    }
+  };
+  auto index = [&](const nlohmann::json& j, const char* key, const std::string& where) {
+    if (!j.contains(key) || !j[key].is_number_integer()) fail(where, std::string("missing '") + key + "'");
+    const auto v = j[key].get<int64_t>();
+    if (v < 0 || v >= n) fail(where, std::string("'") + key + "' refers to pose " + std::to_string(v) + ", the corpus has " + std::to_string(n));
+    return static_cast<int>(v);
+  };
+  for_lines("captions.jsonl", [&](const nlohmann::json& j, const std::string& where) {
+    if (!j.is_object() || !j.contains("captions")) fail(where, "expected {\"pose\": i, \"captions\": [...]}");
+    c.captions[index(j, "pose", where)] = string_list(j["captions"], where);
+  });
+  for_lines("pairs.jsonl", [&](const nlohmann::json& j, const std::string& where) {
+    if (!j.is_object() || !j.contains("instructions") || !j.contains("split") || !j["split"].is_string())
+      fail(where, "expected {\"a\": i, \"b\": j, \"split\": ..., \"instructions\": [...]}");
+    CorpusPair p;
+    p.a = index(j, "a", where);
+    p.b = index(j, "b", where);
+    p.split = j["split"].get<std::string>();
+    p.instructions = string_list(j["instructions"], where);
+    c.pairs.push_back(std::move(p));
+  });
+  const std::string splits_path = dir + "/splits.json";
+  const auto s = parse_json(io::read_text_file(splits_path), splits_path);
+  if (!s.is_object()) fail(splits_path, "expected an object of splits");
+  for (const auto& [name, list] : s.items()) {
+    if (!list.is_array()) fail(splits_path, "split '" + name + "' is not a list");
+    auto& out = c.splits[name];
+    for (const auto& i : list) {
+      if (!i.is_number_integer() || i.get<int64_t>() < 0 || i.get<int64_t>() >= n)
+        fail(splits_path, "split '" + name + "' refers to a pose that does not exist");
+      out.push_back(i.get<int>());
+    }
+  }
+  return c;
+}
+
+}  // namespace unipose::data
