@@ -77,6 +77,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
   tr->add_option("--text-width", o->config.text_width, "Width of the text encoder (a multiple of 4)")->check(CLI::Range(8, 8192));
   tr->add_option("--text-layers", o->config.text_layers, "Transformer layers of the text encoder")->check(CLI::Range(1, 64));
   tr->add_option("--device", o->t.device, "cpu or cuda");
+  tr->add_option("--precision", o->t.precision, "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")->check(CLI::IsMember({"auto", "fp32", "bf16"}));
   tr->add_option("--seed", o->t.seed, "Random seed");
   tr->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
   tr->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);

@@ -69,6 +69,7 @@ void add_train_commands(CLI::App& app) {
   tok->add_option("--batch", o->batch, "Poses per step")->check(CLI::Range(1, 65536));
   tok->add_option("--lr", o->t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
   tok->add_option("--device", o->t.device, "cpu or cuda");
+  tok->add_option("--precision", o->t.precision, "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")->check(CLI::IsMember({"auto", "fp32", "bf16"}));
   tok->add_option("--seed", o->t.seed, "Random seed");
   tok->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
   tok->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);

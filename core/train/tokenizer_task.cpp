@@ -133,16 +133,20 @@ std::map<std::string, torch::Tensor> TokenizerTask::step(std::mt19937_64& rng, c
   // Joint noise on the input only: the model learns to output clean poses.
   const auto noisy = target + 0.01 * torch::randn_like(target);
   const auto out = model_->forward(noisy);
-  const auto rec_rot = body::rot6d_to_matrix(out.rot6d);
+  // The body model and the losses in full precision, whatever the network ran in (bf16 would put
+  // millimetres out of reach).
+  nn::Fp32Scope fp32;
+  const auto rec6d = out.rot6d.to(torch::kFloat);
+  const auto rec_rot = body::rot6d_to_matrix(rec6d);
   const auto rest = rest_joints_.to(device);
   const auto fk_gt = fk22(rot, rest), fk_rec = fk22(rec_rot, rest);
   const auto verts = vertices_.to(device), weights = weights_.to(device);
   const auto v_gt = body::linear_blend_skinning(verts, weights, fk_gt.skinning);
   const auto v_rec = body::linear_blend_skinning(verts, weights, fk_rec.skinning);
-  const auto l_rot = torch::l1_loss(out.rot6d, target);
+  const auto l_rot = torch::l1_loss(rec6d, target);
   const auto l_vert = torch::l1_loss(v_rec, v_gt);
   const auto l_joint = torch::l1_loss(fk_rec.joints, fk_gt.joints);
-  const auto loss = 20 * l_rot + 100 * l_vert + 100 * l_joint + out.commitment;
+  const auto loss = 20 * l_rot + 100 * l_vert + 100 * l_joint + out.commitment.to(torch::kFloat);
   return {{"loss", loss}, {"rot6d_l1", l_rot.detach()}, {"vertex_l1", l_vert.detach()}, {"joint_l1", l_joint.detach()},
           {"commitment", out.commitment.detach()}, {"perplexity", out.perplexity.detach()}};
 }

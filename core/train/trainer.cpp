@@ -1,5 +1,7 @@
 #include "core/train/trainer.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -16,6 +18,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/error.h"
+#include "core/train/tensorboard.h"
 #include "core/nn/module_io.h"
 #include "core/train/distributed.h"
 
@@ -100,12 +103,51 @@ double learning_rate(const TrainOptions& o, std::int64_t step) {
   return o.lr * 0.5 * (1 + std::cos(M_PI * t));
 }
 
+namespace {
+// bf16 autocast around the forward pass (the backward pass follows the recorded dtypes).
+class AutocastScope {
+ public:
+  AutocastScope(bool on, const torch::Device& device) : on_(on), cuda_(device.is_cuda()) {
+    if (!on_) return;
+    if (cuda_) {
+      was_ = at::autocast::is_enabled();
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    } else {
+      was_ = at::autocast::is_cpu_enabled();
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+    }
+    at::autocast::increment_nesting();
+  }
+  ~AutocastScope() {
+    if (!on_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    if (cuda_) at::autocast::set_enabled(was_);
+    else at::autocast::set_cpu_enabled(was_);
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool on_, cuda_, was_ = false;
+};
+}  // namespace
+
+bool uses_bf16(const TrainOptions& o, const torch::Device& device) {
+  if (o.precision == "bf16") return true;
+  if (o.precision == "fp32") return false;
+  if (o.precision == "auto") return device.is_cuda();
+  throw Error("unknown precision '" + o.precision + "' (auto, fp32 or bf16)");
+}
+
 TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec) fail(o.out_dir, "cannot create folder: " + ec.message());
   const torch::Device device = parse_device(o.device);
+  const bool bf16 = uses_bf16(o, device);
   std::unique_ptr<ProcessGroup> group;
   if (o.world_size > 1) group = std::make_unique<ProcessGroup>(DistributedOptions{o.world_size, o.rank, o.master});
   const bool lead = o.rank == 0;
@@ -133,9 +175,11 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
   sync_from_lead(params);  // every rank starts from rank 0's weights
   sync_from_lead(buffers);
   std::ofstream csv;
+  std::unique_ptr<EventWriter> tb;
   if (lead) {
     csv.open(o.out_dir + "/metrics.csv", std::ios::app);
     if (step == 0) csv << "step,key,value\n";
+    if (o.tensorboard) tb = std::make_unique<EventWriter>(o.out_dir);
   }
 
   g_interrupt = false;
@@ -146,8 +190,12 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
   module.train();
   while (step < o.steps) {
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate(o, step));
-    const auto losses = task.step(rng, device);
-    const auto loss = losses.at("loss");
+    std::map<std::string, torch::Tensor> losses;
+    {
+      AutocastScope autocast(bf16, device);
+      losses = task.step(rng, device);
+    }
+    const auto loss = losses.at("loss").to(torch::kFloat);
     if (!std::isfinite(loss.item<double>())) {
       std::signal(SIGINT, previous);
       throw Error("training diverged: the loss became " + std::to_string(loss.item<double>()) + " at step " + std::to_string(step));
@@ -180,6 +228,12 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
       for (const auto& [k, v] : losses) csv << step << "," << k << "," << v.item<double>() << "\n";
       csv << step << ",lr," << learning_rate(o, step - 1) << "\n" << step << ",items_per_s," << items_since_log / std::max(secs, 1e-9) << "\n";
       csv.flush();
+      if (tb) {
+        for (const auto& [k, v] : losses) tb->scalar("train/" + k, step, v.item<double>());
+        tb->scalar("train/lr", step, learning_rate(o, step - 1));
+        tb->scalar("train/items_per_s", step, items_since_log / std::max(secs, 1e-9));
+        tb->flush();
+      }
       status << "  " << static_cast<int>(items_since_log / std::max(secs, 1e-9)) << " items/s";
       if (progress) progress(step, o.steps, status.str());
       last_log = std::chrono::steady_clock::now();
@@ -192,6 +246,10 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
       module.train();
       for (const auto& [k, v] : result.last_eval) csv << step << ",val_" << k << "," << v << "\n";
       csv.flush();
+      if (tb) {
+        for (const auto& [k, v] : result.last_eval) tb->scalar("val/" + k, step, v);
+        tb->flush();
+      }
     }
     if (o.stop_after >= 0 && step >= o.stop_after) {  // simulated kill: no checkpoint beyond the periodic ones
       result.interrupted = true;

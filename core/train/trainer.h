@@ -11,6 +11,8 @@
 
 #include <torch/nn.h>
 
+#include "core/nn/precision.h"
+
 namespace unipose::train {
 
 struct TrainOptions {
@@ -25,6 +27,10 @@ struct TrainOptions {
   std::int64_t checkpoint_every = 100;
   std::uint64_t seed = 1;
   std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
+  // Mixed precision: "auto" (bf16 autocast on CUDA, fp32 on CPU), "fp32", or "bf16" (autocast on any device;
+  // weights, optimiser state and gradients stay fp32; bf16 needs no loss scaling).
+  std::string precision = "auto";
+  bool tensorboard = true;  // also write TensorBoard event files into out_dir (rank 0)
   bool resume = false;
   std::int64_t stop_after = -1;  // for tests: stop (as if killed) after this step, without a final checkpoint
   // Data-parallel: every rank runs this loop on its own batches; gradients are averaged, rank 0's buffers
@@ -60,5 +66,7 @@ double learning_rate(const TrainOptions& o, std::int64_t step);
 TrainResult run_training(TrainTask& task, const TrainOptions& options, const TrainProgress& progress = {});
 
 torch::Device parse_device(const std::string& name);
+// Whether the options ask for bf16 autocast on this device.
+bool uses_bf16(const TrainOptions& options, const torch::Device& device);
 
 }  // namespace unipose::train

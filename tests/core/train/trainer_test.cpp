@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
+
+#include <ATen/autocast_mode.h>
 
 #include "core/data/corpus.h"
 #include "core/error.h"
 #include "core/eval/metrics.h"
 #include "core/io/files.h"
 #include "core/nn/module_io.h"
+#include "core/train/tensorboard.h"
 #include "core/train/tokenizer_task.h"
 #include "temp_dir.h"
 
@@ -99,6 +103,104 @@ TEST(Trainer, CorruptCheckpointIsReportedNotCrashed) {
     EXPECT_NE(std::string(e.what()).find(ckpt), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
   }
+}
+
+// Records the dtype its forward pass computed in.
+class DtypeProbe : public TrainTask {
+ public:
+  DtypeProbe() { torch::manual_seed(1); }
+  torch::nn::Module& module() override { return *net_; }
+  std::map<std::string, torch::Tensor> step(std::mt19937_64&, const torch::Device&) override {
+    const auto y = net_(torch::randn({8, 4}));
+    seen = y.scalar_type();
+    return {{"loss", y.to(torch::kFloat).pow(2).mean()}};
+  }
+  std::map<std::string, double> evaluate(const torch::Device&) override { return {}; }
+  std::int64_t items_per_step() const override { return 8; }
+  torch::nn::Linear net_{4, 4};
+  torch::ScalarType seen = torch::kDouble;
+};
+
+TEST(Trainer, Bf16AutocastForTheForwardPassOnly) {
+  for (const std::string precision : {"bf16", "fp32", "auto"}) {
+    DtypeProbe task;
+    const auto before = task.net_->weight.clone();
+    TrainOptions o = options(temp_dir("precision_" + precision));
+    o.steps = 3;
+    o.precision = precision;
+    run_training(task, o);
+    EXPECT_EQ(task.seen, precision == "bf16" ? torch::kBFloat16 : torch::kFloat) << precision << " (auto = fp32 on CPU)";
+    EXPECT_EQ(task.net_->weight.scalar_type(), torch::kFloat) << "weights stay fp32";
+    EXPECT_FALSE(torch::equal(before, task.net_->weight)) << precision;
+  }
+  EXPECT_FALSE(at::autocast::is_cpu_enabled()) << "autocast is off again after training";
+  // The tokenizer trains under bf16 too (its quantiser, body model and losses run in fp32 inside).
+  TokenizerTask tok(tiny(), corpus(), 8);
+  TrainOptions o = options(temp_dir("precision_tokenizer"));
+  o.steps = 4;
+  o.precision = "bf16";
+  const auto r = run_training(tok, o);
+  EXPECT_TRUE(std::isfinite(r.last_eval.at("MPJPE_mm")));
+  TrainOptions bad = options(temp_dir("precision_bad"));
+  bad.precision = "fp8";
+  EXPECT_THROW(run_training(tok, bad), Error);
+}
+
+TEST(TensorBoard, Crc32cCheckValue) {
+  // The standard check value of CRC-32C (RFC 3720): "123456789" -> 0xE3069283.
+  EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);
+}
+
+// Reads a TFRecord file back: checks both CRCs of every record, returns the payloads.
+std::vector<std::string> read_records(const std::string& path) {
+  const auto bytes = io::read_binary_file(path);
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at + 12 <= bytes.size()) {
+    std::uint64_t len;
+    std::uint32_t len_crc, data_crc;
+    std::memcpy(&len, bytes.data() + at, 8);
+    std::memcpy(&len_crc, bytes.data() + at + 8, 4);
+    EXPECT_EQ(len_crc, masked_crc32c(bytes.data() + at, 8));
+    std::string data(reinterpret_cast<const char*>(bytes.data()) + at + 12, len);
+    std::memcpy(&data_crc, bytes.data() + at + 12 + len, 4);
+    EXPECT_EQ(data_crc, masked_crc32c(data.data(), data.size()));
+    out.push_back(data);
+    at += 12 + len + 4;
+  }
+  EXPECT_EQ(at, bytes.size());
+  return out;
+}
+
+TEST(TensorBoard, TrainingWritesScalarEvents) {
+  DtypeProbe task;
+  TrainOptions o = options(temp_dir("tensorboard"));
+  o.steps = 6;
+  o.log_every = 3;
+  run_training(task, o);
+  std::string file;
+  for (const auto& e : fs::directory_iterator(o.out_dir))
+    if (e.path().filename().string().rfind("events.out.tfevents.", 0) == 0) file = e.path().string();
+  ASSERT_FALSE(file.empty());
+  const auto records = read_records(file);
+  ASSERT_GE(records.size(), 1u + 2 * 3);  // version + (loss, lr, items/s) at steps 3 and 6
+  EXPECT_NE(records[0].find("brain.Event:2"), std::string::npos);
+  // Event{wall_time(1), step(2) = 6, summary(5){value(1){tag(1) "train/loss", simple_value(2)}}}: find the
+  // last loss record and decode its step and value by hand.
+  const std::string& last_loss = [&]() -> const std::string& {
+    for (auto it = records.rbegin(); it != records.rend(); ++it)
+      if (it->find("train/loss") != std::string::npos) return *it;
+    return records[0];
+  }();
+  ASSERT_NE(last_loss.find("train/loss"), std::string::npos);
+  EXPECT_EQ(static_cast<unsigned char>(last_loss[9]), 0x10);  // field 2, varint
+  EXPECT_EQ(static_cast<unsigned char>(last_loss[10]), 6);    // step 6
+  const size_t tag = last_loss.find("train/loss");
+  EXPECT_EQ(static_cast<unsigned char>(last_loss[tag + 10]), 0x15);  // field 2, 32-bit
+  float value;
+  std::memcpy(&value, last_loss.data() + tag + 11, 4);
+  EXPECT_TRUE(std::isfinite(value));
+  EXPECT_GT(value, 0.0f);
 }
 
 TEST(Trainer, WarmupThenCosine) {
