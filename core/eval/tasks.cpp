@@ -64,23 +64,20 @@ class TfIdfIndex {
     }
     idf_.assign(features_.size(), 0);
     for (const auto& [f, n] : df) idf_[f] = std::log((1.0 + docs.size()) / (1.0 + n)) + 1;
-    for (auto& t : tf) docs_.push_back(weigh(t));
+    postings_.assign(features_.size(), {});
+    num_docs_ = docs.size();
+    for (size_t d = 0; d < tf.size(); ++d)
+      for (const auto& [f, w] : weigh(tf[d])) postings_[f].emplace_back(static_cast<std::uint32_t>(d), static_cast<float>(w));
   }
-  // Index of the closest document (cosine), the first on a tie.
+  // Index of the closest document (cosine), the first on a tie. Scores accumulate through the inverted
+  // index (postings per feature), so a query costs the postings of its own features.
   size_t nearest(const std::string& query) const {
-    const auto q = weigh(query_counts(query));
-    std::unordered_map<int, double> qm(q.begin(), q.end());
+    std::vector<double> score(num_docs_, 0.0);
+    for (const auto& [f, w] : weigh(query_counts(query)))
+      for (const auto& [doc, dw] : postings_[f]) score[doc] += w * dw;
     size_t best = 0;
-    double best_score = -1;
-    for (size_t i = 0; i < docs_.size(); ++i) {
-      double s = 0;
-      for (const auto& [f, w] : docs_[i])
-        if (const auto it = qm.find(f); it != qm.end()) s += w * it->second;
-      if (s > best_score) {
-        best_score = s;
-        best = i;
-      }
-    }
+    for (size_t i = 1; i < score.size(); ++i)
+      if (score[i] > score[best]) best = i;
     return best;
   }
 
@@ -129,7 +126,8 @@ class TfIdfIndex {
 
   std::unordered_map<std::string, int> features_;
   std::vector<double> idf_;
-  std::vector<std::vector<std::pair<int, double>>> docs_;
+  std::vector<std::vector<std::pair<std::uint32_t, float>>> postings_;
+  size_t num_docs_ = 0;
 };
 
 // Pelvis-relative joint positions [N, 66] for nearest-pose search.
