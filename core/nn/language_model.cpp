@@ -1,0 +1,281 @@
+#include "core/nn/language_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace unipose::nn {
+namespace F = torch::nn::functional;
+
+std::string LmConfig::to_json() const {
+  nlohmann::ordered_json j;
+  j["architecture"] = "unipose.language_model/1";
+  j["text_vocab"] = text_vocab;
+  j["pose_codes"] = pose_codes;
+  j["pose_tokens"] = pose_tokens;
+  j["dim"] = dim;
+  j["layers"] = layers;
+  j["heads"] = heads;
+  j["kv_heads"] = kv_heads;
+  j["hidden"] = hidden;
+  j["max_positions"] = max_positions;
+  j["rope_theta"] = rope_theta;
+  j["norm_eps"] = norm_eps;
+  j["mixed_attention"] = mixed_attention;
+  return j.dump(2);
+}
+
+LmConfig LmConfig::from_json(const std::string& text, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    fail(where, "malformed JSON");
+  }
+  if (!j.is_object() || j.value("architecture", "") != "unipose.language_model/1") fail(where, "not a language model config");
+  LmConfig c;
+  auto get = [&](const char* key, int lo, int hi) {
+    if (!j.contains(key) || !j[key].is_number_integer()) fail(where, std::string("missing or non-integer '") + key + "'");
+    const int v = j[key].get<int>();
+    if (v < lo || v > hi) fail(where, std::string("'") + key + "' = " + std::to_string(v) + " is out of range");
+    return v;
+  };
+  c.text_vocab = get("text_vocab", 1, 1 << 22);
+  c.pose_codes = get("pose_codes", 1, 1 << 20);
+  c.pose_tokens = get("pose_tokens", 1, 4096);
+  c.dim = get("dim", 8, 65536);
+  c.layers = get("layers", 1, 512);
+  c.heads = get("heads", 1, 1024);
+  c.kv_heads = get("kv_heads", 1, 1024);
+  c.hidden = get("hidden", 1, 1 << 20);
+  c.max_positions = get("max_positions", 16, 1 << 20);
+  c.rope_theta = j.value("rope_theta", 10000.0);
+  c.norm_eps = j.value("norm_eps", 1e-5);
+  c.mixed_attention = j.value("mixed_attention", true);
+  if (c.dim % c.heads || c.heads % c.kv_heads || (c.dim / c.heads) % 2)
+    fail(where, "dim must split into heads of even size, and heads into kv_heads groups");
+  return c;
+}
+
+at::Tensor mixed_attention_mask(const std::vector<int>& spans, bool mixed) {
+  const int64_t t = static_cast<int64_t>(spans.size());
+  auto allowed = torch::ones({t, t}, torch::kBool).tril();
+  if (!mixed) return allowed;
+  auto acc = allowed.accessor<bool, 2>();
+  for (int64_t i = 0; i < t; ++i)
+    if (spans[i] > 0)
+      for (int64_t j = i + 1; j < t && spans[j] == spans[i]; ++j) acc[i][j] = true;
+  return allowed;
+}
+
+RmsNormImpl::RmsNormImpl(int dim, double eps_) : eps(eps_) { weight = register_parameter("weight", torch::ones({dim})); }
+
+torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
+  const auto xf = x.to(torch::kFloat);
+  return (xf * torch::rsqrt(xf.pow(2).mean(-1, true) + eps)).to(x.dtype()) * weight;
+}
+
+namespace {
+// Rotary embedding, Hugging Face's layout: the two halves of each head rotate as (x1, x2) pairs.
+torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& positions, double theta) {
+  const int64_t d = x.size(-1), half = d / 2;
+  const auto inv = torch::pow(theta, -torch::arange(0, half, torch::TensorOptions().dtype(torch::kFloat).device(x.device())) * 2.0 / d);
+  const auto ang = torch::outer(positions.to(torch::kFloat), inv);  // [T, half]
+  const auto cos = torch::cat({ang.cos(), ang.cos()}, -1).to(x.dtype()), sin = torch::cat({ang.sin(), ang.sin()}, -1).to(x.dtype());
+  const auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
+  return x * cos + torch::cat({-x2, x1}, -1) * sin;
+}
+}  // namespace
+
+AttentionImpl::AttentionImpl(const LmConfig& c) : heads(c.heads), kv_heads(c.kv_heads), head_dim(c.dim / c.heads), theta(c.rope_theta) {
+  q_proj = register_module("q_proj", torch::nn::Linear(torch::nn::LinearOptions(c.dim, heads * head_dim).bias(false)));
+  k_proj = register_module("k_proj", torch::nn::Linear(torch::nn::LinearOptions(c.dim, kv_heads * head_dim).bias(false)));
+  v_proj = register_module("v_proj", torch::nn::Linear(torch::nn::LinearOptions(c.dim, kv_heads * head_dim).bias(false)));
+  o_proj = register_module("o_proj", torch::nn::Linear(torch::nn::LinearOptions(heads * head_dim, c.dim).bias(false)));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& allowed,
+                                     torch::Tensor* cache_k, torch::Tensor* cache_v) {
+  const int64_t b = x.size(0), t = x.size(1);
+  auto q = q_proj(x).view({b, t, heads, head_dim}).transpose(1, 2);
+  auto k = k_proj(x).view({b, t, kv_heads, head_dim}).transpose(1, 2);
+  auto v = v_proj(x).view({b, t, kv_heads, head_dim}).transpose(1, 2);
+  q = rotate(q, positions, theta);
+  k = rotate(k, positions, theta);
+  if (cache_k) {
+    if (cache_k->defined()) {
+      k = torch::cat({*cache_k, k}, 2);
+      v = torch::cat({*cache_v, v}, 2);
+    }
+    *cache_k = k;
+    *cache_v = v;
+  }
+  if (kv_heads != heads) {  // grouped-query attention: each key/value head serves heads/kv_heads query heads
+    k = k.repeat_interleave(heads / kv_heads, 1);
+    v = v.repeat_interleave(heads / kv_heads, 1);
+  }
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim));
+  scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+  const auto out = torch::matmul(torch::softmax(scores.to(torch::kFloat), -1).to(v.dtype()), v);
+  return o_proj(out.transpose(1, 2).reshape({b, t, heads * head_dim}));
+}
+
+FeedForwardImpl::FeedForwardImpl(int dim, int hidden) {
+  gate_proj = register_module("gate_proj", torch::nn::Linear(torch::nn::LinearOptions(dim, hidden).bias(false)));
+  up_proj = register_module("up_proj", torch::nn::Linear(torch::nn::LinearOptions(dim, hidden).bias(false)));
+  down_proj = register_module("down_proj", torch::nn::Linear(torch::nn::LinearOptions(hidden, dim).bias(false)));
+}
+
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return down_proj(F::silu(gate_proj(x)) * up_proj(x)); }
+
+DecoderLayerImpl::DecoderLayerImpl(const LmConfig& c) {
+  self_attn = register_module("self_attn", Attention(c));
+  mlp = register_module("mlp", FeedForward(c.dim, c.hidden));
+  input_layernorm = register_module("input_layernorm", RmsNorm(c.dim, c.norm_eps));
+  post_attention_layernorm = register_module("post_attention_layernorm", RmsNorm(c.dim, c.norm_eps));
+}
+
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& allowed,
+                                        torch::Tensor* cache_k, torch::Tensor* cache_v) {
+  const auto h = x + self_attn->forward(input_layernorm(x), positions, allowed, cache_k, cache_v);
+  return h + mlp(post_attention_layernorm(h));
+}
+
+LanguageModelImpl::LanguageModelImpl(const LmConfig& c) : config(c) {
+  if (c.dim % c.heads || c.heads % c.kv_heads || (c.dim / c.heads) % 2)
+    throw Error("language model: dim must split into heads of even size, and heads into kv_heads groups");
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab(), c.dim));
+  pose_queries = register_parameter("pose_queries", torch::randn({c.pose_tokens, c.dim}) * 0.02);
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int l = 0; l < c.layers; ++l) layers->push_back(DecoderLayer(c));
+  norm = register_module("norm", RmsNorm(c.dim, c.norm_eps));
+  lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.dim, c.vocab()).bias(false)));
+  torch::NoGradGuard ng;
+  embed_tokens->weight.normal_(0, 0.02);
+}
+
+torch::Tensor LanguageModelImpl::embed(const std::vector<LmInput>& batch) {
+  if (batch.empty()) throw Error("language model: empty batch");
+  const size_t t = batch[0].ids.size();
+  std::vector<int64_t> ids, queries;
+  for (const auto& in : batch) {
+    if (in.ids.size() != t || in.spans.size() != t) throw Error("language model: inputs of a batch must have one length and one span id per position");
+    for (const auto id : in.ids) {
+      if (id >= config.vocab() || id < -config.pose_tokens) throw Error("language model: id " + std::to_string(id) + " is outside the vocabulary");
+      ids.push_back(std::max<int64_t>(id, 0));
+      queries.push_back(id < 0 ? -id - 1 : -1);
+    }
+  }
+  const auto dev = embed_tokens->weight.device();
+  auto e = embed_tokens(torch::tensor(ids, torch::kLong).to(dev));  // [B*T, D]
+  const auto q = torch::tensor(queries, torch::kLong);
+  const auto is_query = q.ge(0);
+  if (is_query.any().item<bool>()) {
+    const auto rows = is_query.nonzero().squeeze(1).to(dev);
+    e = e.index_copy(0, rows, pose_queries.index_select(0, q.index_select(0, is_query.nonzero().squeeze(1)).to(dev)));
+  }
+  return e.view({static_cast<int64_t>(batch.size()), static_cast<int64_t>(t), config.dim});
+}
+
+torch::Tensor LanguageModelImpl::hidden(const torch::Tensor& x, const std::vector<int>& spans, KvCache* cache) {
+  const int64_t t = x.size(1);
+  if (static_cast<int64_t>(spans.size()) != t) throw Error("language model: one span id per position is needed");
+  const int64_t past = cache ? cache->length() : 0;
+  if (past + t > config.max_positions)
+    throw Error("the input is too long: " + std::to_string(past + t) + " positions, the model takes " + std::to_string(config.max_positions));
+  const auto positions = torch::arange(past, past + t, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  // New positions see every cached one (they all precede them) and each other by the mixed rule.
+  auto allowed = mixed_attention_mask(spans, config.mixed_attention).to(x.device());
+  if (past > 0) allowed = torch::cat({torch::ones({t, past}, allowed.options()), allowed}, 1);
+  if (cache && cache->keys.empty()) {
+    cache->keys.resize(config.layers);
+    cache->values.resize(config.layers);
+  }
+  auto h = x;
+  for (int l = 0; l < config.layers; ++l)
+    h = layers[l]->as<DecoderLayer>()->forward(h, positions, allowed, cache ? &cache->keys[l] : nullptr, cache ? &cache->values[l] : nullptr);
+  return norm(h);
+}
+
+std::vector<int64_t> LanguageModelImpl::generate_text(const std::vector<int64_t>& prompt, int max_new, const std::vector<int64_t>& stop,
+                                                      double temperature, double top_p, std::uint64_t seed) {
+  if (prompt.empty()) throw Error("language model: empty prompt");
+  torch::NoGradGuard ng;
+  std::mt19937_64 rng(seed);
+  KvCache cache;
+  std::vector<int64_t> out;
+  LmInput in{prompt, std::vector<int>(prompt.size(), 0)};
+  auto h = hidden(embed({in}), in.spans, &cache);
+  for (int step = 0; step < max_new; ++step) {
+    auto logits = lm_head(h.select(1, h.size(1) - 1)).squeeze(0).to(torch::kFloat).cpu();  // [V]
+    // Text positions never emit the pose-query range; pose codes come from generate_pose.
+    int64_t next;
+    if (temperature <= 0) {
+      next = logits.argmax().item<int64_t>();
+    } else {
+      auto p = torch::softmax(logits / temperature, 0);
+      const auto sorted = p.sort(0, true);
+      const auto probs = std::get<0>(sorted), order = std::get<1>(sorted);
+      const auto cum = probs.cumsum(0);
+      // Nucleus: the smallest set of tokens whose probability reaches top_p.
+      const int64_t keep = std::max<int64_t>(1, (cum < top_p).sum().item<int64_t>() + 1);
+      const auto kept = probs.narrow(0, 0, keep) / probs.narrow(0, 0, keep).sum();
+      std::uniform_real_distribution<double> u(0, 1);
+      double r = u(rng), acc = 0;
+      int64_t pick = keep - 1;
+      auto ka = kept.accessor<float, 1>();
+      for (int64_t i = 0; i < keep; ++i) {
+        acc += ka[i];
+        if (r <= acc) {
+          pick = i;
+          break;
+        }
+      }
+      next = order[pick].item<int64_t>();
+    }
+    out.push_back(next);
+    if (std::find(stop.begin(), stop.end(), next) != stop.end()) break;
+    if (cache.length() + 1 > config.max_positions) break;
+    LmInput step_in{{next}, {0}};
+    h = hidden(embed({step_in}), step_in.spans, &cache);
+  }
+  return out;
+}
+
+std::vector<int64_t> LanguageModelImpl::generate_pose(const std::vector<int64_t>& prompt) {
+  if (prompt.empty() || prompt.back() != config.pose_begin()) throw Error("language model: a pose prompt must end with <p>");
+  torch::NoGradGuard ng;
+  const int lp = config.pose_tokens;
+  auto code_of = [&](const torch::Tensor& logits_row) {  // best pose code of one position's logits
+    return logits_row.narrow(-1, config.text_vocab, config.pose_codes).argmax(-1);
+  };
+  if (config.mixed_attention) {
+    LmInput in{prompt, std::vector<int>(prompt.size(), 0)};
+    for (int q = 0; q < lp; ++q) {
+      in.ids.push_back(-(q + 1));
+      in.spans.push_back(1);
+    }
+    const auto h = hidden(embed({in}), in.spans);
+    const auto codes = code_of(lm_head(h.narrow(1, static_cast<int64_t>(prompt.size()), lp))).squeeze(0).cpu();
+    return std::vector<int64_t>(codes.data_ptr<int64_t>(), codes.data_ptr<int64_t>() + lp);
+  }
+  // Causal ablation: one code per forward step, each fed back as a token.
+  KvCache cache;
+  LmInput in{prompt, std::vector<int>(prompt.size(), 0)};
+  auto h = hidden(embed({in}), in.spans, &cache);
+  std::vector<int64_t> codes;
+  for (int q = 0; q < lp; ++q) {
+    const int64_t code = code_of(lm_head(h.select(1, h.size(1) - 1))).item<int64_t>();
+    codes.push_back(code);
+    if (q + 1 == lp) break;
+    LmInput step{{config.pose_code_id(static_cast<int>(code))}, {0}};
+    h = hidden(embed({step}), step.spans, &cache);
+  }
+  return codes;
+}
+
+}  // namespace unipose::nn

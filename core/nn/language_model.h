@@ -1,0 +1,116 @@
+// The UniPose language model (DESIGN.md "Language model"): a decoder-only transformer in the LLaMA style
+// (RMSNorm, rotary positions, SwiGLU) over one vocabulary of text pieces, pose codes and special tokens, with
+// *mixed attention*: text attends causally; the positions of a pose span (pose codes, or the Lp learned pose
+// queries) attend to each other in both directions and to everything before the span, never after it.
+// Pose generation appends the Lp queries after `<p>` and reads all Lp codes from one forward pass. The causal
+// configuration (mixed_attention = false) is the ablation that generates pose codes one by one.
+//
+// Parameter names follow Hugging Face's LLaMA layout (embed_tokens, layers.N.self_attn.q_proj, ..., norm,
+// lm_head) so real checkpoints map onto the module by name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/nn.h>
+
+namespace unipose::nn {
+
+struct LmConfig {
+  int text_vocab = 1000;     // text pieces: ids [0, text_vocab)
+  int pose_codes = 512;      // pose codes: ids [text_vocab, text_vocab + pose_codes)
+  int pose_tokens = 80;      // Lp: codes per pose, and learned pose queries
+  int dim = 256, layers = 4, heads = 4, kv_heads = 4, hidden = 688;
+  int max_positions = 1024;
+  double rope_theta = 10000, norm_eps = 1e-5;
+  bool mixed_attention = true;
+
+  // Special tokens after the pose codes.
+  int pose_begin() const { return text_vocab + pose_codes; }  // <p>
+  int pose_end() const { return pose_begin() + 1; }           // </p>
+  int image_token() const { return pose_begin() + 2; }        // <image> placeholder
+  int vocab() const { return pose_begin() + 3; }
+  int pose_code_id(int code) const { return text_vocab + code; }
+
+  std::string to_json() const;
+  static LmConfig from_json(const std::string& text, const std::string& where);
+};
+
+// Attention rule for a sequence whose positions carry span ids: 0 = text (causal), k > 0 = bidirectional span
+// k. Returns allowed[i][j] (bool [T, T]): j <= i, or i and j in the same span. With mixed = false, j <= i only.
+at::Tensor mixed_attention_mask(const std::vector<int>& span_ids, bool mixed = true);
+
+struct RmsNormImpl : torch::nn::Module {
+  RmsNormImpl(int dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+  double eps;
+};
+TORCH_MODULE(RmsNorm);
+
+// Keys and values of earlier positions, per layer, for incremental decoding.
+struct KvCache {
+  std::vector<torch::Tensor> keys, values;  // per layer [B, kv_heads, T, head_dim]
+  int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
+};
+
+struct AttentionImpl : torch::nn::Module {
+  explicit AttentionImpl(const LmConfig& c);
+  // x [B, T, D]; positions [T]; allowed [T, T_total] (T_total = cached + T); cache updated when given.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& allowed,
+                        torch::Tensor* cache_k, torch::Tensor* cache_v);
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  int heads, kv_heads, head_dim;
+  double theta;
+};
+TORCH_MODULE(Attention);
+
+struct FeedForwardImpl : torch::nn::Module {  // SwiGLU
+  FeedForwardImpl(int dim, int hidden);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(FeedForward);
+
+struct DecoderLayerImpl : torch::nn::Module {
+  explicit DecoderLayerImpl(const LmConfig& c);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& allowed,
+                        torch::Tensor* cache_k, torch::Tensor* cache_v);
+  Attention self_attn{nullptr};
+  FeedForward mlp{nullptr};
+  RmsNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+};
+TORCH_MODULE(DecoderLayer);
+
+// One sequence element: a token id, or (id < 0) the learned pose query number -id-1.
+struct LmInput {
+  std::vector<int64_t> ids;   // token ids; -(q+1) for pose query q
+  std::vector<int> spans;     // span id per position (0 text, > 0 a bidirectional span)
+};
+
+struct LanguageModelImpl : torch::nn::Module {
+  explicit LanguageModelImpl(const LmConfig& config);
+  // Embeddings of a batch of inputs of equal length [B, T, D] (queries take their learned embedding).
+  torch::Tensor embed(const std::vector<LmInput>& batch);
+  // Hidden states after the final norm [B, T, D], positions start at `cache->length()` when a cache is given.
+  torch::Tensor hidden(const torch::Tensor& embeddings, const std::vector<int>& spans, KvCache* cache = nullptr);
+  torch::Tensor logits(const torch::Tensor& hidden) { return lm_head(hidden); }
+
+  // Text continuation: greedy when temperature <= 0, else sampling with temperature and nucleus top_p.
+  // Stops at any of `stop` or after max_new tokens; uses the KV cache. Returns the new ids.
+  std::vector<int64_t> generate_text(const std::vector<int64_t>& prompt, int max_new, const std::vector<int64_t>& stop,
+                                     double temperature = 0, double top_p = 1, std::uint64_t seed = 0);
+  // Pose codes for a prompt that ends with <p>: mixed attention fills all Lp queries in one forward pass;
+  // the causal configuration generates them one by one with the KV cache. Returns codes in [0, pose_codes).
+  std::vector<int64_t> generate_pose(const std::vector<int64_t>& prompt);
+
+  LmConfig config;
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::Tensor pose_queries;  // [Lp, D]
+  torch::nn::ModuleList layers;
+  RmsNorm norm{nullptr};
+  torch::nn::Linear lm_head{nullptr};
+};
+TORCH_MODULE(LanguageModel);
+
+}  // namespace unipose::nn

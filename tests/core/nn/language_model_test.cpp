@@ -1,0 +1,158 @@
+#include "core/nn/language_model.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+
+namespace unipose::nn {
+namespace {
+
+LmConfig tiny(bool mixed = true) {
+  LmConfig c;
+  c.text_vocab = 50;
+  c.pose_codes = 16;
+  c.pose_tokens = 5;
+  c.dim = 32;
+  c.layers = 2;
+  c.heads = 4;
+  c.kv_heads = 2;
+  c.hidden = 64;
+  c.max_positions = 64;
+  c.mixed_attention = mixed;
+  return c;
+}
+
+TEST(MixedAttention, MaskFollowsTheSpans) {
+  // text text | span 1 (3) | text | span 2 (2)
+  const std::vector<int> spans{0, 0, 1, 1, 1, 0, 2, 2};
+  const auto m = mixed_attention_mask(spans);
+  auto allowed = [&](int i, int j) { return m[i][j].item<bool>(); };
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j <= i; ++j) EXPECT_TRUE(allowed(i, j)) << "everything sees what precedes it: " << i << "," << j;
+  EXPECT_FALSE(allowed(0, 1));  // text is causal
+  EXPECT_TRUE(allowed(2, 4));   // inside a span: both ways
+  EXPECT_TRUE(allowed(3, 4));
+  EXPECT_FALSE(allowed(4, 5));  // a span never sees what follows it
+  EXPECT_FALSE(allowed(2, 6));
+  EXPECT_TRUE(allowed(6, 7));
+  EXPECT_FALSE(allowed(5, 6));
+  // Two adjacent spans with different ids stay apart.
+  const auto adj = mixed_attention_mask({1, 1, 2, 2});
+  EXPECT_FALSE(adj[1][2].item<bool>());
+  EXPECT_TRUE(adj[2][3].item<bool>());
+  EXPECT_TRUE(torch::equal(mixed_attention_mask(spans, false), torch::ones({8, 8}, torch::kBool).tril()));
+}
+
+// text(4) <p> pose codes (5, span 1) </p> text(2)
+LmInput sample(const LmConfig& c) {
+  LmInput in;
+  for (int64_t t : {3, 17, 8, 21}) in.ids.push_back(t);
+  in.ids.push_back(c.pose_begin());
+  for (int k : {1, 4, 9, 2, 7}) in.ids.push_back(c.pose_code_id(k));
+  in.ids.push_back(c.pose_end());
+  in.ids.push_back(11);
+  in.ids.push_back(30);
+  in.spans = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0};
+  return in;
+}
+
+torch::Tensor outputs(LanguageModel& m, const LmInput& in) {
+  torch::NoGradGuard ng;
+  return m->hidden(m->embed({in}), in.spans).squeeze(0);  // [T, D]
+}
+
+bool changed(const torch::Tensor& a, const torch::Tensor& b, int pos) { return !torch::allclose(a[pos], b[pos], 1e-5, 1e-6); }
+
+TEST(MixedAttention, InformationFlow) {
+  torch::manual_seed(3);
+  const auto c = tiny();
+  LanguageModel m(c);
+  m->eval();
+  const auto base = sample(c);
+  const auto h = outputs(m, base);
+  // A later text token changes nothing before it.
+  auto later = base;
+  later.ids[12] = 31;
+  const auto h1 = outputs(m, later);
+  for (int p = 0; p < 12; ++p) EXPECT_FALSE(changed(h, h1, p)) << p;
+  EXPECT_TRUE(changed(h, h1, 12));
+  // Any pose token of a span changes every output of that span, the first included, and what follows;
+  // nothing before the span.
+  auto pose = base;
+  pose.ids[9] = c.pose_code_id(12);  // the span's last code
+  const auto h2 = outputs(m, pose);
+  for (int p = 0; p < 5; ++p) EXPECT_FALSE(changed(h, h2, p)) << p;
+  for (int p = 5; p < 13; ++p) EXPECT_TRUE(changed(h, h2, p)) << p;
+  // The causal configuration of the same weights: the first pose output does not see the last code.
+  LanguageModel causal(tiny(false));
+  causal->eval();
+  {
+    torch::NoGradGuard ng;
+    const auto src = m->named_parameters();
+    for (auto& p : causal->named_parameters()) p.value().copy_(src[p.key()]);
+  }
+  EXPECT_FALSE(changed(outputs(causal, base), outputs(causal, pose), 5));
+  EXPECT_TRUE(changed(outputs(causal, base), outputs(causal, pose), 9));
+}
+
+TEST(LanguageModel, CachedDecodingMatchesOneFullPass) {
+  torch::manual_seed(5);
+  LanguageModel m(tiny());
+  m->eval();
+  torch::NoGradGuard ng;
+  const std::vector<int64_t> ids{3, 9, 27, 4, 44, 12};
+  LmInput all{ids, std::vector<int>(ids.size(), 0)};
+  const auto full = m->hidden(m->embed({all}), all.spans);
+  KvCache cache;
+  LmInput head{{3, 9, 27}, {0, 0, 0}};
+  auto h = m->hidden(m->embed({head}), head.spans, &cache);
+  EXPECT_TRUE(torch::allclose(h, full.narrow(1, 0, 3), 1e-5, 1e-5));
+  for (size_t i = 3; i < ids.size(); ++i) {
+    LmInput one{{ids[i]}, {0}};
+    h = m->hidden(m->embed({one}), one.spans, &cache);
+    EXPECT_TRUE(torch::allclose(h.squeeze(1), full.select(1, static_cast<int64_t>(i)), 1e-5, 1e-5)) << i;
+  }
+  EXPECT_EQ(cache.length(), 6);
+}
+
+TEST(LanguageModel, GenerationShapesAndStops) {
+  torch::manual_seed(7);
+  const auto c = tiny();
+  LanguageModel m(c);
+  m->eval();
+  const std::vector<int64_t> prompt{3, 9, 27, c.pose_begin()};
+  const auto codes = m->generate_pose(prompt);
+  ASSERT_EQ(codes.size(), 5u);
+  for (auto k : codes) EXPECT_TRUE(k >= 0 && k < c.pose_codes);
+  LanguageModel causal(tiny(false));
+  causal->eval();
+  EXPECT_EQ(causal->generate_pose(prompt).size(), 5u);
+  EXPECT_THROW(m->generate_pose({3, 9}), Error);
+  // Greedy text is deterministic; a stop token ends it (and is returned).
+  const auto a = m->generate_text({3, 9}, 10, {});
+  EXPECT_EQ(a.size(), 10u);
+  EXPECT_EQ(m->generate_text({3, 9}, 10, {}), a);
+  const auto stopped = m->generate_text({3, 9}, 10, {a[2]});
+  EXPECT_LE(stopped.size(), 3u);
+  EXPECT_EQ(stopped.back(), a[2]);
+  // Sampling with a seed repeats; nucleus 0 is greedy.
+  EXPECT_EQ(m->generate_text({3, 9}, 6, {}, 1.0, 0.9, 42), m->generate_text({3, 9}, 6, {}, 1.0, 0.9, 42));
+  EXPECT_EQ(m->generate_text({3, 9}, 6, {}, 1.0, 0.0, 1), std::vector<int64_t>(a.begin(), a.begin() + 6));
+  // Too long for the model: a clear error.
+  EXPECT_THROW(m->generate_text(std::vector<int64_t>(80, 3), 2, {}), Error);
+}
+
+TEST(LanguageModel, ConfigRoundTripAndBadConfigs) {
+  const auto c = tiny();
+  const auto back = LmConfig::from_json(c.to_json(), "config.json");
+  EXPECT_EQ(back.to_json(), c.to_json());
+  EXPECT_EQ(back.vocab(), 50 + 16 + 3);
+  EXPECT_THROW(LmConfig::from_json("{\"architecture\": \"unipose.language_model/1\", \"dim\": 30}", "x.json"), Error);
+  auto bad = c;
+  bad.heads = 3;
+  EXPECT_THROW(LanguageModel{bad}, Error);
+}
+
+}  // namespace
+}  // namespace unipose::nn
