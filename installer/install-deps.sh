@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   libgloo-dev                         # headers of the Gloo backend of c10d (multi-process training)
   libstemmer-dev wordnet-base         # METEOR's stem and synonym matching (Snowball Porter stemmer, WordNet 3.0)
+  libsentencepiece-dev sentencepiece  # the language model's text tokenizer (module, see core/text/spm; spm_train)
   qt6-base-dev qt6-3d-dev libqt6opengl6-dev libxkbcommon-dev   # the desktop application (Qt 6 + Qt3D)
   fonts-dejavu-core libgl1-mesa-dri                            # text and OpenGL (Mesa) for the window
   xvfb xauth                                                   # GUI tests and screenshots without a desktop
