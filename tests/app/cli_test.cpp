@@ -213,6 +213,16 @@ TEST_F(Cli, RetrievalModelsAndTaskEvaluation) {
   EXPECT_NE(j["retrieval_model"]["SHA256SUMS"].get<std::string>().find("model.safetensors"), std::string::npos);
   EXPECT_EQ(j["data"]["manifest"]["format"], "unipose.corpus/1");
 
+  // The shipped retrieval models (the default) know this corpus's language: the ground truth ranks high.
+  const Result shipped = run("eval text2pose --model ground-truth" + c + " --json " + path("shipped.json"));
+  ASSERT_EQ(shipped.status, 0) << shipped.err;
+  const auto js = nlohmann::json::parse(unipose::io::read_text_file(path("shipped.json")));
+  EXPECT_GT(js["metrics"]["R-precision_top3"].get<double>(), 80.0) << shipped.out;
+  EXPECT_NE(js["retrieval_model"]["dir"].get<std::string>().find("retrieval_pose_text"), std::string::npos);
+  const Result shipped_pairs = run("eval posediff --model ground-truth" + c + " --json " + path("shipped2.json"));
+  ASSERT_EQ(shipped_pairs.status, 0) << shipped_pairs.err;
+  EXPECT_GT(nlohmann::json::parse(unipose::io::read_text_file(path("shipped2.json")))["metrics"]["R-precision_top3"].get<double>(), 80.0);
+
   const Result nn = run("eval text2pose --model nearest-neighbour" + c + rt);
   ASSERT_EQ(nn.status, 0) << nn.err;
   EXPECT_EQ(nn.out.find("MPJPE_mm                      0.00"), std::string::npos) << "retrieved from training poses, not the test pose";
