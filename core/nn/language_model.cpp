@@ -201,6 +201,19 @@ torch::Tensor LanguageModelImpl::hidden(const torch::Tensor& x, const std::vecto
   return norm(h);
 }
 
+torch::Tensor LanguageModelImpl::hidden_masked(const torch::Tensor& x, const torch::Tensor& allowed) {
+  const int64_t t = x.size(1);
+  if (t > config.max_positions)
+    throw Error("the input is too long: " + std::to_string(t) + " positions, the model takes " + std::to_string(config.max_positions));
+  if (allowed.dim() != 3 || allowed.size(0) != x.size(0) || allowed.size(1) != t || allowed.size(2) != t)
+    throw Error("language model: the attention rules must be [B, T, T]");
+  const auto positions = torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  const auto rules = allowed.unsqueeze(1);  // one rule for every head
+  auto h = x;
+  for (int l = 0; l < config.layers; ++l) h = layers[l]->as<DecoderLayer>()->forward(h, positions, rules, nullptr, nullptr);
+  return norm(h);
+}
+
 std::vector<int64_t> LanguageModelImpl::generate_text(const std::vector<int64_t>& prompt, int max_new, const std::vector<int64_t>& stop,
                                                       double temperature, double top_p, std::uint64_t seed) {
   if (prompt.empty()) throw Error("language model: empty prompt");

@@ -94,6 +94,8 @@ struct LanguageModelImpl : torch::nn::Module {
   torch::Tensor embed(const std::vector<LmInput>& batch);
   // Hidden states after the final norm [B, T, D], positions start at `cache->length()` when a cache is given.
   torch::Tensor hidden(const torch::Tensor& embeddings, const std::vector<int>& spans, KvCache* cache = nullptr);
+  // The same for a batch whose sequences have their own attention rules: allowed [B, T, T] (training).
+  torch::Tensor hidden_masked(const torch::Tensor& embeddings, const torch::Tensor& allowed);
   torch::Tensor logits(const torch::Tensor& hidden) { return lm_head(hidden); }
 
   // Text continuation: greedy when temperature <= 0, else sampling with temperature and nucleus top_p.

@@ -1,0 +1,227 @@
+#include "core/train/lm_task.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace unipose::train {
+namespace F = torch::nn::functional;
+
+std::string template_task(const std::string& task) {
+  if (task == "text2pose") return "text_to_pose";
+  if (task == "pose2text") return "pose_to_text";
+  if (task == "posediff") return "pose_diff";
+  if (task == "edit") return "pose_editing";
+  throw Error("unknown task '" + task + "' (text2pose, pose2text, posediff, edit)");
+}
+
+LmSequence build_sequence(const nn::LmConfig& c, const text::TextTokenizer& tok, const std::string& tmpl,
+                          const std::map<std::string, Slot>& slots, const std::optional<Slot>& answer) {
+  LmSequence s;
+  int next_span = 1;
+  auto push_text = [&](const std::string& text) {
+    for (const int id : tok.encode(text)) {
+      if (id >= c.text_vocab) throw Error("text tokenizer and language model disagree: piece " + std::to_string(id) + " >= text_vocab");
+      s.ids.push_back(id);
+      s.spans.push_back(0);
+    }
+  };
+  auto push_pose = [&](const std::vector<int64_t>& codes) {
+    if (static_cast<int>(codes.size()) != c.pose_tokens)
+      throw Error("a pose needs " + std::to_string(c.pose_tokens) + " codes, got " + std::to_string(codes.size()));
+    s.ids.push_back(c.pose_begin());
+    s.spans.push_back(0);
+    const int span = next_span++;
+    for (const auto k : codes) {
+      if (k < 0 || k >= c.pose_codes) throw Error("pose code " + std::to_string(k) + " is outside the codebook");
+      s.ids.push_back(c.pose_code_id(static_cast<int>(k)));
+      s.spans.push_back(span);
+    }
+    s.ids.push_back(c.pose_end());
+    s.spans.push_back(0);
+  };
+  s.ids.push_back(tok.bos_id());
+  s.spans.push_back(0);
+  // The template, placeholder by placeholder.
+  size_t at = 0;
+  while (at < tmpl.size()) {
+    const size_t open = tmpl.find('<', at);
+    const size_t close = open == std::string::npos ? std::string::npos : tmpl.find('>', open);
+    if (open == std::string::npos || close == std::string::npos) {
+      push_text(tmpl.substr(at));
+      break;
+    }
+    if (open > at) push_text(tmpl.substr(at, open - at));
+    const std::string name = tmpl.substr(open, close - open + 1);
+    const auto it = slots.find(name);
+    if (it == slots.end()) throw Error("instruction template '" + tmpl + "': nothing to put in " + name);
+    if (it->second.pose()) push_pose(it->second.codes);
+    else push_text(" " + it->second.text);
+    at = close + 1;
+  }
+  push_text(kAnswerMarker);
+  s.prompt_length = s.ids.size();
+  s.targets.assign(s.ids.size(), -100);
+  s.codes.assign(s.ids.size(), -100);
+  if (!answer) return s;
+  auto target_next = [&](int64_t id) { s.targets.back() = id; };  // the last position predicts `id`
+  if (!answer->pose()) {
+    for (const int id : tok.encode(" " + answer->text)) {
+      target_next(id);
+      s.ids.push_back(id);
+      s.spans.push_back(0);
+      s.targets.push_back(-100);
+      s.codes.push_back(-100);
+    }
+    target_next(tok.eos_id());
+  } else {
+    target_next(c.pose_begin());
+    s.ids.push_back(c.pose_begin());
+    s.spans.push_back(0);
+    s.targets.push_back(-100);
+    s.codes.push_back(-100);
+    if (static_cast<int>(answer->codes.size()) != c.pose_tokens) throw Error("an answer pose needs " + std::to_string(c.pose_tokens) + " codes");
+    if (c.mixed_attention) {
+      const int span = next_span++;
+      for (int q = 0; q < c.pose_tokens; ++q) {
+        s.ids.push_back(-(q + 1));
+        s.spans.push_back(span);
+        s.targets.push_back(-100);
+        s.codes.push_back(answer->codes[q]);
+      }
+    } else {
+      for (int q = 0; q < c.pose_tokens; ++q) {
+        s.codes.back() = answer->codes[q];  // the previous position predicts this code (over the code range)
+        s.ids.push_back(c.pose_code_id(static_cast<int>(answer->codes[q])));
+        s.spans.push_back(0);
+        s.targets.push_back(-100);
+        s.codes.push_back(-100);
+      }
+      target_next(c.pose_end());
+    }
+  }
+  if (static_cast<int>(s.ids.size()) > c.max_positions)
+    throw Error("a training sequence has " + std::to_string(s.ids.size()) + " positions, the model takes " + std::to_string(c.max_positions));
+  return s;
+}
+
+LmTask::LmTask(nn::LanguageModel model, const data::Corpus& corpus, std::vector<std::vector<int64_t>> codes, text::TextTokenizer tokenizer,
+               text::InstructionTemplates templates, std::string stage, std::vector<std::string> tasks, int batch)
+    : model_(std::move(model)), corpus_(corpus), codes_(std::move(codes)), tokenizer_(std::move(tokenizer)), templates_(std::move(templates)),
+      stage_(std::move(stage)), tasks_(std::move(tasks)), batch_(batch) {
+  if (stage_ != "align" && stage_ != "instruct") throw Error("unknown stage '" + stage_ + "' (align or instruct)");
+  if (tasks_.empty()) throw Error("no tasks to train");
+  if (codes_.size() != corpus.poses.size()) throw Error("one list of pose codes per corpus pose is needed");
+  for (const auto& t : tasks_) template_task(t);
+  for (const std::string split : {"train", "val"}) {
+    for (const int i : corpus.split(split))
+      if (!corpus.captions[i].empty()) poses_[split].push_back(i);
+    for (const int i : corpus.pairs_in(split))
+      if (!corpus.pairs[i].instructions.empty()) pairs_[split].push_back(i);
+  }
+  if (poses_["train"].empty()) fail(corpus.dir, "no captioned training poses");
+}
+
+LmSequence LmTask::example(const std::string& task, const std::string& split, size_t index, std::mt19937_64& rng) const {
+  const auto& list = templates_.at(template_task(task));
+  std::uniform_int_distribution<size_t> pick_template(0, list.size() - 1);
+  const std::string& tmpl = stage_ == "align" ? list.front() : list[pick_template(rng)];
+  auto pick = [&](const std::vector<std::string>& texts) {
+    std::uniform_int_distribution<size_t> u(0, texts.size() - 1);
+    return texts[u(rng)];
+  };
+  const auto& c = model_->config;
+  if (task == "text2pose" || task == "pose2text") {
+    const auto& poses = poses_.at(split);
+    const int p = poses[index % poses.size()];
+    Slot pose{"", codes_[p]}, caption{pick(corpus_.captions[p]), {}};
+    return task == "text2pose" ? build_sequence(c, tokenizer_, tmpl, {{"<text>", caption}}, pose)
+                               : build_sequence(c, tokenizer_, tmpl, {{"<pose>", pose}}, caption);
+  }
+  const auto& pairs = pairs_.at(split);
+  if (pairs.empty()) fail(corpus_.dir, "no pairs in the " + split + " split");
+  const auto& pr = corpus_.pairs[pairs[index % pairs.size()]];
+  Slot a{"", codes_[pr.a]}, b{"", codes_[pr.b]}, instruction{pick(pr.instructions), {}};
+  return task == "posediff" ? build_sequence(c, tokenizer_, tmpl, {{"<pose_a>", a}, {"<pose_b>", b}}, instruction)
+                            : build_sequence(c, tokenizer_, tmpl, {{"<pose>", a}, {"<text>", instruction}}, b);
+}
+
+std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<LmSequence>& batch, const torch::Device& device) {
+  size_t len = 0;
+  for (const auto& s : batch) len = std::max(len, s.ids.size());
+  std::vector<nn::LmInput> inputs;
+  std::vector<int64_t> targets, codes;
+  std::vector<int> spans(len, 0);
+  // Sequences of a batch share one span layout only by position; padding sits at the end, where no real
+  // position looks, so each sequence's own spans are applied through a per-sequence mask below.
+  std::vector<at::Tensor> masks;
+  for (const auto& s : batch) {
+    nn::LmInput in{s.ids, s.spans};
+    in.ids.resize(len, 0);
+    in.spans.resize(len, 0);
+    masks.push_back(nn::mixed_attention_mask(in.spans, model_->config.mixed_attention));
+    inputs.push_back(std::move(in));
+    for (size_t i = 0; i < len; ++i) {
+      targets.push_back(i < s.targets.size() ? s.targets[i] : -100);
+      codes.push_back(i < s.codes.size() ? s.codes[i] : -100);
+    }
+  }
+  const auto x = model_->embed(inputs);
+  const auto h = model_->hidden_masked(x, torch::stack(masks).to(device));
+  const auto logits = model_->logits(h).reshape({-1, model_->config.vocab()}).to(torch::kFloat);
+  const auto t = torch::tensor(targets, torch::kLong).to(device), k = torch::tensor(codes, torch::kLong).to(device);
+  std::map<std::string, torch::Tensor> out;
+  const auto has_text = t.ne(-100), has_code = k.ne(-100);
+  auto text_loss = torch::zeros({}, logits.options());
+  auto pose_loss = torch::zeros({}, logits.options());
+  auto accuracy = torch::zeros({}, logits.options());
+  if (has_text.any().item<bool>()) text_loss = F::cross_entropy(logits, t, F::CrossEntropyFuncOptions().ignore_index(-100));
+  if (has_code.any().item<bool>()) {
+    const auto rows = has_code.nonzero().squeeze(1);
+    const auto code_logits = logits.index_select(0, rows).narrow(1, model_->config.text_vocab, model_->config.pose_codes);
+    const auto want = k.index_select(0, rows);
+    pose_loss = F::cross_entropy(code_logits, want);
+    accuracy = code_logits.argmax(1).eq(want).to(torch::kFloat).mean();
+  }
+  out["text"] = text_loss.detach();
+  out["pose"] = pose_loss.detach();
+  out["code_accuracy"] = accuracy.detach();
+  out["loss"] = text_loss + pose_loss;
+  return out;
+}
+
+std::map<std::string, torch::Tensor> LmTask::step(std::mt19937_64& rng, const torch::Device& device) {
+  std::vector<LmSequence> batch;
+  std::uniform_int_distribution<size_t> task(0, tasks_.size() - 1), any(0, 1u << 30);
+  for (int i = 0; i < batch_; ++i) batch.push_back(example(tasks_[task(rng)], "train", any(rng), rng));
+  return losses(batch, device);
+}
+
+std::map<std::string, double> LmTask::evaluate(const torch::Device& device) {
+  // Fixed validation sequences (the same every time): loss and code accuracy per task.
+  std::map<std::string, double> out;
+  torch::NoGradGuard ng;
+  for (const auto& t : tasks_) {
+    std::mt19937_64 rng(17);
+    const size_t n = (t == "text2pose" || t == "pose2text") ? poses_.at("val").size() : pairs_.at("val").size();
+    if (n == 0) continue;
+    double text = 0, pose = 0, acc = 0;
+    int batches = 0;
+    for (size_t start = 0; start < std::min<size_t>(n, 256); start += 32, ++batches) {
+      std::vector<LmSequence> batch;
+      for (size_t i = start; i < std::min<size_t>({n, start + 32, 256}); ++i) batch.push_back(example(t, "val", i, rng));
+      const auto l = losses(batch, device);
+      text += l.at("text").item<double>();
+      pose += l.at("pose").item<double>();
+      acc += l.at("code_accuracy").item<double>();
+    }
+    if (t == "pose2text" || t == "posediff") out[t + "_text_loss"] = text / batches;
+    else {
+      out[t + "_pose_loss"] = pose / batches;
+      out[t + "_code_accuracy"] = 100 * acc / batches;
+    }
+  }
+  return out;
+}
+
+}  // namespace unipose::train
