@@ -10,6 +10,7 @@
 #include "app/progress.h"
 #include "core/build_info.h"
 #include "core/error.h"
+#include "core/engine/engine.h"
 #include "core/eval/tasks.h"
 #include "core/eval/text_metrics.h"
 #include "core/io/files.h"
@@ -41,6 +42,33 @@ std::string sums_of(const std::string& dir) {
   } catch (const Error&) {
     return "";
   }
+}
+
+// The language model through the engine, item by item.
+eval::Generator language_model_generator(engine::Engine& e, const std::string& name) {
+  eval::Generator g;
+  g.name = name;
+  g.text_to_pose = [&e](const std::vector<std::string>& texts) {
+    std::vector<pose::Pose> out;
+    for (const auto& t : texts) out.push_back(*e.generate(t).pose);
+    return out;
+  };
+  g.pose_to_text = [&e](const std::vector<pose::Pose>& poses) {
+    std::vector<std::string> out;
+    for (const auto& p : poses) out.push_back(e.describe(p).text);
+    return out;
+  };
+  g.pose_diff = [&e](const std::vector<pose::Pose>& a, const std::vector<pose::Pose>& b) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < a.size(); ++i) out.push_back(e.diff(a[i], b[i]).text);
+    return out;
+  };
+  g.edit = [&e](const std::vector<pose::Pose>& a, const std::vector<std::string>& texts) {
+    std::vector<pose::Pose> out;
+    for (size_t i = 0; i < a.size(); ++i) out.push_back(*e.edit(a[i], texts[i]).pose);
+    return out;
+  };
+  return g;
 }
 
 void print_table(const std::map<std::string, double>& m) {
@@ -149,7 +177,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
 
   // ------------------------------------------------------------------ eval <task>
   struct EvalTask {
-    std::string model, data, json, retrieval, pair_retrieval, split = "test";
+    std::string model, data, json, retrieval, pair_retrieval, pose_tokenizer, split = "test";
     int limit = 0;
     std::uint64_t seed = 0;
   };
@@ -161,7 +189,8 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
     const std::map<std::string, std::string> what = {{"text2pose", "text-to-pose"}, {"pose2text", "pose-to-text"},
                                                      {"posediff", "pose-diff (pair -> instruction)"}, {"edit", "pose editing"}};
     auto* cmd = eval_cmd.add_subcommand(task_name, "Evaluate " + what.at(task_name) + " on a corpus split: a table, and --json for comparisons");
-    cmd->add_option("--model", et->model, "What to evaluate: a baseline (" + names + ")")->required();
+    cmd->add_option("--model", et->model, "What to evaluate: a language model bundle, or a baseline (" + names + ")")->required();
+    cmd->add_option("--pose-tokenizer", et->pose_tokenizer, "Pose tokenizer of a language model (default: the shipped one)");
     cmd->add_option("--data", et->data, "Corpus folder")->required();
     cmd->add_option("--json", et->json, "Also write every metric, the command, model checksums and the data manifest here");
     cmd->add_option("--limit", et->limit, "Only the first N items of the split")->check(CLI::Range(32, 1 << 30));
@@ -172,12 +201,11 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
     cmd->add_option("--seed", et->seed, "Seed of the R-precision draws");
     cmd->callback([et, task, pairs] {
       const auto baselines = eval::baseline_names(task);
-      if (std::find(baselines.begin(), baselines.end(), et->model) == baselines.end()) {
-        if (std::filesystem::is_directory(et->model))
-          throw Error(et->model + ": language-model bundles cannot be evaluated yet (the language model is not implemented); "
-                      "--model takes a baseline name");
-        throw Error("--model: '" + et->model + "' is neither a baseline of " + eval::task_name(task) + " nor a folder");
-      }
+      const bool baseline = std::find(baselines.begin(), baselines.end(), et->model) != baselines.end();
+      if (!baseline && !std::filesystem::is_directory(et->model))
+        throw Error("--model: '" + et->model + "' is neither a baseline of " + eval::task_name(task) + " nor a model folder");
+      std::unique_ptr<engine::Engine> lm;
+      if (!baseline) lm = std::make_unique<engine::Engine>(et->model, et->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : et->pose_tokenizer);
       const std::string retrieval_dir = pairs ? (et->pair_retrieval.empty() ? default_retrieval(true) : et->pair_retrieval)
                                               : (et->retrieval.empty() ? default_retrieval(false) : et->retrieval);
       auto retrieval = nn::load_retrieval_bundle(retrieval_dir);
@@ -187,7 +215,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
       const auto corpus = data::read_corpus(et->data);
       ProgressBar bar;
       bar.update("preparing " + et->model, 0);
-      auto generator = eval::make_baseline(et->model, task, corpus, et->split);
+      auto generator = baseline ? eval::make_baseline(et->model, task, corpus, et->split) : language_model_generator(*lm, et->model);
       eval::EvalOptions opts;
       opts.split = et->split;
       opts.limit = et->limit;
@@ -206,6 +234,10 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
       j["format"] = "unipose.eval/1";
       j["task"] = eval::task_name(task);
       j["model"] = report.model;
+      if (!baseline) {
+        j["model_SHA256SUMS"] = sums_of(et->model);
+        j["pose_tokenizer_SHA256SUMS"] = sums_of(et->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : et->pose_tokenizer);
+      }
       j["split"] = et->split;
       j["items"] = report.items;
       j["limit"] = et->limit;

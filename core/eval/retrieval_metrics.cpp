@@ -70,9 +70,12 @@ std::map<int, double> recall_at_k(const at::Tensor& queries, const at::Tensor& g
         if (best < 0 || acc[i][c] < best) best = acc[i][c];
       }
       if (best < 0) continue;
-      int64_t rank = 0;  // gallery items strictly closer than the best correct one
+      // Wrong gallery items at least as close as the best correct one (ties count against the query, so a
+      // generator whose outputs all coincide scores at chance, not at the top).
+      const auto& right = correct[start + i];
+      int64_t rank = 0;
       for (int64_t j = 0; j < g; ++j)
-        if (acc[i][j] < best) ++rank;
+        if (acc[i][j] <= best && std::find(right.begin(), right.end(), j) == right.end()) ++rank;
       for (int k : ks)
         if (rank < k) hits[k] += 1;
     }

@@ -18,7 +18,7 @@ std::map<int, double> r_precision(const at::Tensor& queries, const at::Tensor& c
                                   int pool = 32, int repetitions = 10, std::uint64_t seed = 0);
 
 // Recall@k over a whole gallery: a query is a hit at k when one of its correct gallery items ranks within
-// the k nearest. queries [Q, D], gallery [G, D], correct[q] = indices into the gallery. Returns k -> recall.
+// the k nearest (wrong items exactly as close count as nearer). queries [Q, D], gallery [G, D], correct[q] = indices into the gallery. Returns k -> recall.
 std::map<int, double> recall_at_k(const at::Tensor& queries, const at::Tensor& gallery,
                                   const std::vector<std::vector<int64_t>>& correct, const std::vector<int>& ks);
 

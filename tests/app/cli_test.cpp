@@ -236,7 +236,7 @@ TEST_F(Cli, RetrievalModelsAndTaskEvaluation) {
   EXPECT_NE(ed.out.find("PA-MPJPE_mm"), std::string::npos);
 
   expect_clear_error("eval edit --model caption-pipeline" + c + rp, "caption-pipeline", "neither a baseline of edit");
-  expect_clear_error("eval text2pose --model " + path("rt") + c + rt, path("rt"), "language model is not implemented");
+  expect_clear_error("eval text2pose --model " + path("rt") + c + rt, path("rt/config.json"), "not a language model config");
   expect_clear_error("eval posediff --model ground-truth" + c + " --pair-retrieval " + path("rt"), path("rt"), "is a pose-text retrieval model");
   write("rt/vocab.json", "[\"<pad>\"]");
   expect_clear_error("eval text2pose --model ground-truth" + c + rt, "vocab.json", "checksum differs");

@@ -134,6 +134,12 @@ TEST(RetrievalMetrics, RecallAtKByHand) {
   EXPECT_DOUBLE_EQ(r.at(1), 0.5);
   EXPECT_DOUBLE_EQ(r.at(4), 0.5);
   EXPECT_DOUBLE_EQ(r.at(5), 1.0);
+  // Ties count against: a gallery of identical features ranks every query behind all the others.
+  const auto same = torch::zeros({10, 1}, torch::kDouble);
+  const auto t = eval::recall_at_k(same.narrow(0, 0, 2), same, {{0}, {1}}, {1, 9, 10});
+  EXPECT_DOUBLE_EQ(t.at(1), 0.0);
+  EXPECT_DOUBLE_EQ(t.at(9), 0.0);
+  EXPECT_DOUBLE_EQ(t.at(10), 1.0);
 }
 
 TEST(RetrievalMetrics, FrechetDistanceByHand) {

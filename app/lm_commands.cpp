@@ -1,0 +1,234 @@
+// unipose train align | train instruct | describe | diff | generate | edit
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "app/commands.h"
+#include "app/progress.h"
+#include "core/build_info.h"
+#include "core/engine/engine.h"
+#include "core/error.h"
+#include "core/io/files.h"
+#include "core/io/safetensors.h"
+#include "core/nn/lm_bundle.h"
+#include "core/nn/module_io.h"
+#include "core/pose/pose_io.h"
+#include "core/train/lm_task.h"
+
+namespace unipose::app {
+namespace {
+
+std::vector<std::vector<int64_t>> corpus_codes(nn::PoseVqVae& tokenizer, const data::Corpus& corpus, ProgressBar& bar) {
+  torch::NoGradGuard ng;
+  std::vector<std::vector<int64_t>> out;
+  for (size_t s = 0; s < corpus.poses.size(); s += 512) {
+    const std::vector<pose::Pose> chunk(corpus.poses.begin() + s, corpus.poses.begin() + std::min(corpus.poses.size(), s + 512));
+    const auto ids = tokenizer->encode(nn::poses_to_rot6d(chunk)).contiguous();
+    for (int64_t i = 0; i < ids.size(0); ++i) out.emplace_back(ids[i].data_ptr<int64_t>(), ids[i].data_ptr<int64_t>() + ids.size(1));
+    bar.update("encoding poses", double(out.size()) / corpus.poses.size());
+  }
+  return out;
+}
+
+std::string train_text_tokenizer(const data::Corpus& corpus, const text::InstructionTemplates& templates, const std::string& run, int vocab) {
+  std::filesystem::create_directories(run);
+  const std::string file = run + "/text_tokenizer_input.txt";
+  {
+    std::ofstream f(file);
+    for (const int i : corpus.split("train"))
+      for (const auto& t : corpus.captions[i]) f << t << "\n";
+    for (const int i : corpus.pairs_in("train"))
+      for (const auto& t : corpus.pairs[i].instructions) f << t << "\n";
+    for (const auto& [task, list] : templates)
+      for (const auto& t : list) f << t << "\n";
+    f << train::kAnswerMarker << "\n";
+    if (!f) fail(file, "cannot write");
+  }
+  text::TextTokenizer::train(file, run + "/text_tokenizer", vocab);
+  std::filesystem::remove(file);
+  return run + "/text_tokenizer.model";
+}
+
+pose::Pose read_one(const std::string& path) { return pose::read_pose(path, std::nullopt); }
+
+void print_result(const engine::Result& r) {
+  if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
+}
+
+}  // namespace
+
+void add_lm_commands(CLI::App& app, CLI::App& train_cmd) {
+  // ------------------------------------------------------------------ train align / instruct
+  struct TrainLm {
+    train::TrainOptions t;
+    std::string data, pose_tokenizer, text_tokenizer, init, export_dir, tasks = "text2pose,pose2text,posediff,edit";
+    int batch = 16, text_vocab = 1000;
+    nn::LmConfig config;
+    bool causal = false;
+  };
+  for (const std::string stage : {"align", "instruct"}) {
+    auto o = std::make_shared<TrainLm>();
+    o->t.steps = stage == "align" ? 6000 : 2000;
+    o->t.lr = stage == "align" ? 1e-3 : 3e-4;
+    o->t.weight_decay = 0.01;
+    o->t.eval_every = 500;
+    o->t.checkpoint_every = 250;
+    o->config.max_positions = 400;
+    auto* cmd = train_cmd.add_subcommand(stage, stage == "align" ? "Stage 2: pose-text alignment of the language model (fixed request wording)"
+                                                                  : "Stage 4: instruction tuning (many request wordings per task), from an aligned model");
+    cmd->add_option("--data", o->data, "Corpus folder (unipose data make)")->required();
+    cmd->add_option("--out", o->t.out_dir, "Run folder: checkpoint.pt, metrics.csv, TensorBoard events")->required();
+    cmd->add_option("--export", o->export_dir, "Write the trained model bundle here when done");
+    cmd->add_option("--pose-tokenizer", o->pose_tokenizer, "Pose tokenizer bundle (default: the shipped one)");
+    if (stage == "align") {
+      cmd->add_option("--text-tokenizer", o->text_tokenizer, "SentencePiece model (default: train one on the corpus text into RUN)");
+      cmd->add_option("--text-vocab", o->text_vocab, "Pieces of a newly trained text tokenizer")->check(CLI::Range(64, 1 << 20));
+      cmd->add_option("--dim", o->config.dim, "Model width")->check(CLI::Range(16, 65536));
+      cmd->add_option("--layers", o->config.layers, "Transformer layers")->check(CLI::Range(1, 512));
+      cmd->add_option("--heads", o->config.heads, "Attention heads")->check(CLI::Range(1, 1024));
+      cmd->add_option("--hidden", o->config.hidden, "SwiGLU hidden size")->check(CLI::Range(16, 1 << 20));
+      cmd->add_flag("--causal", o->causal, "Causal attention everywhere: pose codes token by token (the ablation)");
+    } else {
+      cmd->add_option("--init", o->init, "The aligned model bundle to start from")->required();
+    }
+    cmd->add_option("--tasks", o->tasks, "Comma-separated: text2pose, pose2text, posediff, edit");
+    cmd->add_option("--steps", o->t.steps, "Training steps")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", o->batch, "Sequences per step")->check(CLI::Range(1, 65536));
+    cmd->add_option("--lr", o->t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
+    cmd->add_option("--device", o->t.device, "cpu or cuda");
+    cmd->add_option("--precision", o->t.precision, "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")->check(CLI::IsMember({"auto", "fp32", "bf16"}));
+    cmd->add_option("--seed", o->t.seed, "Random seed");
+    cmd->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
+    cmd->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
+    cmd->add_flag("--resume", o->t.resume, "Continue from the run folder's checkpoint");
+    cmd->add_option("--world-size", o->t.world_size, "Data-parallel processes in all (see `unipose launch`)")->check(CLI::Range(1, 4096));
+    cmd->add_option("--rank", o->t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--master", o->t.master, "HOST:PORT where rank 0 holds the rendezvous store");
+    cmd->callback([o, stage] {
+      ProgressBar bar;
+      const std::string tok_dir = o->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : o->pose_tokenizer;
+      auto pose_tok = nn::load_tokenizer_bundle(tok_dir);
+      const auto corpus = data::read_corpus(o->data);
+      const auto templates = text::load_instruction_templates(text::resources_dir() + "/text/instruction_templates.json");
+      std::vector<std::string> tasks;
+      std::stringstream ss(o->tasks);
+      for (std::string t; std::getline(ss, t, ',');)
+        if (!t.empty()) tasks.push_back(t);
+      nn::LanguageModel model{nullptr};
+      std::string tokenizer_file;
+      if (stage == "align") {
+        tokenizer_file = o->text_tokenizer;
+        if (tokenizer_file.empty()) {
+          const std::string existing = o->t.out_dir + "/text_tokenizer.model";
+          tokenizer_file = (o->t.resume && std::filesystem::exists(existing)) ? existing : train_text_tokenizer(corpus, templates, o->t.out_dir, o->text_vocab);
+        }
+        auto c = o->config;
+        c.text_vocab = text::TextTokenizer::load(tokenizer_file).vocab_size();
+        c.pose_codes = pose_tok->config.codebook_size;
+        c.pose_tokens = pose_tok->config.tokens;
+        c.kv_heads = c.heads;
+        c.mixed_attention = !o->causal;
+        if (c.dim % c.heads || (c.dim / c.heads) % 2) throw Error("--dim must split into --heads heads of even size");
+        torch::manual_seed(o->t.seed);
+        model = nn::LanguageModel(c);
+      } else {
+        auto init = nn::load_lm_bundle(o->init);
+        model = init.model;
+        model->train();
+        tokenizer_file = o->init + "/tokenizer.model";
+      }
+      auto tokenizer = text::TextTokenizer::load(tokenizer_file);
+      auto codes = corpus_codes(pose_tok, corpus, bar);
+      train::LmTask task(model, corpus, std::move(codes), tokenizer, templates, stage, tasks, o->batch);
+      const auto r = train::run_training(task, o->t, [&bar](std::int64_t step, std::int64_t total, const std::string& status) {
+        bar.update("training", double(step) / total, "step " + std::to_string(step) + "  " + status);
+      });
+      std::printf("%s at step %lld of %lld (%.0f s)\n", r.interrupted ? "stopped" : "finished", static_cast<long long>(r.step),
+                  static_cast<long long>(o->t.steps), r.seconds);
+      for (const auto& [k, v] : r.last_eval) std::printf("  val %s: %.3f\n", k.c_str(), v);
+      if (r.interrupted) {
+        std::printf("checkpoint saved: continue with the same command and --resume\n");
+        return;
+      }
+      if (o->export_dir.empty() || o->t.rank != 0) return;
+      std::ostringstream card;
+      card << "# UniPose language model (" << (model->config.mixed_attention ? "mixed attention" : "causal ablation") << "), stage " << stage
+           << "\n\nTrained by UniPose Studio's own trainer (" << build_info() << ").\n\n## Command\n\n```\n" << command_line()
+           << "\n```\n\n## Architecture\n\n```json\n" << model->config.to_json() << "\n```\n\nPose tokenizer: `" << tok_dir
+           << "` (sha256 of its weights in config.json). Text tokenizer: SentencePiece unigram trained on the corpus's training "
+              "captions and instructions and the instruction templates (tokenizer.model).\n\n## Training\n\n- tasks: "
+           << o->tasks << "\n- steps " << o->t.steps << ", batch " << o->batch << ", AdamW lr " << o->t.lr << " (warm-up then cosine), seed "
+           << o->t.seed << ", device " << o->t.device << ", " << std::fixed << std::setprecision(0) << r.seconds
+           << " s\n- data: generated corpus `" << o->data << "`, manifest:\n\n```json\n" << corpus.manifest << "```\n\n## Validation (last)\n\n";
+      card << std::setprecision(3);
+      for (const auto& [k, v] : r.last_eval) card << "- " << k << ": " << v << "\n";
+      card << "\nTask metrics: `unipose eval <task> --model " << o->export_dir << " --data DIR` (docs/evaluation.md).\n\n## Licence\n\n"
+           << "Trained only on data generated by this project, free for any use.\n";
+      nn::save_lm_bundle(o->export_dir, model, tokenizer_file, io::sha256_file(tok_dir + "/model.safetensors"), card.str(), true);
+      std::printf("exported %s\n", o->export_dir.c_str());
+    });
+  }
+
+  // ------------------------------------------------------------------ describe / diff / generate / edit
+  struct Use {
+    std::string model, pose_tokenizer, pose, pose_a, pose_b, text, out;
+  };
+  auto u = std::make_shared<Use>();
+  auto open_engine = [u] {
+    return std::make_unique<engine::Engine>(u->model.empty() ? engine::Engine::default_language_model() : u->model,
+                                            u->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : u->pose_tokenizer);
+  };
+  auto add_model_options = [u](CLI::App* c) {
+    c->add_option("--model", u->model, "Language model bundle (default: the shipped one)");
+    c->add_option("--pose-tokenizer", u->pose_tokenizer, "Pose tokenizer bundle (default: the shipped one)");
+  };
+  auto* describe = app.add_subcommand("describe", "Describe a pose in words with the language model");
+  describe->add_option("--pose", u->pose, "Pose file")->required();
+  add_model_options(describe);
+  describe->callback([u, open_engine] {
+    const auto p = read_one(u->pose);
+    auto e = open_engine();
+    const auto r = e->describe(p);
+    std::printf("%s\n", r.text.c_str());
+    std::fprintf(stderr, "(%.0f ms)\n", r.milliseconds);
+  });
+  auto* diff = app.add_subcommand("diff", "Say how to go from pose A to pose B, with the language model");
+  diff->add_option("--pose-a", u->pose_a, "First pose")->required();
+  diff->add_option("--pose-b", u->pose_b, "Second pose")->required();
+  add_model_options(diff);
+  diff->callback([u, open_engine] {
+    const auto a = read_one(u->pose_a), b = read_one(u->pose_b);
+    auto e = open_engine();
+    const auto r = e->diff(a, b);
+    std::printf("%s\n", r.text.c_str());
+    std::fprintf(stderr, "(%.0f ms)\n", r.milliseconds);
+  });
+  auto* generate = app.add_subcommand("generate", "Generate a pose from a description");
+  generate->add_option("--text", u->text, "What the pose looks like")->required();
+  generate->add_option("--out", u->out, "Pose file to write (.json, .npz, .bvh)")->required();
+  add_model_options(generate);
+  generate->callback([u, open_engine] {
+    auto e = open_engine();
+    const auto r = e->generate(u->text);
+    print_result(r);
+    pose::write_pose(u->out, *r.pose);
+    std::printf("wrote %s (%.0f ms)\n", u->out.c_str(), r.milliseconds);
+  });
+  auto* edit = app.add_subcommand("edit", "Change a pose by an instruction (\"raise your left arm\")");
+  edit->add_option("--pose", u->pose, "Pose file")->required();
+  edit->add_option("--text", u->text, "The instruction")->required();
+  edit->add_option("--out", u->out, "Pose file to write")->required();
+  add_model_options(edit);
+  edit->callback([u, open_engine] {
+    const auto p = read_one(u->pose);
+    auto e = open_engine();
+    const auto r = e->edit(p, u->text);
+    print_result(r);
+    pose::write_pose(u->out, *r.pose);
+    std::printf("wrote %s (%.0f ms)\n", u->out.c_str(), r.milliseconds);
+  });
+}
+
+}  // namespace unipose::app

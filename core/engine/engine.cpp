@@ -1,0 +1,162 @@
+#include "core/engine/engine.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/body/axis_angle.h"
+#include "core/error.h"
+#include "core/io/safetensors.h"
+#include "core/nn/module_io.h"
+#include "core/pose/sampler.h"
+#include "core/text/posecodes.h"
+#include "core/train/lm_task.h"
+
+namespace unipose::engine {
+namespace {
+
+std::string models_dir() {
+  if (const char* env = std::getenv("UNIPOSE_MODELS"); env && *env) return env;
+  const std::string resources = text::resources_dir();
+  for (const auto& c : {resources + "/../models", resources + "/../../models"})
+    if (std::filesystem::is_directory(c)) return std::filesystem::weakly_canonical(c).string();
+  return "models";
+}
+
+double since(const std::chrono::steady_clock::time_point& t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+pose::Pose turned(pose::Pose p, double yaw) {
+  p.rotations[0] = body::axis_angle(Eigen::AngleAxisd(yaw, Eigen::Vector3d::UnitY()).toRotationMatrix() * body::rotation_matrix(p.rotations[0]));
+  return p;
+}
+
+}  // namespace
+
+std::string Engine::default_language_model() { return models_dir() + "/language_model"; }
+std::string Engine::default_pose_tokenizer() { return models_dir() + "/pose_tokenizer"; }
+
+Engine::Engine(const std::string& lm_dir, const std::string& tok_dir) {
+  lm_ = nn::load_lm_bundle(lm_dir);
+  tokenizer_ = nn::load_tokenizer_bundle(tok_dir);
+  const std::string sha = io::sha256_file(tok_dir + "/model.safetensors");
+  if (!lm_.pose_tokenizer_sha256.empty() && lm_.pose_tokenizer_sha256 != sha)
+    fail(tok_dir, "is not the pose tokenizer " + lm_dir + " was trained with (its checksum differs)");
+  const auto& c = lm_.model->config;
+  if (c.pose_tokens != tokenizer_->config.tokens || c.pose_codes != tokenizer_->config.codebook_size)
+    fail(lm_dir, "expects " + std::to_string(c.pose_tokens) + " pose codes of " + std::to_string(c.pose_codes) + "; the pose tokenizer gives " +
+                     std::to_string(tokenizer_->config.tokens) + " of " + std::to_string(tokenizer_->config.codebook_size));
+  templates_ = text::load_instruction_templates(text::resources_dir() + "/text/instruction_templates.json");
+}
+
+std::string Engine::check_text(const std::string& text) const {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw Error("the text is empty: say what the pose should be or do");
+  const auto ids = lm_.tokenizer.encode(text);
+  const int room = lm_.model->config.max_positions - 2 * lm_.model->config.pose_tokens - 32;
+  if (static_cast<int>(ids.size()) > room)
+    throw Error("the text is too long: " + std::to_string(ids.size()) + " pieces, the model reads at most " + std::to_string(room));
+  int unknown = 0;
+  for (const int id : ids) unknown += id == lm_.tokenizer.unk_id();
+  if (unknown > 0 && 2 * unknown >= static_cast<int>(ids.size()))
+    return "most of the text is unknown to the model, which was trained on English pose descriptions";
+  return "";
+}
+
+std::vector<int64_t> Engine::encode_pose(const pose::Pose& p) {
+  p.validate("pose");
+  torch::NoGradGuard ng;
+  const auto ids = tokenizer_->encode(nn::poses_to_rot6d({turned(p, -text::pose_frame(p).yaw)})).contiguous();
+  return std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+}
+
+pose::Pose Engine::decode_codes(const std::vector<int64_t>& codes) {
+  torch::NoGradGuard ng;
+  const auto rot6d = tokenizer_->decode(torch::tensor(codes, torch::kLong).unsqueeze(0));
+  return nn::rot6d_to_poses(rot6d).front();
+}
+
+std::string Engine::answer_text(const std::string& task, const std::map<std::string, std::vector<int64_t>>& poses, const std::string& text) {
+  std::map<std::string, train::Slot> slots;
+  for (const auto& [k, v] : poses) slots[k] = train::Slot{"", v};
+  if (!text.empty()) slots["<text>"] = train::Slot{text, {}};
+  const auto seq = train::build_sequence(lm_.model->config, lm_.tokenizer, templates_.at(train::template_task(task)).front(), slots, std::nullopt);
+  const int eos = lm_.tokenizer.eos_id();
+  auto out = lm_.model->generate_text(seq.ids, 96, {eos});
+  std::vector<int> pieces;
+  for (const auto id : out)
+    if (id != eos && id < lm_.model->config.text_vocab) pieces.push_back(static_cast<int>(id));
+  auto s = lm_.tokenizer.decode(pieces);
+  const auto first = s.find_first_not_of(' ');
+  return first == std::string::npos ? "" : s.substr(first);
+}
+
+std::vector<int64_t> Engine::pose_codes(const std::string& task, const std::string& text, const pose::Pose* input) {
+  std::map<std::string, train::Slot> slots{{"<text>", train::Slot{text, {}}}};
+  if (input) slots["<pose>"] = train::Slot{"", encode_pose(*input)};
+  auto seq = train::build_sequence(lm_.model->config, lm_.tokenizer, templates_.at(train::template_task(task)).front(), slots, std::nullopt);
+  seq.ids.push_back(lm_.model->config.pose_begin());  // the answer of a pose task starts with <p>
+  return lm_.model->generate_pose(seq.ids);
+}
+
+Result Engine::describe(const pose::Pose& pose) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto t = std::chrono::steady_clock::now();
+  Result r;
+  r.text = answer_text("pose2text", {{"<pose>", encode_pose(pose)}}, "");
+  r.milliseconds = since(t);
+  return r;
+}
+
+Result Engine::diff(const pose::Pose& a, const pose::Pose& b) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto t = std::chrono::steady_clock::now();
+  // Both poses turned by A's heading, so a turn from A to B stays visible.
+  const double yaw = text::pose_frame(a).yaw;
+  torch::NoGradGuard ng;
+  auto codes = [&](const pose::Pose& p) {
+    const auto ids = tokenizer_->encode(nn::poses_to_rot6d({turned(p, -yaw)})).contiguous();
+    return std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+  };
+  a.validate("pose A");
+  b.validate("pose B");
+  Result r;
+  r.text = answer_text("posediff", {{"<pose_a>", codes(a)}, {"<pose_b>", codes(b)}}, "");
+  r.milliseconds = since(t);
+  return r;
+}
+
+Result Engine::generate(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto t = std::chrono::steady_clock::now();
+  Result r;
+  r.warning = check_text(text);
+  auto p = decode_codes(pose_codes("text2pose", text, nullptr));
+  pose::place_on_floor(p);
+  r.pose = p;
+  r.milliseconds = since(t);
+  return r;
+}
+
+Result Engine::edit(const pose::Pose& input, const std::string& instruction) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto t = std::chrono::steady_clock::now();
+  Result r;
+  r.warning = check_text(instruction);
+  auto p = decode_codes(pose_codes("edit", instruction, &input));
+  // Back to where the input faced and stood (on the floor if it was).
+  p = turned(p, text::pose_frame(input).yaw);
+  p.betas = input.betas;
+  if (input.transl) {
+    pose::Pose floor_probe = p;
+    pose::place_on_floor(floor_probe);
+    p.transl = Eigen::Vector3d((*input.transl).x(), floor_probe.transl ? floor_probe.transl->y() : (*input.transl).y(), (*input.transl).z());
+  } else {
+    pose::place_on_floor(p);
+  }
+  r.pose = p;
+  r.milliseconds = since(t);
+  return r;
+}
+
+}  // namespace unipose::engine

@@ -1,0 +1,47 @@
+#include "core/nn/lm_bundle.h"
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/io/files.h"
+#include "core/io/safetensors.h"
+#include "core/nn/module_io.h"
+
+namespace unipose::nn {
+
+void save_lm_bundle(const std::string& dir, LanguageModel& model, const std::string& tokenizer_model_file,
+                    const std::string& pose_tokenizer_sha256, const std::string& model_card, bool half) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail(dir, "cannot create folder: " + ec.message());
+  auto config = nlohmann::ordered_json::parse(model->config.to_json());
+  config["pose_tokenizer_sha256"] = pose_tokenizer_sha256;
+  io::write_file_atomic(dir + "/config.json", config.dump(2) + "\n");
+  save_weights(*model, dir + "/model.safetensors", half, {{"format", "unipose"}, {"model", "language_model"}});
+  const auto bytes = io::read_binary_file(tokenizer_model_file);
+  io::write_file_atomic(dir + "/tokenizer.model", bytes.data(), bytes.size());
+  io::write_file_atomic(dir + "/MODEL_CARD.md", model_card);
+  io::write_sha256sums(dir, {"config.json", "model.safetensors", "tokenizer.model", "MODEL_CARD.md"});
+}
+
+LmBundle load_lm_bundle(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) fail(dir, "not a model folder");
+  io::verify_sha256sums(dir);
+  const std::string config_path = dir + "/config.json";
+  const std::string text = io::read_text_file(config_path);
+  LmBundle b;
+  b.dir = dir;
+  const auto config = LmConfig::from_json(text, config_path);
+  b.pose_tokenizer_sha256 = nlohmann::json::parse(text).value("pose_tokenizer_sha256", "");
+  b.tokenizer = text::TextTokenizer::load(dir + "/tokenizer.model");
+  if (b.tokenizer.vocab_size() > config.text_vocab)
+    fail(dir + "/tokenizer.model", "has " + std::to_string(b.tokenizer.vocab_size()) + " pieces, the model only " + std::to_string(config.text_vocab));
+  b.model = LanguageModel(config);
+  load_weights(*b.model, dir + "/model.safetensors");
+  b.model->eval();
+  return b;
+}
+
+}  // namespace unipose::nn
