@@ -242,6 +242,22 @@ TEST_F(Cli, RetrievalModelsAndTaskEvaluation) {
   expect_clear_error("eval text2pose --model ground-truth" + c + rt, "vocab.json", "checksum differs");
 }
 
+// The shipped pose tokenizer keeps its promises: under 25 mm MPJPE on Boxing_Toes.bvh (every frame) and under
+// 15 mm on a corpus it never saw (another seed than its training corpus).
+TEST_F(Cli, ShippedTokenizerMeetsItsTargets) {
+  auto mpjpe = [](const std::string& out) {
+    const auto at = out.find("\nMPJPE_mm: ");
+    return at == std::string::npos ? 1e9 : std::stod(out.substr(at + 11));
+  };
+  const Result boxing = run("eval tokenizer --bvh /usr/share/assimp/models/BVH/Boxing_Toes.bvh");
+  ASSERT_EQ(boxing.status, 0) << boxing.err;
+  EXPECT_LT(mpjpe(boxing.out), 25.0) << boxing.out;
+  ASSERT_EQ(run("data make --out " + path("c") + " --poses 400 --pairs 0 --seed 77").status, 0);
+  const Result fresh = run("eval tokenizer --data " + path("c") + " --split train");
+  ASSERT_EQ(fresh.status, 0) << fresh.err;
+  EXPECT_LT(mpjpe(fresh.out), 15.0) << fresh.out;
+}
+
 TEST_F(Cli, TwoRanksTrainTogetherAndAgree) {
   ASSERT_EQ(run("data make --out " + path("c") + " --poses 60 --pairs 0 --seed 6").status, 0);
   const std::string port = std::to_string(20000 + ::getpid() % 20000);
