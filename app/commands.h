@@ -14,8 +14,8 @@ void add_train_commands(CLI::App& app);
 void add_launch_command(CLI::App& app);
 // Registered by add_train_commands: `train retrieval`, `eval retrieval`, `eval <task>`.
 void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd);
-// `train align`, `train instruct`, `describe`, `diff`, `generate`, `edit`.
-void add_lm_commands(CLI::App& app, CLI::App& train_cmd);
+// `train align`, `train instruct`, `describe`, `diff`, `generate`, `edit`, `bench text2pose`.
+void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd);
 
 // The command line this process was started with, shell-quoted where needed (for model cards and reports).
 void set_command_line(int argc, char** argv);

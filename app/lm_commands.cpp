@@ -1,5 +1,10 @@
 // unipose train align | train instruct | describe | diff | generate | edit
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -15,6 +20,7 @@
 #include "core/nn/lm_bundle.h"
 #include "core/nn/module_io.h"
 #include "core/pose/pose_io.h"
+#include "core/text/instruction_templates.h"
 #include "core/train/lm_task.h"
 
 namespace unipose::app {
@@ -59,7 +65,7 @@ void print_result(const engine::Result& r) {
 
 }  // namespace
 
-void add_lm_commands(CLI::App& app, CLI::App& train_cmd) {
+void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   // ------------------------------------------------------------------ train align / instruct
   struct TrainLm {
     train::TrainOptions t;
@@ -93,7 +99,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd) {
     } else {
       cmd->add_option("--init", o->init, "The aligned model bundle to start from")->required();
     }
-    cmd->add_option("--tasks", o->tasks, "Comma-separated: text2pose, pose2text, posediff, edit");
+    cmd->add_option("--tasks", o->tasks, "Comma-separated: text2pose, pose2text, posediff, edit (a task named twice is drawn twice as often)");
     cmd->add_option("--steps", o->t.steps, "Training steps")->check(CLI::PositiveNumber);
     cmd->add_option("--batch", o->batch, "Sequences per step")->check(CLI::Range(1, 65536));
     cmd->add_option("--lr", o->t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
@@ -228,6 +234,62 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd) {
     print_result(r);
     pose::write_pose(u->out, *r.pose);
     std::printf("wrote %s (%.0f ms)\n", u->out.c_str(), r.milliseconds);
+  });
+
+  // ------------------------------------------------------------------ bench text2pose
+  struct Bench {
+    std::string model, pose_tokenizer;
+    int runs = 20;
+  };
+  auto b = std::make_shared<Bench>();
+  auto* bench = bench_cmd.add_subcommand("text2pose", "One-step (mixed attention) vs token-by-token (causal) pose generation, and edit latency");
+  bench->add_option("--model", b->model, "Language model bundle (default: the shipped one)");
+  bench->add_option("--pose-tokenizer", b->pose_tokenizer, "Pose tokenizer bundle (default: the shipped one)");
+  bench->add_option("--runs", b->runs, "Timed runs of each")->check(CLI::Range(3, 100000));
+  bench->callback([b] {
+    engine::Engine e(b->model.empty() ? engine::Engine::default_language_model() : b->model,
+                     b->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : b->pose_tokenizer);
+    const std::string text = "The person stands with the left arm raised above the head and the right knee bent.";
+    const auto prompt = [&] {
+      auto seq = train::build_sequence(e.model()->config, e.bundle().tokenizer, "Generate a pose: <text>", {{"<text>", train::Slot{text, {}}}}, std::nullopt);
+      seq.ids.push_back(e.model()->config.pose_begin());
+      return seq.ids;
+    }();
+    // The same model, run as the causal configuration: the same weights and size, pose codes token by token.
+    auto causal_config = e.model()->config;
+    causal_config.mixed_attention = false;
+    nn::LanguageModel causal(causal_config);
+    {
+      torch::NoGradGuard ng;
+      const auto src = e.model()->named_parameters();
+      for (auto& p : causal->named_parameters()) p.value().copy_(src[p.key()]);
+    }
+    causal->eval();
+    auto median_ms = [&](const std::function<void()>& fn) {
+      fn();  // warm-up
+      std::vector<double> ms;
+      for (int i = 0; i < b->runs; ++i) {
+        const auto t = std::chrono::steady_clock::now();
+        fn();
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
+      }
+      std::sort(ms.begin(), ms.end());
+      return ms[ms.size() / 2];
+    };
+    const auto& c = e.model()->config;
+    std::printf("model: %s (dim %d, %d layers, %d pose codes per pose), prompt %zu positions, %d runs each, CPU threads %d\n",
+                e.bundle().dir.c_str(), c.dim, c.layers, c.pose_tokens, prompt.size(), b->runs, torch::get_num_threads());
+    const double one_step = median_ms([&] { e.model()->generate_pose(prompt); });
+    const double token_by_token = median_ms([&] { causal->generate_pose(prompt); });
+    std::printf("mixed attention, one forward step:   %8.2f ms median\n", one_step);
+    std::printf("causal, %d steps with a KV cache:     %8.2f ms median\n", c.pose_tokens, token_by_token);
+    const auto start = pose::read_pose(text::resources_dir() + "/poses/standing.json");
+    const double edit = median_ms([&] { e.edit(start, "raise your left arm above your head"); });
+    std::printf("edit (instruction to new pose, tokenizers included): %.2f ms median\n", edit);
+    struct rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    std::printf("peak memory: %.0f MB\n", usage.ru_maxrss / 1024.0);
+    std::printf("speedup: %.2f\nedit_latency_ms_median: %.2f\n", token_by_token / one_step, edit);
   });
 }
 

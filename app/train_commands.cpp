@@ -223,7 +223,7 @@ void add_train_commands(CLI::App& app) {
   auto* eval_cmd = app.add_subcommand("eval", "Measure a model");
   eval_cmd->require_subcommand(1);
   add_retrieval_commands(*train_cmd, *eval_cmd);
-  add_lm_commands(app, *train_cmd);
+  add_lm_commands(app, *train_cmd, *bench);
   auto* eval_tok = eval_cmd->add_subcommand("tokenizer", "Reconstruction error of the pose tokenizer (MPJPE, PA-MPJPE in mm)");
   eval_tok->add_option("--model", e->model, "Tokenizer bundle (default: the shipped one)");
   eval_tok->add_option("--data", e->data, "Corpus folder (its test split)");

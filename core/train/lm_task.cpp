@@ -201,7 +201,10 @@ std::map<std::string, double> LmTask::evaluate(const torch::Device& device) {
   // Fixed validation sequences (the same every time): loss and code accuracy per task.
   std::map<std::string, double> out;
   torch::NoGradGuard ng;
-  for (const auto& t : tasks_) {
+  std::vector<std::string> unique = tasks_;  // a task listed twice is sampled twice as often, measured once
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  for (const auto& t : unique) {
     std::mt19937_64 rng(17);
     const size_t n = (t == "text2pose" || t == "pose2text") ? poses_.at("val").size() : pairs_.at("val").size();
     if (n == 0) continue;

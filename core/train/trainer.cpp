@@ -2,6 +2,8 @@
 
 #include <ATen/autocast_mode.h>
 
+#include <malloc.h>
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -143,6 +145,10 @@ bool uses_bf16(const TrainOptions& o, const torch::Device& device) {
 
 TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
+  // Training allocates and frees the same large tensors every step: keep them on the heap instead of a fresh
+  // mmap/munmap each time (measured on the language model, 2 cores: 26 -> 30 sequences/s, half the system time).
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec) fail(o.out_dir, "cannot create folder: " + ec.message());

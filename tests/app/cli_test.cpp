@@ -258,6 +258,41 @@ TEST_F(Cli, ShippedTokenizerMeetsItsTargets) {
   EXPECT_LT(mpjpe(fresh.out), 15.0) << fresh.out;
 }
 
+TEST_F(Cli, LanguageModelTrainsAndAnswersEveryTask) {
+  ASSERT_EQ(run("data make --out " + path("c") + " --poses 300 --pairs 300 --seed 8").status, 0);
+  const Result t = run("train align --data " + path("c") + " --out " + path("run") + " --dim 32 --layers 1 --heads 2 --hidden 64 --steps 4 --batch 4 --eval-every 4 --text-vocab 300 --export " + path("lm"));
+  ASSERT_EQ(t.status, 0) << t.err << t.out;
+  for (const char* f : {"config.json", "model.safetensors", "tokenizer.model", "SHA256SUMS", "MODEL_CARD.md"}) EXPECT_TRUE(fs::exists(path("lm/") + f)) << f;
+  EXPECT_TRUE(fs::exists(path("run/metrics.csv")));
+  const std::string m = " --model " + path("lm");
+  const Result ins = run("train instruct --init " + path("lm") + " --data " + path("c") + " --out " + path("run2") + " --steps 2 --batch 4 --eval-every 2 --export " + path("lm2"));
+  ASSERT_EQ(ins.status, 0) << ins.err;
+  EXPECT_EQ(run("describe --pose " + sample("sitting.json") + m).status, 0);
+  EXPECT_EQ(run("diff --pose-a " + sample("sitting.json") + " --pose-b " + sample("t_pose.json") + m).status, 0);
+  const Result g = run("generate --text \"The person squats with both arms forward.\" --out " + path("g.json") + m);
+  ASSERT_EQ(g.status, 0) << g.err;
+  EXPECT_EQ(run("pose info " + path("g.json")).status, 0);
+  const Result e = run("edit --pose " + sample("standing.json") + " --text \"raise your left arm above your head\" --out " + path("e.json") + m);
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(run("pose info " + path("e.json")).status, 0);
+  // Bad text gets an answer, not a crash.
+  expect_clear_error("generate --text \"   \" --out " + path("x.json") + m, "text", "empty");
+  expect_clear_error("edit --pose " + sample("standing.json") + " --text \"" + std::string(3000, 'a') + " b\" --out " + path("x.json") + m, "text", "too long");
+  const Result foreign = run("generate --text \"\xe6\xb7\xb1\xe8\xb9\xb2\" --out " + path("f.json") + m);
+  EXPECT_EQ(foreign.status, 0) << foreign.err;
+  EXPECT_NE(foreign.err.find("unknown to the model"), std::string::npos) << foreign.err;
+  expect_clear_error("describe --pose " + sample("sitting.json") + " --model " + path("missing"), path("missing"), "not a model folder");
+  // The speed comparison prints its two result lines.
+  const Result b = run("bench text2pose --runs 3" + m);
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_NE(b.out.find("\nspeedup: "), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("\nedit_latency_ms_median: "), std::string::npos) << b.out;
+  // The evaluation runs the model end to end.
+  const Result ev = run("eval text2pose" + m + " --data " + path("c") + " --retrieval " + UNIPOSE_SOURCE_DIR + "/models/retrieval_pose_text --split train --limit 32");
+  ASSERT_EQ(ev.status, 0) << ev.err;
+  EXPECT_NE(ev.out.find("R-precision_top5"), std::string::npos);
+}
+
 TEST_F(Cli, TwoRanksTrainTogetherAndAgree) {
   ASSERT_EQ(run("data make --out " + path("c") + " --poses 60 --pairs 0 --seed 6").status, 0);
   const std::string port = std::to_string(20000 + ::getpid() % 20000);
