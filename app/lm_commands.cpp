@@ -250,21 +250,12 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
     engine::Engine e(b->model.empty() ? engine::Engine::default_language_model() : b->model,
                      b->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : b->pose_tokenizer);
     const std::string text = "The person stands with the left arm raised above the head and the right knee bent.";
-    const auto prompt = [&] {
-      auto seq = train::build_sequence(e.model()->config, e.bundle().tokenizer, "Generate a pose: <text>", {{"<text>", train::Slot{text, {}}}}, std::nullopt);
-      seq.ids.push_back(e.model()->config.pose_begin());
-      return seq.ids;
-    }();
-    // The same model, run as the causal configuration: the same weights and size, pose codes token by token.
-    auto causal_config = e.model()->config;
-    causal_config.mixed_attention = false;
-    nn::LanguageModel causal(causal_config);
-    {
-      torch::NoGradGuard ng;
-      const auto src = e.model()->named_parameters();
-      for (auto& p : causal->named_parameters()) p.value().copy_(src[p.key()]);
-    }
-    causal->eval();
+    const auto speed = e.measure_pose_generation(text, b->runs);
+    std::printf("model: %s (dim %d, %d layers, %d pose codes per pose), prompt %d positions, %d runs each, CPU threads %d\n",
+                speed.model.c_str(), speed.dim, speed.layers, speed.pose_tokens, speed.prompt_positions, speed.runs, torch::get_num_threads());
+    const double one_step = speed.one_step_ms, token_by_token = speed.token_by_token_ms;
+    std::printf("mixed attention, one forward step:   %8.2f ms median\n", one_step);
+    std::printf("causal, %d steps with a KV cache:     %8.2f ms median\n", speed.pose_tokens, token_by_token);
     auto median_ms = [&](const std::function<void()>& fn) {
       fn();  // warm-up
       std::vector<double> ms;
@@ -276,13 +267,6 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       std::sort(ms.begin(), ms.end());
       return ms[ms.size() / 2];
     };
-    const auto& c = e.model()->config;
-    std::printf("model: %s (dim %d, %d layers, %d pose codes per pose), prompt %zu positions, %d runs each, CPU threads %d\n",
-                e.bundle().dir.c_str(), c.dim, c.layers, c.pose_tokens, prompt.size(), b->runs, torch::get_num_threads());
-    const double one_step = median_ms([&] { e.model()->generate_pose(prompt); });
-    const double token_by_token = median_ms([&] { causal->generate_pose(prompt); });
-    std::printf("mixed attention, one forward step:   %8.2f ms median\n", one_step);
-    std::printf("causal, %d steps with a KV cache:     %8.2f ms median\n", c.pose_tokens, token_by_token);
     const auto start = pose::read_pose(text::resources_dir() + "/poses/standing.json");
     const double edit = median_ms([&] { e.edit(start, "raise your left arm above your head"); });
     std::printf("edit (instruction to new pose, tokenizers included): %.2f ms median\n", edit);

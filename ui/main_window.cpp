@@ -28,6 +28,7 @@
 #include "core/pose/bvh.h"
 #include "core/pose/pose_io.h"
 #include "ui/joint_panel.h"
+#include "ui/language_panel.h"
 #include "ui/pose_document.h"
 #include "ui/task_runner.h"
 #include "ui/viewport.h"
@@ -60,6 +61,12 @@ MainWindow::MainWindow(std::shared_ptr<const body::BodyModel> body, QWidget* par
   history->setEmptyLabel("Start");
   history_dock->setWidget(history);
   addDockWidget(Qt::RightDockWidgetArea, history_dock);
+  auto* words_dock = new QDockWidget("Words", this);
+  words_dock->setObjectName("words_dock");
+  language_panel_ = new LanguagePanel(doc_, tasks_, words_dock);
+  words_dock->setWidget(language_panel_);
+  addDockWidget(Qt::RightDockWidgetArea, words_dock);
+  connect(language_panel_, &LanguagePanel::failed, this, [this](const QString& title, const QString& message) { report_error(title, message); });
 
   status_ = new QLabel(this);
   progress_ = new QProgressBar(this);

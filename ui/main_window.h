@@ -18,6 +18,7 @@ class QToolButton;
 namespace unipose::ui {
 
 class JointPanel;
+class LanguagePanel;
 class PoseDocument;
 class TaskRunner;
 class Viewport;
@@ -32,6 +33,7 @@ class MainWindow : public QMainWindow {
   PoseDocument* document() const { return doc_; }
   Viewport* viewport() const { return viewport_; }
   JointPanel* joint_panel() const { return joint_panel_; }
+  LanguagePanel* language_panel() const { return language_panel_; }
   TaskRunner* tasks() const { return tasks_; }
 
   // File operations (also used by the menus). Loading runs on the worker thread; `frame` picks a frame of a
@@ -66,6 +68,7 @@ class MainWindow : public QMainWindow {
   PoseDocument* doc_ = nullptr;
   Viewport* viewport_ = nullptr;
   JointPanel* joint_panel_ = nullptr;
+  LanguagePanel* language_panel_ = nullptr;
   TaskRunner* tasks_ = nullptr;
   QMenu* recent_menu_ = nullptr;
   QLabel* status_ = nullptr;

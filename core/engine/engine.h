@@ -2,18 +2,16 @@
 // describe(pose), diff(pose A, pose B), generate(text), edit(pose, text). Each call returns its result and
 // how long it took. Input poses may face any way and stand anywhere: the models see them turned to face +z
 // (as they were trained); an edited pose gets the input's heading and translation back, a generated pose
-// faces +z and stands on the floor.
+// faces +z and stands on the floor. This header includes no LibTorch (the GUI uses it).
 #pragma once
 
+#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "core/nn/lm_bundle.h"
-#include "core/nn/pose_vqvae.h"
 #include "core/pose/pose.h"
-#include "core/text/instruction_templates.h"
 
 namespace unipose::engine {
 
@@ -24,35 +22,37 @@ struct Result {
   std::string warning;             // e.g. most of the text is unknown to the model
 };
 
+// Pose generation speed of the loaded model: one forward step over the Lp pose queries (mixed attention)
+// against the same weights run causally, one code per step with a KV cache.
+struct SpeedReport {
+  std::string model;
+  int dim = 0, layers = 0, pose_tokens = 0, prompt_positions = 0, runs = 0;
+  double one_step_ms = 0, token_by_token_ms = 0;  // medians
+};
+
 class Engine {
  public:
   // Loads the language model and the pose tokenizer it was trained with (checked by checksum).
   Engine(const std::string& language_model_dir, const std::string& pose_tokenizer_dir);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   Result describe(const pose::Pose& pose);
   Result diff(const pose::Pose& a, const pose::Pose& b);
   Result generate(const std::string& text);
   Result edit(const pose::Pose& pose, const std::string& instruction);
 
-  // Pieces for pose generation: the Lp codes the model chooses (for benchmarks and evaluation).
-  std::vector<int64_t> pose_codes(const std::string& task, const std::string& text, const pose::Pose* input);
-  nn::LanguageModel& model() { return lm_.model; }
-  const nn::LmBundle& bundle() const { return lm_; }
+  SpeedReport measure_pose_generation(const std::string& text, int runs);
+  std::string model_dir() const;
 
   // Default model folders: $UNIPOSE_MODELS or models/ beside the resources.
   static std::string default_language_model();
   static std::string default_pose_tokenizer();
 
  private:
-  std::vector<int64_t> encode_pose(const pose::Pose& p);  // heading removed
-  pose::Pose decode_codes(const std::vector<int64_t>& codes);
-  std::string answer_text(const std::string& task, const std::map<std::string, std::vector<int64_t>>& poses, const std::string& text);
-  std::string check_text(const std::string& text) const;  // throws for empty / too long; returns a warning
-
-  std::mutex mutex_;
-  nn::LmBundle lm_;
-  nn::PoseVqVae tokenizer_{nullptr};
-  text::InstructionTemplates templates_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace unipose::engine

@@ -1,0 +1,129 @@
+#include "ui/language_panel.h"
+
+#include <any>
+#include <mutex>
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "core/engine/engine.h"
+#include "core/pose/pose_io.h"
+#include "ui/pose_document.h"
+#include "ui/task_runner.h"
+
+namespace unipose::ui {
+namespace {
+std::string local(const QString& s) { return s.toUtf8().toStdString(); }
+QString shorten(const QString& s, int n = 40) { return s.size() <= n ? s : s.left(n - 1) + QString::fromUtf8("\u2026"); }
+}  // namespace
+
+LanguagePanel::LanguagePanel(PoseDocument* doc, TaskRunner* tasks, QWidget* parent) : QWidget(parent), doc_(doc), tasks_(tasks) {
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(new QLabel("Instruction (Enter applies it):", this));
+  instruction_ = new QLineEdit(this);
+  instruction_->setObjectName("instruction_box");
+  instruction_->setPlaceholderText("raise your left arm above your head");
+  instruction_->setClearButtonEnabled(true);
+  layout->addWidget(instruction_);
+  layout->addWidget(new QLabel("Generate from a description:", this));
+  description_ = new QLineEdit(this);
+  description_->setPlaceholderText("a person squats with both arms forward");
+  layout->addWidget(description_);
+  auto* row = new QHBoxLayout();
+  generate_ = new QPushButton("Generate", this);
+  describe_ = new QPushButton("Describe pose", this);
+  compare_ = new QPushButton("Compare with...", this);
+  generate_->setToolTip("Replace the pose by one generated from the description (undoable)");
+  describe_->setToolTip("Describe the current pose in words");
+  compare_->setToolTip("Say what to change to get from the current pose to a saved one");
+  row->addWidget(generate_);
+  row->addWidget(describe_);
+  row->addWidget(compare_);
+  layout->addLayout(row);
+  output_ = new QPlainTextEdit(this);
+  output_->setReadOnly(true);
+  output_->setPlaceholderText("Descriptions and comparisons appear here.");
+  layout->addWidget(output_, 1);
+
+  connect(instruction_, &QLineEdit::returnPressed, this, [this] { apply_instruction(instruction_->text()); });
+  connect(description_, &QLineEdit::returnPressed, this, [this] { generate(description_->text()); });
+  connect(generate_, &QPushButton::clicked, this, [this] { generate(description_->text()); });
+  connect(describe_, &QPushButton::clicked, this, [this] { describe(); });
+  connect(compare_, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Compare with a saved pose", QString(), "Pose files (*.json *.npz *.bvh)");
+    if (!path.isEmpty()) compare_with(path);
+  });
+  connect(tasks_, &TaskRunner::started, this, [this] { set_busy(true); });
+  connect(tasks_, &TaskRunner::finished, this, [this] { set_busy(false); });
+  connect(tasks_, &TaskRunner::failed, this, [this] { set_busy(false); });
+  connect(tasks_, &TaskRunner::cancelled, this, [this] { set_busy(false); });
+}
+
+LanguagePanel::~LanguagePanel() = default;
+
+QString LanguagePanel::output() const { return output_->toPlainText(); }
+
+void LanguagePanel::set_busy(bool busy) {
+  for (QWidget* w : std::initializer_list<QWidget*>{instruction_, description_, generate_, describe_, compare_}) w->setEnabled(!busy);
+}
+
+std::shared_ptr<engine::Engine> LanguagePanel::engine() {
+  // Called on the worker thread only (one task at a time), so no lock is needed around the first load.
+  if (!engine_) engine_ = std::make_shared<engine::Engine>(engine::Engine::default_language_model(), engine::Engine::default_pose_tokenizer());
+  return engine_;
+}
+
+void LanguagePanel::apply_instruction(const QString& instruction) {
+  const QString text = instruction.trimmed();
+  if (text.isEmpty()) return;
+  const pose::Pose current = doc_->pose();
+  const std::string t = local(text);
+  tasks_->run("Applying \"" + shorten(text) + "\"", [this, current, t](TaskContext&) { return std::any(engine()->edit(current, t)); },
+              [this, text](std::any result) {
+                const auto r = std::any_cast<engine::Result>(result);
+                doc_->apply(*r.pose, text);
+                instruction_->clear();
+                output_->setPlainText(QString("Applied \"%1\" (%2 ms).").arg(text).arg(r.milliseconds, 0, 'f', 0) +
+                                      (r.warning.empty() ? QString() : "\nNote: " + QString::fromStdString(r.warning)));
+              });
+}
+
+void LanguagePanel::generate(const QString& description) {
+  const QString text = description.trimmed();
+  if (text.isEmpty()) {
+    Q_EMIT failed("Generate", "Type a description of the pose first.");
+    return;
+  }
+  const std::string t = local(text);
+  tasks_->run("Generating \"" + shorten(text) + "\"", [this, t](TaskContext&) { return std::any(engine()->generate(t)); },
+              [this, text](std::any result) {
+                const auto r = std::any_cast<engine::Result>(result);
+                doc_->apply(*r.pose, "Generate: " + shorten(text));
+                output_->setPlainText(QString("Generated \"%1\" (%2 ms).").arg(text).arg(r.milliseconds, 0, 'f', 0) +
+                                      (r.warning.empty() ? QString() : "\nNote: " + QString::fromStdString(r.warning)));
+              });
+}
+
+void LanguagePanel::describe() {
+  const pose::Pose current = doc_->pose();
+  tasks_->run("Describing the pose", [this, current](TaskContext&) { return std::any(engine()->describe(current)); },
+              [this](std::any result) { output_->setPlainText(QString::fromStdString(std::any_cast<engine::Result>(result).text)); });
+}
+
+void LanguagePanel::compare_with(const QString& path) {
+  const pose::Pose current = doc_->pose();
+  const std::string file = local(path);
+  const QString name = QFileInfo(path).fileName();
+  tasks_->run("Comparing with " + name,
+              [this, current, file](TaskContext&) { return std::any(engine()->diff(current, pose::read_pose(file))); },
+              [this, name](std::any result) {
+                output_->setPlainText(QString("From this pose to %1:\n%2").arg(name, QString::fromStdString(std::any_cast<engine::Result>(result).text)));
+              });
+}
+
+}  // namespace unipose::ui
