@@ -70,7 +70,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   struct TrainLm {
     train::TrainOptions t;
     std::string data, pose_tokenizer, text_tokenizer, init, export_dir, tasks = "text2pose,pose2text,posediff,edit";
-    int batch = 16, text_vocab = 1000;
+    int batch = 16, text_vocab = 1000, lora_rank = 0;
+    double lora_alpha = 16;
     nn::LmConfig config;
     bool causal = false;
   };
@@ -98,6 +99,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       cmd->add_flag("--causal", o->causal, "Causal attention everywhere: pose codes token by token (the ablation)");
     } else {
       cmd->add_option("--init", o->init, "The aligned model bundle to start from")->required();
+      cmd->add_option("--lora-rank", o->lora_rank, "Train LoRA adapters of this rank on every projection instead of all weights (merged on export)")->check(CLI::Range(0, 4096));
+      cmd->add_option("--lora-alpha", o->lora_alpha, "LoRA scale numerator (scale = alpha / rank)")->check(CLI::PositiveNumber);
     }
     cmd->add_option("--tasks", o->tasks, "Comma-separated: text2pose, pose2text, posediff, edit (a task named twice is drawn twice as often)");
     cmd->add_option("--steps", o->t.steps, "Training steps")->check(CLI::PositiveNumber);
@@ -142,6 +145,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       } else {
         auto init = nn::load_lm_bundle(o->init);
         model = init.model;
+        if (o->lora_rank > 0) model->add_lora(nn::LoraOptions{o->lora_rank, o->lora_alpha});
         model->train();
         tokenizer_file = o->init + "/tokenizer.model";
       }
@@ -159,6 +163,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
         return;
       }
       if (o->export_dir.empty() || o->t.rank != 0) return;
+      if (model->has_lora()) model->merge_lora();
       std::ostringstream card;
       card << "# UniPose language model (" << (model->config.mixed_attention ? "mixed attention" : "causal ablation") << "), stage " << stage
            << "\n\nTrained by UniPose Studio's own trainer (" << build_info() << ").\n\n## Command\n\n```\n" << command_line()

@@ -91,6 +91,15 @@ torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& positions, dou
 }
 }  // namespace
 
+LoraImpl::LoraImpl(int in, int out, int rank, double alpha) : scale(alpha / rank) {
+  A = register_parameter("A", torch::randn({rank, in}) / std::sqrt(static_cast<double>(in)));
+  B = register_parameter("B", torch::zeros({out, rank}));
+}
+
+torch::Tensor project(torch::nn::Linear& linear, Lora& lora, const torch::Tensor& x) {
+  return lora ? linear(x) + lora(x) : linear(x);
+}
+
 AttentionImpl::AttentionImpl(const LmConfig& c) : heads(c.heads), kv_heads(c.kv_heads), head_dim(c.dim / c.heads), theta(c.rope_theta) {
   q_proj = register_module("q_proj", torch::nn::Linear(torch::nn::LinearOptions(c.dim, heads * head_dim).bias(false)));
   k_proj = register_module("k_proj", torch::nn::Linear(torch::nn::LinearOptions(c.dim, kv_heads * head_dim).bias(false)));
@@ -101,9 +110,9 @@ AttentionImpl::AttentionImpl(const LmConfig& c) : heads(c.heads), kv_heads(c.kv_
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& allowed,
                                      torch::Tensor* cache_k, torch::Tensor* cache_v) {
   const int64_t b = x.size(0), t = x.size(1);
-  auto q = q_proj(x).view({b, t, heads, head_dim}).transpose(1, 2);
-  auto k = k_proj(x).view({b, t, kv_heads, head_dim}).transpose(1, 2);
-  auto v = v_proj(x).view({b, t, kv_heads, head_dim}).transpose(1, 2);
+  auto q = project(q_proj, q_lora, x).view({b, t, heads, head_dim}).transpose(1, 2);
+  auto k = project(k_proj, k_lora, x).view({b, t, kv_heads, head_dim}).transpose(1, 2);
+  auto v = project(v_proj, v_lora, x).view({b, t, kv_heads, head_dim}).transpose(1, 2);
   q = rotate(q, positions, theta);
   k = rotate(k, positions, theta);
   if (cache_k) {
@@ -121,7 +130,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim));
   scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
   const auto out = torch::matmul(torch::softmax(scores.to(torch::kFloat), -1).to(v.dtype()), v);
-  return o_proj(out.transpose(1, 2).reshape({b, t, heads * head_dim}));
+  return project(o_proj, o_lora, out.transpose(1, 2).reshape({b, t, heads * head_dim}));
 }
 
 FeedForwardImpl::FeedForwardImpl(int dim, int hidden) {
@@ -130,7 +139,9 @@ FeedForwardImpl::FeedForwardImpl(int dim, int hidden) {
   down_proj = register_module("down_proj", torch::nn::Linear(torch::nn::LinearOptions(hidden, dim).bias(false)));
 }
 
-torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return down_proj(F::silu(gate_proj(x)) * up_proj(x)); }
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
+  return project(down_proj, down_lora, F::silu(project(gate_proj, gate_lora, x)) * project(up_proj, up_lora, x));
+}
 
 DecoderLayerImpl::DecoderLayerImpl(const LmConfig& c) {
   self_attn = register_module("self_attn", Attention(c));
@@ -156,6 +167,63 @@ LanguageModelImpl::LanguageModelImpl(const LmConfig& c) : config(c) {
   lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.dim, c.vocab()).bias(false)));
   torch::NoGradGuard ng;
   embed_tokens->weight.normal_(0, 0.02);
+}
+
+void LanguageModelImpl::add_lora(const LoraOptions& o) {
+  if (o.rank < 1) throw Error("LoRA rank must be at least 1");
+  auto wants = [&](const std::string& name) { return std::find(o.targets.begin(), o.targets.end(), name) != o.targets.end(); };
+  for (const std::string& name : o.targets) {
+    static const std::vector<std::string> known{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    if (std::find(known.begin(), known.end(), name) == known.end()) throw Error("unknown LoRA target '" + name + "'");
+  }
+  for (auto& p : parameters()) p.set_requires_grad(false);
+  pose_queries.set_requires_grad(true);
+  for (const auto& layer_module : *layers) {
+    auto* layer = layer_module->as<DecoderLayerImpl>();
+    auto* a = layer->self_attn.get();
+    auto* m = layer->mlp.get();
+    auto attach = [&](torch::nn::Module& owner, const std::string& name, torch::nn::Linear& linear, Lora& lora) {
+      if (!wants(name) || lora) return;
+      lora = owner.register_module(name + "_lora", Lora(static_cast<int>(linear->weight.size(1)), static_cast<int>(linear->weight.size(0)), o.rank, o.alpha));
+      lora->to(linear->weight.device());
+    };
+    attach(*a, "q_proj", a->q_proj, a->q_lora);
+    attach(*a, "k_proj", a->k_proj, a->k_lora);
+    attach(*a, "v_proj", a->v_proj, a->v_lora);
+    attach(*a, "o_proj", a->o_proj, a->o_lora);
+    attach(*m, "gate_proj", m->gate_proj, m->gate_lora);
+    attach(*m, "up_proj", m->up_proj, m->up_lora);
+    attach(*m, "down_proj", m->down_proj, m->down_lora);
+  }
+}
+
+bool LanguageModelImpl::has_lora() const {
+  for (const auto& p : named_parameters())
+    if (p.key().find("_lora.") != std::string::npos) return true;
+  return false;
+}
+
+void LanguageModelImpl::merge_lora() {
+  torch::NoGradGuard ng;
+  for (const auto& layer_module : *layers) {
+    auto* layer = layer_module->as<DecoderLayerImpl>();
+    auto* a = layer->self_attn.get();
+    auto* m = layer->mlp.get();
+    auto fold = [](torch::nn::Module& owner, const std::string& name, torch::nn::Linear& linear, Lora& lora) {
+      if (!lora) return;
+      linear->weight.add_(lora->delta().to(linear->weight.dtype()));
+      lora = nullptr;
+      owner.unregister_module(name + "_lora");
+    };
+    fold(*a, "q_proj", a->q_proj, a->q_lora);
+    fold(*a, "k_proj", a->k_proj, a->k_lora);
+    fold(*a, "v_proj", a->v_proj, a->v_lora);
+    fold(*a, "o_proj", a->o_proj, a->o_lora);
+    fold(*m, "gate_proj", m->gate_proj, m->gate_lora);
+    fold(*m, "up_proj", m->up_proj, m->up_lora);
+    fold(*m, "down_proj", m->down_proj, m->down_lora);
+  }
+  for (auto& p : parameters()) p.set_requires_grad(true);
 }
 
 torch::Tensor LanguageModelImpl::embed(const std::vector<LmInput>& batch) {

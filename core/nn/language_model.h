@@ -54,12 +54,33 @@ struct KvCache {
   int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
 };
 
+// LoRA: a low-rank update scale * B A beside a frozen projection (B starts at zero, so a fresh adapter
+// changes nothing). Merging folds it into the projection's weight for inference.
+struct LoraImpl : torch::nn::Module {
+  LoraImpl(int in, int out, int rank, double alpha);
+  torch::Tensor forward(const torch::Tensor& x) { return torch::matmul(torch::matmul(x, A.t()), B.t()) * scale; }
+  torch::Tensor delta() const { return torch::matmul(B, A) * scale; }  // [out, in]
+  torch::Tensor A, B;
+  double scale;
+};
+TORCH_MODULE(Lora);
+
+struct LoraOptions {
+  int rank = 8;
+  double alpha = 16;
+  std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+};
+
+// A projection with an optional LoRA adapter.
+torch::Tensor project(torch::nn::Linear& linear, Lora& lora, const torch::Tensor& x);
+
 struct AttentionImpl : torch::nn::Module {
   explicit AttentionImpl(const LmConfig& c);
   // x [B, T, D]; positions [T]; allowed [T, T_total] (T_total = cached + T); cache updated when given.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& allowed,
                         torch::Tensor* cache_k, torch::Tensor* cache_v);
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  Lora q_lora{nullptr}, k_lora{nullptr}, v_lora{nullptr}, o_lora{nullptr};
   int heads, kv_heads, head_dim;
   double theta;
 };
@@ -69,6 +90,7 @@ struct FeedForwardImpl : torch::nn::Module {  // SwiGLU
   FeedForwardImpl(int dim, int hidden);
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  Lora gate_lora{nullptr}, up_lora{nullptr}, down_lora{nullptr};
 };
 TORCH_MODULE(FeedForward);
 
@@ -105,6 +127,12 @@ struct LanguageModelImpl : torch::nn::Module {
   // Pose codes for a prompt that ends with <p>: mixed attention fills all Lp queries in one forward pass;
   // the causal configuration generates them one by one with the KV cache. Returns codes in [0, pose_codes).
   std::vector<int64_t> generate_pose(const std::vector<int64_t>& prompt);
+
+  // LoRA: adds adapters to the target projections of every layer and freezes everything else (the pose
+  // queries stay trainable: they are new to any pretrained model). merge_lora folds them into the weights.
+  void add_lora(const LoraOptions& options);
+  void merge_lora();
+  bool has_lora() const;
 
   LmConfig config;
   torch::nn::Embedding embed_tokens{nullptr};

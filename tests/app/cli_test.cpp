@@ -265,8 +265,9 @@ TEST_F(Cli, LanguageModelTrainsAndAnswersEveryTask) {
   for (const char* f : {"config.json", "model.safetensors", "tokenizer.model", "SHA256SUMS", "MODEL_CARD.md"}) EXPECT_TRUE(fs::exists(path("lm/") + f)) << f;
   EXPECT_TRUE(fs::exists(path("run/metrics.csv")));
   const std::string m = " --model " + path("lm");
-  const Result ins = run("train instruct --init " + path("lm") + " --data " + path("c") + " --out " + path("run2") + " --steps 2 --batch 4 --eval-every 2 --export " + path("lm2"));
+  const Result ins = run("train instruct --init " + path("lm") + " --data " + path("c") + " --out " + path("run2") + " --steps 2 --batch 4 --eval-every 2 --lora-rank 4 --export " + path("lm2"));
   ASSERT_EQ(ins.status, 0) << ins.err;
+  EXPECT_EQ(run("describe --pose " + sample("sitting.json") + " --model " + path("lm2")).status, 0) << "the merged LoRA model loads as a plain one";
   EXPECT_EQ(run("describe --pose " + sample("sitting.json") + m).status, 0);
   EXPECT_EQ(run("diff --pose-a " + sample("sitting.json") + " --pose-b " + sample("t_pose.json") + m).status, 0);
   const Result g = run("generate --text \"The person squats with both arms forward.\" --out " + path("g.json") + m);

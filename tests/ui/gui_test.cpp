@@ -8,6 +8,8 @@
 #include <QApplication>
 #include <QDir>
 #include <QDropEvent>
+#include <QFileInfo>
+#include <QLineEdit>
 #include <QMimeData>
 #include <QScreen>
 #include <QStandardPaths>
@@ -20,6 +22,7 @@
 #include "core/body/body_model.h"
 #include "core/pose/pose_io.h"
 #include "ui/joint_panel.h"
+#include "ui/language_panel.h"
 #include "ui/main_window.h"
 #include "ui/pose_document.h"
 #include "ui/task_runner.h"
@@ -246,6 +249,47 @@ TEST_F(Gui, MirrorAndResetAreUndoable) {
   EXPECT_EQ(doc()->undo_stack()->count(), steps + 1);
   doc()->undo_stack()->undo();
   EXPECT_EQ(doc()->pose(), original);
+}
+
+TEST_F(Gui, TypedInstructionChangesThePoseAsOneUndoableStep) {
+  const std::string models = std::string(UNIPOSE_SOURCE_DIR) + "/models";
+  if (!QFileInfo::exists(QString::fromStdString(models + "/language_model/config.json")))
+    GTEST_SKIP() << "no language model shipped in models/";
+  window_->open_pose(QString::fromStdString(sample("standing.json")));
+  window_->tasks()->wait_idle();
+  const auto before = doc()->pose();
+  const auto wrist_before = doc()->body().posed_joints(before)[body::kLeftWrist];
+  auto* box = window_->language_panel()->instruction_box();
+  box->setFocus();
+  QTest::keyClicks(box, "raise your left arm above your head");
+  QTest::keyClick(box, Qt::Key_Return);
+  window_->tasks()->wait_idle();
+  ASSERT_TRUE(window_->last_error().isEmpty()) << window_->last_error().toStdString();
+  EXPECT_FALSE(doc()->pose() == before);
+  EXPECT_EQ(doc()->undo_stack()->undoText().toStdString(), "raise your left arm above your head");
+  EXPECT_TRUE(box->text().isEmpty()) << "the box is cleared for the next instruction";
+  const auto wrist_after = doc()->body().posed_joints(doc()->pose())[body::kLeftWrist];
+  EXPECT_GT(wrist_after.y(), wrist_before.y() + 0.3) << "the left hand goes up";
+  doc()->undo_stack()->undo();
+  EXPECT_TRUE(doc()->pose() == before);
+  // Describe and compare write words into the panel.
+  window_->language_panel()->describe();
+  window_->tasks()->wait_idle();
+  EXPECT_GT(window_->language_panel()->output().size(), 20);
+  window_->language_panel()->compare_with(QString::fromStdString(sample("arms_up.json")));
+  window_->tasks()->wait_idle();
+  EXPECT_TRUE(window_->language_panel()->output().startsWith("From this pose to arms_up.json")) << window_->language_panel()->output().toStdString();
+}
+
+TEST_F(Gui, MissingLanguageModelIsReportedNotCrashed) {
+  QTemporaryDir empty;
+  qputenv("UNIPOSE_MODELS", empty.path().toLocal8Bit());
+  const auto before = doc()->pose();
+  window_->language_panel()->apply_instruction("bend your knees");
+  window_->tasks()->wait_idle();
+  qunsetenv("UNIPOSE_MODELS");
+  EXPECT_TRUE(window_->last_error().contains("language_model")) << window_->last_error().toStdString();
+  EXPECT_TRUE(doc()->pose() == before);
 }
 
 TEST(GuiProgram, ScreenshotFlagWritesTheWindow) {

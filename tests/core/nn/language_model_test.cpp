@@ -143,6 +143,39 @@ TEST(LanguageModel, GenerationShapesAndStops) {
   EXPECT_THROW(m->generate_text(std::vector<int64_t>(80, 3), 2, {}), Error);
 }
 
+TEST(LanguageModel, LoraStartsNeutralTrainsAloneAndMerges) {
+  torch::manual_seed(9);
+  const auto c = tiny();
+  LanguageModel m(c);
+  m->eval();
+  const auto in = sample(c);
+  const auto base = outputs(m, in);
+  LoraOptions o;
+  o.rank = 4;
+  o.targets = {"q_proj", "v_proj", "down_proj"};
+  m->add_lora(o);
+  EXPECT_TRUE(m->has_lora());
+  EXPECT_TRUE(torch::allclose(outputs(m, in), base, 1e-6, 1e-6)) << "B = 0: a fresh adapter changes nothing";
+  int trainable = 0;
+  for (const auto& p : m->named_parameters()) {
+    if (!p.value().requires_grad()) continue;
+    ++trainable;
+    EXPECT_TRUE(p.key().find("_lora.") != std::string::npos || p.key() == "pose_queries") << p.key();
+  }
+  EXPECT_EQ(trainable, 2 * 3 * c.layers + 1);
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : m->named_parameters())
+      if (p.key().find("_lora.B") != std::string::npos) p.value().normal_(0, 0.05);
+  }
+  const auto adapted = outputs(m, in);
+  EXPECT_FALSE(torch::allclose(adapted, base, 1e-4, 1e-4));
+  m->merge_lora();
+  EXPECT_FALSE(m->has_lora());
+  EXPECT_TRUE(torch::allclose(outputs(m, in), adapted, 1e-4, 1e-5)) << "merged weights give the adapted outputs";
+  EXPECT_THROW(m->add_lora(LoraOptions{4, 8, {"w_proj"}}), Error);
+}
+
 TEST(LanguageModel, ConfigRoundTripAndBadConfigs) {
   const auto c = tiny();
   const auto back = LmConfig::from_json(c.to_json(), "config.json");
