@@ -1,0 +1,117 @@
+#include "core/nn/hf_llama.h"
+
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/io/files.h"
+#include "core/io/safetensors.h"
+
+namespace unipose::nn {
+
+LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tokens, HfLoadReport* report) {
+  if (!std::filesystem::is_directory(dir)) fail(dir, "not a checkpoint folder");
+  const std::string config_path = dir + "/config.json";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(io::read_text_file(config_path));
+  } catch (const nlohmann::json::exception&) {
+    fail(config_path, "malformed JSON");
+  }
+  auto need = [&](const char* key) {
+    if (!j.contains(key) || !j[key].is_number_integer()) fail(config_path, std::string("missing or non-integer '") + key + "'");
+    return j[key].get<int>();
+  };
+  LmConfig c;
+  c.text_vocab = need("vocab_size");
+  c.pose_codes = pose_codes;
+  c.pose_tokens = pose_tokens;
+  c.dim = need("hidden_size");
+  c.layers = need("num_hidden_layers");
+  c.heads = need("num_attention_heads");
+  c.kv_heads = j.value("num_key_value_heads", c.heads);
+  c.hidden = need("intermediate_size");
+  c.max_positions = j.value("max_position_embeddings", 2048);
+  c.rope_theta = j.value("rope_theta", 10000.0);
+  c.norm_eps = j.value("rms_norm_eps", 1e-6);
+  c.mixed_attention = true;
+  if (c.dim % c.heads || c.heads % c.kv_heads || (c.dim / c.heads) % 2) fail(config_path, "head sizes do not divide the hidden size");
+  const bool tied = j.value("tie_word_embeddings", false);
+  LanguageModel model(c);
+
+  // Every shard, in name order.
+  std::vector<std::string> shards;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".safetensors") shards.push_back(e.path().string());
+  std::sort(shards.begin(), shards.end());
+  if (shards.empty()) fail(dir, "holds no .safetensors weights");
+
+  auto state = model->named_parameters();
+  HfLoadReport r;
+  r.text_vocab = c.text_vocab;
+  r.tied_embeddings = tied;
+  bool have_embed = false, have_head = false;
+  std::set<std::string> filled;
+  static const std::regex layer_name(R"(model\.layers\.(\d+)\.(.+))");
+  torch::NoGradGuard ng;
+  for (const auto& path : shards) {
+    const auto file = io::read_safetensors(path);
+    for (const auto& [name, tb] : file.tensors) {
+      torch::Dtype dtype;
+      if (tb.dtype == "F32") dtype = torch::kFloat;
+      else if (tb.dtype == "F16") dtype = torch::kHalf;
+      else if (tb.dtype == "BF16") dtype = torch::kBFloat16;
+      else fail(path, "tensor '" + name + "' has dtype " + tb.dtype + " (F32, F16 or BF16 expected)");
+      const auto src = torch::from_blob(const_cast<std::uint8_t*>(tb.data.data()), tb.shape, dtype).to(torch::kFloat);
+      std::string target;
+      std::smatch m;
+      if (name == "model.embed_tokens.weight") target = "embed_tokens.weight";
+      else if (name == "lm_head.weight") target = "lm_head.weight";
+      else if (name == "model.norm.weight") target = "norm.weight";
+      else if (std::regex_match(name, m, layer_name)) target = "layers." + m[1].str() + "." + m[2].str();
+      if (target.empty() || name.find("rotary_emb") != std::string::npos || !state.contains(target)) {
+        ++r.tensors_ignored;
+        continue;
+      }
+      auto& dst = state[target];
+      if (target == "embed_tokens.weight" || target == "lm_head.weight") {
+        // Text rows come from the checkpoint; the pose and special rows are new.
+        if (src.dim() != 2 || src.size(0) != c.text_vocab || src.size(1) != c.dim)
+          fail(path, "tensor '" + name + "' should be [" + std::to_string(c.text_vocab) + ", " + std::to_string(c.dim) + "]");
+        dst.narrow(0, 0, c.text_vocab).copy_(src);
+        const auto mean = src.mean(0, true);
+        dst.narrow(0, c.text_vocab, c.vocab() - c.text_vocab).copy_(mean.expand({c.vocab() - c.text_vocab, c.dim}) + 0.01 * torch::randn({c.vocab() - c.text_vocab, c.dim}));
+        (target == "lm_head.weight" ? have_head : have_embed) = true;
+      } else {
+        if (src.sizes() != dst.sizes()) {
+          std::string want, got;
+          for (auto s : dst.sizes()) want += std::to_string(s) + " ";
+          for (auto s : src.sizes()) got += std::to_string(s) + " ";
+          fail(path, "tensor '" + name + "' has shape [ " + got + "], config.json implies [ " + want + "]");
+        }
+        dst.copy_(src);
+      }
+      filled.insert(target);
+      ++r.tensors_loaded;
+    }
+  }
+  if (!have_embed) fail(dir, "no model.embed_tokens.weight in the checkpoint");
+  if (!have_head) {
+    if (!tied) fail(dir, "no lm_head.weight and the config does not tie the embeddings");
+    state["lm_head.weight"].copy_(state["embed_tokens.weight"]);
+  }
+  for (const auto& p : state) {
+    if (p.key() == "pose_queries" || (p.key() == "lm_head.weight" && !have_head) || filled.count(p.key())) continue;
+    const auto dot = p.key().find('.');
+    const std::string hf = p.key().rfind("layers.", 0) == 0 ? "model." + p.key() : "model." + p.key().substr(0, dot) + p.key().substr(dot);
+    fail(dir, "the checkpoint lacks '" + hf + "'");
+  }
+  if (report) *report = r;
+  model->eval();
+  return model;
+}
+
+}  // namespace unipose::nn
