@@ -20,16 +20,8 @@
 namespace unipose::app {
 namespace {
 
-std::string models_dir() {
-  if (const char* env = std::getenv("UNIPOSE_MODELS")) return env;
-  const std::string resources = text::resources_dir();
-  for (const auto& c : {resources + "/../models", resources + "/../../models"})
-    if (std::filesystem::is_directory(c)) return std::filesystem::weakly_canonical(c).string();
-  return "models";
-}
-
 std::string default_retrieval(bool pairs) {
-  const std::string dir = models_dir() + (pairs ? "/retrieval_pair_text" : "/retrieval_pose_text");
+  const std::string dir = engine::Engine::models_dir() + (pairs ? "/retrieval_pair_text" : "/retrieval_pose_text");
   if (!std::filesystem::exists(dir + "/config.json"))
     throw Error(std::string("no ") + (pairs ? "pose-pair-text" : "pose-text") + " retrieval model at " + dir +
                 ": give " + (pairs ? "--pair-retrieval" : "--retrieval") + " DIR (train one with `unipose train retrieval`)");

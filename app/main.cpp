@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
       "  unipose eval tokenizer --data DIR | --bvh FILE   reconstruction error (MPJPE, PA-MPJPE)\n"
       "  unipose train retrieval --kind pose-text|pair-text --data DIR --out RUN   the metrics' retrieval models\n"
       "  unipose eval text2pose|pose2text|posediff|edit --model M --data DIR [--json OUT]   task metrics\n"
+      "  unipose train align|instruct --data DIR --out RUN  the language model (stages 2 and 4)\n"
+      "  unipose describe|diff|generate|edit ...           pose <-> words with the language model\n"
+      "  unipose bench text2pose                          one-step vs token-by-token pose generation\n"
       "  unipose bench tokenizer                          encode + decode poses/s (CPU, CUDA)\n"
       "  unipose launch --nproc N -- train tokenizer ...  data-parallel training on N local processes\n"
 #ifdef UNIPOSE_WITH_GUI
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   gui_cmd->add_option("--view", gui.view, "front, side, top or three-quarter")
       ->check(CLI::IsMember({"front", "side", "top", "three-quarter"}));
   gui_cmd->add_option("--select", gui.select, "Joint to select (SMPL name, e.g. left_elbow)");
+  gui_cmd->add_option("--instruction", gui.instruction, "Type this instruction into the Words panel after opening (needs the language model)");
   gui_cmd->add_option("--width", gui.width, "Window width")->check(CLI::Range(320, 8192));
   gui_cmd->add_option("--height", gui.height, "Window height")->check(CLI::Range(240, 8192));
   gui_cmd->add_flag("!--no-restore", gui.restore_autosave, "Do not offer to restore an autosaved pose");

@@ -13,6 +13,7 @@
 #include "app/commands.h"
 #include "app/progress.h"
 #include "core/build_info.h"
+#include "core/engine/engine.h"
 #include "core/error.h"
 #include "core/io/files.h"
 #include "core/nn/module_io.h"
@@ -25,11 +26,10 @@ namespace unipose::app {
 namespace {
 
 std::string default_tokenizer() {
-  if (const char* env = std::getenv("UNIPOSE_MODELS")) return std::string(env) + "/pose_tokenizer";
-  const std::string resources = text::resources_dir();
-  for (const auto& c : {resources + "/../models/pose_tokenizer", resources + "/../../models/pose_tokenizer"})
-    if (std::filesystem::exists(c + "/config.json")) return std::filesystem::weakly_canonical(c).string();
-  throw Error("no pose tokenizer found: give --model DIR (train one with `unipose train tokenizer`)");
+  const std::string dir = engine::Engine::default_pose_tokenizer();
+  if (!std::filesystem::exists(dir + "/config.json"))
+    throw Error("no pose tokenizer found at " + dir + ": give --model DIR (train one with `unipose train tokenizer`)");
+  return dir;
 }
 
 void print_metrics(const train::ReconstructionMetrics& m, const std::string& what) {

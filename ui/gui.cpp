@@ -4,12 +4,14 @@
 #include <cstdlib>
 
 #include <QApplication>
+#include <QLineEdit>
 #include <QScreen>
 #include <QTimer>
 #include <QWindow>
 
 #include "core/body/body_model.h"
 #include "core/body/skeleton.h"
+#include "ui/language_panel.h"
 #include "ui/main_window.h"
 #include "ui/pose_document.h"
 #include "ui/task_runner.h"
@@ -53,6 +55,16 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
   }
   if (!options.pose.empty()) {
     window.open_pose(QString::fromStdString(options.pose), 0);
+    window.tasks()->wait_idle();
+    if (screenshot && !window.last_error().isEmpty()) {
+      std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());
+      return 1;
+    }
+  }
+  if (!options.instruction.empty()) {
+    auto* box = window.language_panel()->instruction_box();
+    box->setText(QString::fromStdString(options.instruction));
+    Q_EMIT box->returnPressed();
     window.tasks()->wait_idle();
     if (screenshot && !window.last_error().isEmpty()) {
       std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());

@@ -11,6 +11,7 @@ struct GuiOptions {
   std::string screenshot;  // when set: render, save the whole window as PNG, exit
   std::string view = "three-quarter";  // front | side | top | three-quarter
   std::string select;      // joint to select at start (name)
+  std::string instruction; // apply this instruction (language model) after opening, as a user typing it would
   int width = 1280, height = 800;
   bool restore_autosave = true;  // offer to restore an autosaved pose at start
 };

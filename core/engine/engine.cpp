@@ -22,15 +22,16 @@
 #include "core/train/lm_task.h"
 
 namespace unipose::engine {
-namespace {
 
-std::string models_dir() {
+std::string Engine::models_dir() {
   if (const char* env = std::getenv("UNIPOSE_MODELS"); env && *env) return env;
   const std::string resources = text::resources_dir();
   for (const auto& c : {resources + "/../models", resources + "/../../models"})
     if (std::filesystem::is_directory(c)) return std::filesystem::weakly_canonical(c).string();
   return "models";
 }
+
+namespace {
 
 double since(const std::chrono::steady_clock::time_point& t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();

@@ -46,7 +46,8 @@ class Engine {
   SpeedReport measure_pose_generation(const std::string& text, int runs);
   std::string model_dir() const;
 
-  // Default model folders: $UNIPOSE_MODELS or models/ beside the resources.
+  // Default model folders: $UNIPOSE_MODELS, else models/ beside the resources (installed or source tree).
+  static std::string models_dir();
   static std::string default_language_model();
   static std::string default_pose_tokenizer();
 
