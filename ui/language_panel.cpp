@@ -24,6 +24,8 @@ QString shorten(const QString& s, int n = 40) { return s.size() <= n ? s : s.lef
 
 LanguagePanel::LanguagePanel(PoseDocument* doc, TaskRunner* tasks, QWidget* parent) : QWidget(parent), doc_(doc), tasks_(tasks) {
   auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->setSpacing(4);
   layout->addWidget(new QLabel("Instruction (Enter applies it):", this));
   instruction_ = new QLineEdit(this);
   instruction_->setObjectName("instruction_box");
@@ -48,6 +50,7 @@ LanguagePanel::LanguagePanel(PoseDocument* doc, TaskRunner* tasks, QWidget* pare
   output_ = new QPlainTextEdit(this);
   output_->setReadOnly(true);
   output_->setPlaceholderText("Descriptions and comparisons appear here.");
+  output_->setMinimumHeight(48);
   layout->addWidget(output_, 1);
 
   connect(instruction_, &QLineEdit::returnPressed, this, [this] { apply_instruction(instruction_->text()); });
