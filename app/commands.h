@@ -5,6 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+namespace unipose::train {
+struct TrainOptions;
+}
+
 namespace unipose::app {
 
 void add_pose_commands(CLI::App& app);
@@ -16,6 +20,10 @@ void add_launch_command(CLI::App& app);
 void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd);
 // `train align`, `train instruct`, `describe`, `diff`, `generate`, `edit`, `bench text2pose`.
 void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd);
+
+// The options every training command shares (steps, lr, device, precision, seed, validation and checkpoint
+// intervals, --resume, data-parallel rank settings), into `t`.
+void add_train_options(CLI::App& cmd, train::TrainOptions& t);
 
 // The command line this process was started with, shell-quoted where needed (for model cards and reports).
 void set_command_line(int argc, char** argv);

@@ -89,22 +89,12 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
   tr->add_option("--data", o->data, "Corpus folder (unipose data make)")->required();
   tr->add_option("--out", o->t.out_dir, "Run folder: checkpoint.pt, metrics.csv")->required();
   tr->add_option("--export", o->export_dir, "Write the trained model bundle here when done");
-  tr->add_option("--steps", o->t.steps, "Training steps")->check(CLI::PositiveNumber);
+  add_train_options(*tr, o->t);
   tr->add_option("--batch", o->batch, "Items per step (the contrastive loss's negatives)")->check(CLI::Range(2, 65536));
-  tr->add_option("--lr", o->t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
   tr->add_option("--feature-dim", o->config.feature_dim, "Size of the shared feature space")->check(CLI::Range(8, 8192));
   tr->add_option("--pose-width", o->config.pose_width, "Width of the pose encoder")->check(CLI::Range(8, 8192));
   tr->add_option("--text-width", o->config.text_width, "Width of the text encoder (a multiple of 4)")->check(CLI::Range(8, 8192));
   tr->add_option("--text-layers", o->config.text_layers, "Transformer layers of the text encoder")->check(CLI::Range(1, 64));
-  tr->add_option("--device", o->t.device, "cpu or cuda");
-  tr->add_option("--precision", o->t.precision, "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")->check(CLI::IsMember({"auto", "fp32", "bf16"}));
-  tr->add_option("--seed", o->t.seed, "Random seed");
-  tr->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
-  tr->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
-  tr->add_flag("--resume", o->t.resume, "Continue from the run folder's checkpoint");
-  tr->add_option("--world-size", o->t.world_size, "Data-parallel processes in all (see `unipose launch`)")->check(CLI::Range(1, 4096));
-  tr->add_option("--rank", o->t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
-  tr->add_option("--master", o->t.master, "HOST:PORT where rank 0 holds the rendezvous store");
   tr->callback([o] {
     if (o->config.text_width % o->config.text_heads) throw Error("--text-width must be a multiple of 4");
     o->config.kind = o->kind == "pair-text" ? "pair_text" : "pose_text";

@@ -103,18 +103,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       cmd->add_option("--lora-alpha", o->lora_alpha, "LoRA scale numerator (scale = alpha / rank)")->check(CLI::PositiveNumber);
     }
     cmd->add_option("--tasks", o->tasks, "Comma-separated: text2pose, pose2text, posediff, edit (a task named twice is drawn twice as often)");
-    cmd->add_option("--steps", o->t.steps, "Training steps")->check(CLI::PositiveNumber);
+    add_train_options(*cmd, o->t);
     cmd->add_option("--batch", o->batch, "Sequences per step")->check(CLI::Range(1, 65536));
-    cmd->add_option("--lr", o->t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
-    cmd->add_option("--device", o->t.device, "cpu or cuda");
-    cmd->add_option("--precision", o->t.precision, "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")->check(CLI::IsMember({"auto", "fp32", "bf16"}));
-    cmd->add_option("--seed", o->t.seed, "Random seed");
-    cmd->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
-    cmd->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
-    cmd->add_flag("--resume", o->t.resume, "Continue from the run folder's checkpoint");
-    cmd->add_option("--world-size", o->t.world_size, "Data-parallel processes in all (see `unipose launch`)")->check(CLI::Range(1, 4096));
-    cmd->add_option("--rank", o->t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
-    cmd->add_option("--master", o->t.master, "HOST:PORT where rank 0 holds the rendezvous store");
     cmd->callback([o, stage] {
       ProgressBar bar;
       const std::string tok_dir = o->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : o->pose_tokenizer;

@@ -40,6 +40,20 @@ void print_metrics(const train::ReconstructionMetrics& m, const std::string& wha
 
 }  // namespace
 
+void add_train_options(CLI::App& cmd, train::TrainOptions& t) {
+  cmd.add_option("--steps", t.steps, "Training steps")->check(CLI::PositiveNumber);
+  cmd.add_option("--lr", t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
+  cmd.add_option("--device", t.device, "cpu or cuda");
+  cmd.add_option("--precision", t.precision, "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")->check(CLI::IsMember({"auto", "fp32", "bf16"}));
+  cmd.add_option("--seed", t.seed, "Random seed");
+  cmd.add_option("--eval-every", t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
+  cmd.add_option("--checkpoint-every", t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
+  cmd.add_flag("--resume", t.resume, "Continue from the run folder's checkpoint");
+  cmd.add_option("--world-size", t.world_size, "Data-parallel processes in all (see `unipose launch`)")->check(CLI::Range(1, 4096));
+  cmd.add_option("--rank", t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--master", t.master, "HOST:PORT where rank 0 holds the rendezvous store");
+}
+
 void add_train_commands(CLI::App& app) {
   auto* train_cmd = app.add_subcommand("train", "Train a model stage headless (CPU or CUDA)");
   train_cmd->require_subcommand(1);
@@ -65,19 +79,9 @@ void add_train_commands(CLI::App& app) {
   tok->add_option("--width", o->width, "Override the configuration: channels of the conv blocks")->check(CLI::Range(1, 8192));
   tok->add_option("--blocks", o->blocks, "Override the configuration: residual blocks each side")->check(CLI::Range(0, 64));
   tok->add_option("--residual-levels", o->levels, "Override the configuration: residual quantisation depth (tokens must divide by it)")->check(CLI::Range(1, 64));
-  tok->add_option("--steps", o->t.steps, "Training steps")->check(CLI::PositiveNumber);
+  add_train_options(*tok, o->t);
   tok->add_option("--batch", o->batch, "Poses per step")->check(CLI::Range(1, 65536));
-  tok->add_option("--lr", o->t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
-  tok->add_option("--device", o->t.device, "cpu or cuda");
-  tok->add_option("--precision", o->t.precision, "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")->check(CLI::IsMember({"auto", "fp32", "bf16"}));
-  tok->add_option("--seed", o->t.seed, "Random seed");
-  tok->add_option("--eval-every", o->t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
-  tok->add_option("--checkpoint-every", o->t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
-  tok->add_flag("--resume", o->t.resume, "Continue from the run folder's checkpoint");
   tok->add_option("--yaw-augmentation", o->yaw, "Random heading change, degrees either way (default 180: the corpus faces +z, real poses do not)")->check(CLI::Range(0.0, 180.0));
-  tok->add_option("--world-size", o->t.world_size, "Data-parallel processes in all (see `unipose launch`)")->check(CLI::Range(1, 4096));
-  tok->add_option("--rank", o->t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
-  tok->add_option("--master", o->t.master, "HOST:PORT where rank 0 holds the rendezvous store");
   tok->callback([o] {
     auto config = o->config == "paper" ? nn::VqVaeConfig::paper() : nn::VqVaeConfig::small();
     if (o->tokens > 0) config.tokens = o->tokens;
