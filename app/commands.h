@@ -7,7 +7,9 @@
 
 namespace unipose::train {
 struct TrainOptions;
-}
+struct TrainResult;
+class TrainTask;
+}  // namespace unipose::train
 
 namespace unipose::app {
 
@@ -24,6 +26,11 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd);
 // The options every training command shares (steps, lr, device, precision, seed, validation and checkpoint
 // intervals, --resume, data-parallel rank settings), into `t`.
 void add_train_options(CLI::App& cmd, train::TrainOptions& t);
+
+class ProgressBar;
+// Runs a training task with the progress bar, prints how it ended and the last validation, and says how to
+// continue a stopped run.
+train::TrainResult train_and_report(train::TrainTask& task, const train::TrainOptions& t, ProgressBar& bar);
 
 // The command line this process was started with, shell-quoted where needed (for model cards and reports).
 void set_command_line(int argc, char** argv);

@@ -102,16 +102,8 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
     bar.update("reading corpus", 0);
     const auto corpus = data::read_corpus(o->data);
     train::RetrievalTask task(o->config, corpus, o->batch, o->t.seed);
-    const auto r = train::run_training(task, o->t, [&bar](std::int64_t step, std::int64_t total, const std::string& status) {
-      bar.update("training", double(step) / total, "step " + std::to_string(step) + "  " + status);
-    });
-    std::printf("%s at step %lld of %lld (%.0f s)\n", r.interrupted ? "stopped" : "finished", static_cast<long long>(r.step),
-                static_cast<long long>(o->t.steps), r.seconds);
-    for (const auto& [k, v] : r.last_eval) std::printf("  val %s: %.2f\n", k.c_str(), v);
-    if (r.interrupted) {
-      std::printf("checkpoint saved: continue with the same command and --resume\n");
-      return;
-    }
+    const auto r = train_and_report(task, o->t, bar);
+    if (r.interrupted) return;
     if (o->export_dir.empty() || o->t.rank != 0) return;
     const auto val = train::evaluate_retrieval(task.model(), corpus, "val");
     const auto test = train::evaluate_retrieval(task.model(), corpus, "test");

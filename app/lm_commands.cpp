@@ -142,16 +142,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       auto tokenizer = text::TextTokenizer::load(tokenizer_file);
       auto codes = corpus_codes(pose_tok, corpus, bar);
       train::LmTask task(model, corpus, std::move(codes), tokenizer, templates, stage, tasks, o->batch);
-      const auto r = train::run_training(task, o->t, [&bar](std::int64_t step, std::int64_t total, const std::string& status) {
-        bar.update("training", double(step) / total, "step " + std::to_string(step) + "  " + status);
-      });
-      std::printf("%s at step %lld of %lld (%.0f s)\n", r.interrupted ? "stopped" : "finished", static_cast<long long>(r.step),
-                  static_cast<long long>(o->t.steps), r.seconds);
-      for (const auto& [k, v] : r.last_eval) std::printf("  val %s: %.3f\n", k.c_str(), v);
-      if (r.interrupted) {
-        std::printf("checkpoint saved: continue with the same command and --resume\n");
-        return;
-      }
+      const auto r = train_and_report(task, o->t, bar);
+      if (r.interrupted) return;
       if (o->export_dir.empty() || o->t.rank != 0) return;
       if (model->has_lora()) model->merge_lora();
       std::ostringstream card;

@@ -54,6 +54,17 @@ void add_train_options(CLI::App& cmd, train::TrainOptions& t) {
   cmd.add_option("--master", t.master, "HOST:PORT where rank 0 holds the rendezvous store");
 }
 
+train::TrainResult train_and_report(train::TrainTask& task, const train::TrainOptions& t, ProgressBar& bar) {
+  const auto r = train::run_training(task, t, [&bar](std::int64_t step, std::int64_t total, const std::string& status) {
+    bar.update("training", double(step) / total, "step " + std::to_string(step) + "  " + status);
+  });
+  std::printf("%s at step %lld of %lld (%.0f s)\n", r.interrupted ? "stopped" : "finished", static_cast<long long>(r.step),
+              static_cast<long long>(t.steps), r.seconds);
+  for (const auto& [k, v] : r.last_eval) std::printf("  val %s: %.3f\n", k.c_str(), v);
+  if (r.interrupted) std::printf("checkpoint saved: continue with the same command and --resume\n");
+  return r;
+}
+
 void add_train_commands(CLI::App& app) {
   auto* train_cmd = app.add_subcommand("train", "Train a model stage headless (CPU or CUDA)");
   train_cmd->require_subcommand(1);
@@ -94,16 +105,8 @@ void add_train_commands(CLI::App& app) {
     train::TokenizerTask task(config, o->data, o->batch, o->t.seed);
     task.set_yaw_augmentation(o->yaw);
     ProgressBar bar;
-    const auto r = train::run_training(task, o->t, [&bar](std::int64_t step, std::int64_t total, const std::string& status) {
-      bar.update("training", double(step) / total, "step " + std::to_string(step) + "  " + status);
-    });
-    std::printf("%s at step %lld of %lld (%.0f s)\n", r.interrupted ? "stopped" : "finished", static_cast<long long>(r.step),
-                static_cast<long long>(o->t.steps), r.seconds);
-    for (const auto& [k, v] : r.last_eval) std::printf("  val %s: %.3f\n", k.c_str(), v);
-    if (r.interrupted) {
-      std::printf("checkpoint saved: continue with the same command and --resume\n");
-      return;
-    }
+    const auto r = train_and_report(task, o->t, bar);
+    if (r.interrupted) return;
     if (!o->export_dir.empty() && o->t.rank == 0) {
       const auto test = train::load_corpus_split(o->data, "test");
       const auto m = train::evaluate_reconstruction(task.model(), test);

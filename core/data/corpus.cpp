@@ -127,9 +127,7 @@ CorpusStats make_corpus(const std::string& dir, const CorpusOptions& o, const Pr
   for (size_t i = 0; i < cand.size(); ++i) {
     auto& c = cand[i];
     const text::PoseFrame frame = text::pose_frame(c.pose);
-    const Eigen::Matrix3d root = Eigen::AngleAxisd(-frame.yaw, Eigen::Vector3d::UnitY()).toRotationMatrix() *
-                                 body::rotation_matrix(c.pose.rotations[0]);
-    c.pose.rotations[0] = body::axis_angle(root);
+    c.pose = pose::turned(c.pose, -frame.yaw);
     const auto f = frame_features(frame);
     feats.insert(feats.end(), f.begin(), f.end());
     if (i % 512 == 0) report("measuring poses", double(i) / cand.size());

@@ -37,10 +37,6 @@ double since(const std::chrono::steady_clock::time_point& t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
-pose::Pose turned(pose::Pose p, double yaw) {
-  p.rotations[0] = body::axis_angle(Eigen::AngleAxisd(yaw, Eigen::Vector3d::UnitY()).toRotationMatrix() * body::rotation_matrix(p.rotations[0]));
-  return p;
-}
 
 }  // namespace
 
@@ -92,7 +88,7 @@ std::string Engine::Impl::check_text(const std::string& text) const {
 std::vector<int64_t> Engine::Impl::encode_pose(const pose::Pose& p) {
   p.validate("pose");
   torch::NoGradGuard ng;
-  const auto ids = tokenizer->encode(nn::poses_to_rot6d({turned(p, -text::pose_frame(p).yaw)})).contiguous();
+  const auto ids = tokenizer->encode(nn::poses_to_rot6d({pose::turned(p, -text::pose_frame(p).yaw)})).contiguous();
   return std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
 }
 
@@ -141,7 +137,7 @@ Result Engine::diff(const pose::Pose& a, const pose::Pose& b) {
   const double yaw = text::pose_frame(a).yaw;
   torch::NoGradGuard ng;
   auto codes = [&](const pose::Pose& p) {
-    const auto ids = impl_->tokenizer->encode(nn::poses_to_rot6d({turned(p, -yaw)})).contiguous();
+    const auto ids = impl_->tokenizer->encode(nn::poses_to_rot6d({pose::turned(p, -yaw)})).contiguous();
     return std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
   };
   a.validate("pose A");
@@ -171,7 +167,7 @@ Result Engine::edit(const pose::Pose& input, const std::string& instruction) {
   r.warning = impl_->check_text(instruction);
   auto p = impl_->decode_codes(impl_->lm.model->generate_pose(impl_->pose_prompt("edit", instruction, &input)));
   // Back to where the input faced and stood (on the floor if it was).
-  p = turned(p, text::pose_frame(input).yaw);
+  p = pose::turned(p, text::pose_frame(input).yaw);
   p.betas = input.betas;
   if (input.transl) {
     pose::Pose floor_probe = p;

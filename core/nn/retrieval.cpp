@@ -179,19 +179,13 @@ torch::Tensor RetrievalModelImpl::contrastive_loss(const torch::Tensor& p, const
 }
 
 namespace {
-Eigen::Matrix3d heading_turn(const pose::Pose& p) {
-  return Eigen::AngleAxisd(-text::pose_frame(p).yaw, Eigen::Vector3d::UnitY()).toRotationMatrix();
-}
-pose::Pose turned(pose::Pose p, const Eigen::Matrix3d& turn) {
-  p.rotations[0] = body::axis_angle(turn * body::rotation_matrix(p.rotations[0]));
-  return p;
-}
+double heading(const pose::Pose& p) { return text::pose_frame(p).yaw; }
 }  // namespace
 
 torch::Tensor heading_normalised_rot6d(const std::vector<pose::Pose>& poses) {
   std::vector<pose::Pose> out;
   out.reserve(poses.size());
-  for (const auto& p : poses) out.push_back(turned(p, heading_turn(p)));
+  for (const auto& p : poses) out.push_back(pose::turned(p, -heading(p)));
   return poses_to_rot6d(out);
 }
 
@@ -199,9 +193,9 @@ std::pair<torch::Tensor, torch::Tensor> heading_normalised_pairs(const std::vect
   if (a.size() != b.size()) throw Error("pose pairs: as many A poses as B poses are needed");
   std::vector<pose::Pose> na, nb;
   for (size_t i = 0; i < a.size(); ++i) {
-    const auto turn = heading_turn(a[i]);
-    na.push_back(turned(a[i], turn));
-    nb.push_back(turned(b[i], turn));
+    const double yaw = heading(a[i]);
+    na.push_back(pose::turned(a[i], -yaw));
+    nb.push_back(pose::turned(b[i], -yaw));
   }
   return {poses_to_rot6d(na), poses_to_rot6d(nb)};
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/body/axis_angle.h"
 #include "core/error.h"
 
 namespace unipose::pose {
@@ -37,6 +38,11 @@ double max_rotation_difference(const Pose& a, const Pose& b) {
   double m = 0;
   for (int j = 0; j < body::kNumJoints; ++j) m = std::max(m, (a.rotations[j] - b.rotations[j]).cwiseAbs().maxCoeff());
   return m;
+}
+
+Pose turned(Pose pose, double yaw) {
+  pose.rotations[0] = body::axis_angle(Eigen::AngleAxisd(yaw, Eigen::Vector3d::UnitY()).toRotationMatrix() * body::rotation_matrix(pose.rotations[0]));
+  return pose;
 }
 
 }  // namespace unipose::pose

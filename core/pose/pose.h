@@ -29,6 +29,9 @@ struct Pose {
 // (x, y, z) becomes (x, -y, -z), the translation's x flips.
 Pose mirror(const Pose& pose);
 
+// The pose turned about the vertical axis (y) by `yaw` radians: its global orientation changes, nothing else.
+Pose turned(Pose pose, double yaw);
+
 // Largest absolute difference between the rotation vectors of two poses (radians).
 double max_rotation_difference(const Pose& a, const Pose& b);
 
