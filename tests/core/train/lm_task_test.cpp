@@ -114,6 +114,51 @@ TEST(LmSequences, LayoutOfPromptsAndAnswers) {
   EXPECT_THROW(build_sequence(c, f.tokenizer, "Describe <pose>", {{"<pose>", {"", {1, 2}}}}, std::nullopt), Error);
 }
 
+TEST(LmTask, BatchLossesEqualTheLossesOfEachSequenceAlone) {
+  // The batch runs in length groups and evaluates the output layer only where there are targets; the
+  // result must be what each sequence gives on its own through the inference path, averaged over targets.
+  const auto& f = fixture();
+  for (const bool mixed : {true, false}) {
+    torch::manual_seed(3);
+    LmTask task(nn::LanguageModel(config(f, mixed)), f.corpus, f.codes, f.tokenizer, f.templates, "instruct",
+                {"text2pose", "pose2text", "posediff", "edit"}, 8);
+    std::mt19937_64 rng(5);
+    std::vector<LmSequence> batch;
+    for (const std::string t : {"text2pose", "pose2text", "posediff", "edit", "edit", "text2pose"}) batch.push_back(task.example(t, "train", batch.size(), rng));
+    std::string long_text;
+    for (int i = 0; i < 2; ++i) long_text += f.corpus.captions[0][0] + " ";
+    const auto& c = task.model()->config;
+    batch.push_back(build_sequence(c, f.tokenizer, "Describe <pose>", {{"<pose>", {"", f.codes[0]}}}, Slot{long_text, {}}));
+    size_t shortest = 1 << 30, longest = 0;
+    for (const auto& s : batch) shortest = std::min(shortest, s.ids.size()), longest = std::max(longest, s.ids.size());
+    ASSERT_GT(longest, shortest + 40);  // more than one length group
+    torch::NoGradGuard ng;
+    double text = 0, pose = 0, right = 0;
+    int64_t text_n = 0, code_n = 0;
+    for (const auto& s : batch) {
+      const auto h = task.model()->hidden(task.model()->embed({nn::LmInput{s.ids, s.spans}}), s.spans).squeeze(0);
+      const auto logits = task.model()->logits(h);
+      for (size_t i = 0; i < s.ids.size(); ++i) {
+        if (s.targets[i] != -100) {
+          text -= torch::log_softmax(logits[i], 0)[s.targets[i]].item<double>();
+          ++text_n;
+        }
+        if (s.codes[i] != -100) {
+          const auto row = logits[i].narrow(0, c.text_vocab, c.pose_codes);
+          pose -= torch::log_softmax(row, 0)[s.codes[i]].item<double>();
+          right += row.argmax().item<int64_t>() == s.codes[i];
+          ++code_n;
+        }
+      }
+    }
+    const auto l = task.losses(batch, torch::kCPU);
+    EXPECT_NEAR(l.at("text").item<double>(), text / text_n, 1e-4) << mixed;
+    EXPECT_NEAR(l.at("pose").item<double>(), pose / code_n, 1e-4) << mixed;
+    EXPECT_NEAR(l.at("code_accuracy").item<double>(), right / code_n, 1e-6) << mixed;
+    EXPECT_NEAR(l.at("loss").item<double>(), text / text_n + pose / code_n, 1e-4) << mixed;
+  }
+}
+
 TEST(LmTask, TrainingLowersTheLossOfEveryTask) {
   const auto& f = fixture();
   for (const bool mixed : {true, false}) {
