@@ -9,6 +9,7 @@
 #include "app/commands.h"
 #include "app/progress.h"
 #include "core/build_info.h"
+#include "core/data/transfer_pairs.h"
 #include "core/error.h"
 #include "core/engine/engine.h"
 #include "core/eval/tasks.h"
@@ -152,7 +153,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
   // ------------------------------------------------------------------ eval <task>
   struct EvalTask {
     std::string model, data, json, retrieval, pair_retrieval, pose_tokenizer, split = "test";
-    int limit = 0;
+    int limit = 0, transfer_pairs = 0;
     std::uint64_t seed = 0;
   };
   for (const std::string task_name : {"text2pose", "pose2text", "posediff", "edit"}) {
@@ -170,7 +171,12 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
     cmd->add_option("--limit", et->limit, "Only the first N items of the split")->check(CLI::Range(32, 1 << 30));
     cmd->add_option("--split", et->split, "Corpus split")->check(CLI::IsMember({"train", "val", "test"}));
     const bool pairs = task == eval::Task::PoseDiff || task == eval::Task::Edit;
-    if (pairs) cmd->add_option("--pair-retrieval", et->pair_retrieval, "Pose-pair-text retrieval model (default: the shipped one)");
+    if (pairs) {
+      cmd->add_option("--pair-retrieval", et->pair_retrieval, "Pose-pair-text retrieval model (default: the shipped one)");
+      cmd->add_option("--transfer-pairs", et->transfer_pairs,
+                      "Evaluate on N limb-transfer pairs built from the split's poses instead of the corpus pairs (docs/corpus.md)")
+          ->check(CLI::Range(32, 1 << 24));
+    }
     else cmd->add_option("--retrieval", et->retrieval, "Pose-text retrieval model (default: the shipped one)");
     cmd->add_option("--seed", et->seed, "Seed of the R-precision draws");
     cmd->callback([et, task, pairs] {
@@ -186,7 +192,15 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
       if (retrieval->config.pairs() != pairs)
         fail(retrieval_dir, std::string("is a ") + (pairs ? "pose-text" : "pose-pair-text") + " retrieval model; " + eval::task_name(task) +
                                 " needs a " + (pairs ? "pose-pair-text" : "pose-text") + " one");
-      const auto corpus = data::read_corpus(et->data);
+      auto corpus = data::read_corpus(et->data);
+      if (et->transfer_pairs > 0) {
+        // The split's own pairs make way for transfer pairs of its poses; the training pairs stay (baselines use them).
+        std::vector<data::CorpusPair> kept;
+        for (auto& p : corpus.pairs)
+          if (p.split != et->split) kept.push_back(std::move(p));
+        corpus.pairs = std::move(kept);
+        data::add_transfer_pairs(corpus, et->split, et->transfer_pairs, et->seed + 1);
+      }
       ProgressBar bar;
       bar.update("preparing " + et->model, 0);
       auto generator = baseline ? eval::make_baseline(et->model, task, corpus, et->split) : language_model_generator(*lm, et->model);
@@ -215,6 +229,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
       j["split"] = et->split;
       j["items"] = report.items;
       j["limit"] = et->limit;
+      if (et->transfer_pairs > 0) j["transfer_pairs"] = et->transfer_pairs;
       j["command"] = command_line();
       j["unipose"] = build_info();
       j["seconds"] = report.seconds;

@@ -189,12 +189,18 @@ std::string render(const Paircode& c, std::uint64_t seed, bool your) {
   if (k.rfind("raise:", 0) == 0) {
     const std::string p = k.substr(6);
     const std::string subject = part(p, p == "foot" ? "feet" : p + "s");
+    // People raise and lower "the arm" as often as "the hand"; both name the hand's move here.
+    const std::string arm = part("arm", "arms");
     if (c.direction > 0) {
       const std::string verb = p == "foot" ? "lift" : "raise";
       const std::string target = c.target == "above-head" ? " above " + det + "head" : c.target == "shoulder-height" ? " to shoulder height" : "";
+      if (p == "hand")
+        return choose({verb + " " + subject + (target.empty() ? (c.intensity >= 3 ? " high" : "") : target),
+                       "lift " + subject + (target.empty() ? more : target), "raise " + arm + (target.empty() ? more : target)});
       return choose({verb + " " + subject + (target.empty() ? (c.intensity >= 3 ? " high" : "") : target),
-                     (p == "hand" ? "lift " : "raise ") + subject + (target.empty() ? more : target)});
+                     "raise " + subject + (target.empty() ? more : target)});
     }
+    if (p == "hand") return choose({"lower " + subject + more, "bring " + subject + " down" + more, "lower " + arm + more});
     return choose({"lower " + subject + more, (p == "foot" ? "put " + subject + " down" : "bring " + subject + " down" + more)});
   }
   if (k.rfind("forward:", 0) == 0) {
