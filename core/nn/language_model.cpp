@@ -328,11 +328,16 @@ std::vector<int64_t> LanguageModelImpl::generate_text(const std::vector<int64_t>
 }
 
 std::vector<int64_t> LanguageModelImpl::generate_pose(const std::vector<int64_t>& prompt) {
+  const auto codes = pose_code_logits(prompt).argmax(-1).contiguous();
+  return std::vector<int64_t>(codes.data_ptr<int64_t>(), codes.data_ptr<int64_t>() + codes.numel());
+}
+
+torch::Tensor LanguageModelImpl::pose_code_logits(const std::vector<int64_t>& prompt) {
   if (prompt.empty() || prompt.back() != config.pose_begin()) throw Error("language model: a pose prompt must end with <p>");
   torch::NoGradGuard ng;
   const int lp = config.pose_tokens;
-  auto code_of = [&](const torch::Tensor& logits_row) {  // best pose code of one position's logits
-    return logits_row.narrow(-1, config.text_vocab, config.pose_codes).argmax(-1);
+  auto code_scores = [&](const torch::Tensor& h) {  // pose-code logits of hidden states [..., D]
+    return torch::nn::functional::linear(h, lm_head->weight.narrow(0, config.text_vocab, config.pose_codes)).to(torch::kFloat);
   };
   if (config.mixed_attention) {
     LmInput in{prompt, std::vector<int>(prompt.size(), 0)};
@@ -341,22 +346,21 @@ std::vector<int64_t> LanguageModelImpl::generate_pose(const std::vector<int64_t>
       in.spans.push_back(1);
     }
     const auto h = hidden(embed({in}), in.spans);
-    const auto codes = code_of(lm_head(h.narrow(1, static_cast<int64_t>(prompt.size()), lp))).squeeze(0).cpu();
-    return std::vector<int64_t>(codes.data_ptr<int64_t>(), codes.data_ptr<int64_t>() + lp);
+    return code_scores(h.narrow(1, static_cast<int64_t>(prompt.size()), lp)).squeeze(0).cpu();
   }
-  // Causal ablation: one code per forward step, each fed back as a token.
+  // Causal ablation: one code per forward step, each (the best) fed back as a token.
   KvCache cache;
   LmInput in{prompt, std::vector<int>(prompt.size(), 0)};
   auto h = hidden(embed({in}), in.spans, &cache);
-  std::vector<int64_t> codes;
+  std::vector<torch::Tensor> rows;
   for (int q = 0; q < lp; ++q) {
-    const int64_t code = code_of(lm_head(h.select(1, h.size(1) - 1))).item<int64_t>();
-    codes.push_back(code);
+    rows.push_back(code_scores(h.select(1, h.size(1) - 1)).squeeze(0));
     if (q + 1 == lp) break;
+    const int64_t code = rows.back().argmax().item<int64_t>();
     LmInput step{{config.pose_code_id(static_cast<int>(code))}, {0}};
     h = hidden(embed({step}), step.spans, &cache);
   }
-  return codes;
+  return torch::stack(rows).cpu();
 }
 
 }  // namespace unipose::nn

@@ -127,6 +127,9 @@ struct LanguageModelImpl : torch::nn::Module {
   // Pose codes for a prompt that ends with <p>: mixed attention fills all Lp queries in one forward pass;
   // the causal configuration generates them one by one with the KV cache. Returns codes in [0, pose_codes).
   std::vector<int64_t> generate_pose(const std::vector<int64_t>& prompt);
+  // The same generation, returning the scores over the pose codes at each of the Lp tokens [Lp, pose_codes]
+  // (float, on the CPU); their argmax is generate_pose's answer.
+  torch::Tensor pose_code_logits(const std::vector<int64_t>& prompt);
 
   // LoRA: adds adapters to the target projections of every layer and freezes everything else (the pose
   // queries stay trainable: they are new to any pretrained model). merge_lora folds them into the weights.

@@ -218,4 +218,14 @@ torch::Tensor PoseVqVaeImpl::decode(const torch::Tensor& ids) {
   return decode_continuous(zq.reshape({b, p, config.code_dim}).permute({0, 2, 1}));
 }
 
+torch::Tensor PoseVqVaeImpl::decode_probabilities(const torch::Tensor& probs) {
+  if (probs.dim() != 3 || probs.size(1) != config.tokens || probs.size(2) != config.codebook_size)
+    throw Error("code probabilities must be [B, " + std::to_string(config.tokens) + ", " + std::to_string(config.codebook_size) + "]");
+  const int64_t b = probs.size(0), p = config.positions();
+  const auto per_level = probs.to(quantizer->codebook.dtype()).reshape({b * p, config.residual_levels, config.codebook_size});
+  auto zq = torch::zeros({b * p, config.code_dim}, quantizer->codebook.options());
+  for (int l = 0; l < config.residual_levels; ++l) zq = zq + torch::matmul(per_level.select(1, l), level(l)->codebook);
+  return decode_continuous(zq.reshape({b, p, config.code_dim}).permute({0, 2, 1}));
+}
+
 }  // namespace unipose::nn

@@ -63,6 +63,10 @@ struct PoseVqVaeImpl : torch::nn::Module {
   Output forward(const torch::Tensor& rot6d);        // [B, J, 6]
   torch::Tensor encode(const torch::Tensor& rot6d);  // -> token ids [B, Lp]
   torch::Tensor decode(const torch::Tensor& ids);    // [B, Lp] -> [B, J, 6]
+  // Decoding from a distribution over the codes of every token [B, Lp, K] (rows sum to 1): each token's
+  // code vector is the probability-weighted mean of its codebook, so an uncertain token adds the mean of
+  // what it might be instead of one guess. One-hot rows give exactly decode(ids).
+  torch::Tensor decode_probabilities(const torch::Tensor& probabilities);
   // The encoder output before quantisation, one row per latent position [B * P, D] (for tests and analysis).
   torch::Tensor encode_continuous_for_test(const torch::Tensor& rot6d) {
     return encode_continuous(rot6d).permute({0, 2, 1}).reshape({-1, config.code_dim});

@@ -125,9 +125,16 @@ TEST(LanguageModel, GenerationShapesAndStops) {
   const auto codes = m->generate_pose(prompt);
   ASSERT_EQ(codes.size(), 5u);
   for (auto k : codes) EXPECT_TRUE(k >= 0 && k < c.pose_codes);
+  // The scores behind the codes: one row per pose token over the pose codes; their argmax is the answer.
+  const auto scores = m->pose_code_logits(prompt);
+  ASSERT_EQ(scores.sizes(), (std::vector<int64_t>{5, c.pose_codes}));
+  for (int q = 0; q < 5; ++q) EXPECT_EQ(scores[q].argmax().item<int64_t>(), codes[q]);
   LanguageModel causal(tiny(false));
   causal->eval();
-  EXPECT_EQ(causal->generate_pose(prompt).size(), 5u);
+  const auto causal_codes = causal->generate_pose(prompt);
+  EXPECT_EQ(causal_codes.size(), 5u);
+  const auto causal_scores = causal->pose_code_logits(prompt);
+  for (int q = 0; q < 5; ++q) EXPECT_EQ(causal_scores[q].argmax().item<int64_t>(), causal_codes[q]);
   EXPECT_THROW(m->generate_pose({3, 9}), Error);
   // Greedy text is deterministic; a stop token ends it (and is returned).
   const auto a = m->generate_text({3, 9}, 10, {});

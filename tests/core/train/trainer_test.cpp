@@ -233,6 +233,13 @@ TEST(Tokenizer, ResidualLevelsCodeWhatThePreviousLeft) {
   ASSERT_EQ(ids.sizes(), (std::vector<int64_t>{64, 8}));
   EXPECT_TRUE(torch::equal(ids, out.indices));
   EXPECT_TRUE(torch::allclose(model->decode(ids), out.rot6d, 1e-5, 1e-6));
+  // Decoding from code probabilities: one-hot rows are the ids; a 50/50 row decodes the mean code vector.
+  const auto onehot = torch::nn::functional::one_hot(ids, c.codebook_size).to(torch::kFloat);
+  EXPECT_TRUE(torch::allclose(model->decode_probabilities(onehot), out.rot6d, 1e-5, 1e-6));
+  auto half = onehot.clone();
+  half.select(1, 1) = 0.5 * (onehot.select(1, 1) + onehot.select(1, 1).roll(1, 1));
+  EXPECT_FALSE(torch::allclose(model->decode_probabilities(half), out.rot6d, 1e-4, 1e-5));
+  EXPECT_THROW(model->decode_probabilities(onehot.narrow(2, 0, 3)), Error);
   // Each level shrinks what is left: the error of the summed codes falls level by level.
   const auto z = model->encode_continuous_for_test(x);
   auto residual = z;
