@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/io/files.h"
 #include "core/io/safetensors.h"
+#include "core/nn/hf_llama.h"
 #include "core/nn/lm_bundle.h"
 #include "core/nn/module_io.h"
 #include "core/pose/pose_io.h"
@@ -70,7 +71,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   // ------------------------------------------------------------------ train align / instruct
   struct TrainLm {
     train::TrainOptions t;
-    std::string data, pose_tokenizer, text_tokenizer, init, export_dir, tasks = "text2pose,pose2text,posediff,edit";
+    std::string data, pose_tokenizer, text_tokenizer, init, llama, export_dir, tasks = "text2pose,pose2text,posediff,edit";
     int batch = 16, text_vocab = 1000, lora_rank = 0, transfer_pairs = -1;
     double lora_alpha = 16;
     nn::LmConfig config;
@@ -91,18 +92,22 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
     cmd->add_option("--export", o->export_dir, "Write the trained model bundle here when done");
     cmd->add_option("--pose-tokenizer", o->pose_tokenizer, "Pose tokenizer bundle (default: the shipped one)");
     if (stage == "align") {
-      cmd->add_option("--text-tokenizer", o->text_tokenizer, "SentencePiece model (default: train one on the corpus text into RUN)");
-      cmd->add_option("--text-vocab", o->text_vocab, "Pieces of a newly trained text tokenizer")->check(CLI::Range(64, 1 << 20));
-      cmd->add_option("--dim", o->config.dim, "Model width")->check(CLI::Range(16, 65536));
-      cmd->add_option("--layers", o->config.layers, "Transformer layers")->check(CLI::Range(1, 512));
-      cmd->add_option("--heads", o->config.heads, "Attention heads")->check(CLI::Range(1, 1024));
-      cmd->add_option("--hidden", o->config.hidden, "SwiGLU hidden size")->check(CLI::Range(16, 1 << 20));
-      cmd->add_flag("--causal", o->causal, "Causal attention everywhere: pose codes token by token (the ablation)");
+      auto* llama = cmd->add_option("--from-llama", o->llama,
+                                    "Start from a LLaMA-family checkpoint in Hugging Face's layout (config.json, *.safetensors, tokenizer.model): "
+                                    "its weights and text tokenizer, the vocabulary extended with the pose codes");
+      for (auto* opt : {cmd->add_option("--text-tokenizer", o->text_tokenizer, "SentencePiece model (default: train one on the corpus text into RUN)"),
+                        cmd->add_option("--text-vocab", o->text_vocab, "Pieces of a newly trained text tokenizer")->check(CLI::Range(64, 1 << 20)),
+                        cmd->add_option("--dim", o->config.dim, "Model width")->check(CLI::Range(16, 65536)),
+                        cmd->add_option("--layers", o->config.layers, "Transformer layers")->check(CLI::Range(1, 512)),
+                        cmd->add_option("--heads", o->config.heads, "Attention heads")->check(CLI::Range(1, 1024)),
+                        cmd->add_option("--hidden", o->config.hidden, "SwiGLU hidden size")->check(CLI::Range(16, 1 << 20)),
+                        cmd->add_flag("--causal", o->causal, "Causal attention everywhere: pose codes token by token (the ablation)")})
+        opt->excludes(llama);
     } else {
       cmd->add_option("--init", o->init, "The aligned model bundle to start from")->required();
-      cmd->add_option("--lora-rank", o->lora_rank, "Train LoRA adapters of this rank on every projection instead of all weights (merged on export)")->check(CLI::Range(0, 4096));
-      cmd->add_option("--lora-alpha", o->lora_alpha, "LoRA scale numerator (scale = alpha / rank)")->check(CLI::PositiveNumber);
     }
+    cmd->add_option("--lora-rank", o->lora_rank, "Train LoRA adapters of this rank on every projection instead of all weights (merged on export)")->check(CLI::Range(0, 4096));
+    cmd->add_option("--lora-alpha", o->lora_alpha, "LoRA scale numerator (scale = alpha / rank)")->check(CLI::PositiveNumber);
     cmd->add_option("--tasks", o->tasks, "Comma-separated: text2pose, pose2text, posediff, edit (a task named twice is drawn twice as often)");
     cmd->add_option("--transfer-pairs", o->transfer_pairs,
                     "Editing pairs with one limb group moved a lot, added to the training pairs (default: half as many as the corpus has; docs/corpus.md)")
@@ -123,7 +128,19 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
         if (!t.empty()) tasks.push_back(t);
       nn::LanguageModel model{nullptr};
       std::string tokenizer_file;
-      if (stage == "align") {
+      std::string text_tokenizer_origin = "SentencePiece unigram trained on the corpus's training captions and instructions and the instruction templates";
+      if (!o->llama.empty()) {
+        tokenizer_file = o->llama + "/tokenizer.model";
+        if (!std::filesystem::exists(tokenizer_file)) fail(o->llama, "has no tokenizer.model (the checkpoint's SentencePiece model is needed)");
+        nn::HfLoadReport loaded;
+        model = nn::load_hf_llama(o->llama, pose_tok->config.codebook_size, pose_tok->config.tokens, &loaded);
+        const int pieces = text::TextTokenizer::load(tokenizer_file).vocab_size();
+        if (pieces > loaded.text_vocab)
+          fail(tokenizer_file, "has " + std::to_string(pieces) + " pieces, the checkpoint's vocabulary only " + std::to_string(loaded.text_vocab));
+        std::printf("loaded %s: %d tensors (%d ignored), text vocabulary %d, %d layers of width %d%s\n", o->llama.c_str(), loaded.tensors_loaded,
+                    loaded.tensors_ignored, loaded.text_vocab, model->config.layers, model->config.dim, loaded.tied_embeddings ? ", tied embeddings" : "");
+        text_tokenizer_origin = "the SentencePiece model of the checkpoint `" + o->llama + "`";
+      } else if (stage == "align") {
         tokenizer_file = o->text_tokenizer;
         if (tokenizer_file.empty()) {
           const std::string existing = o->t.out_dir + "/text_tokenizer.model";
@@ -141,10 +158,11 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       } else {
         auto init = nn::load_lm_bundle(o->init);
         model = init.model;
-        if (o->lora_rank > 0) model->add_lora(nn::LoraOptions{o->lora_rank, o->lora_alpha});
-        model->train();
         tokenizer_file = o->init + "/tokenizer.model";
+        text_tokenizer_origin = "that of `" + o->init + "`";
       }
+      if (o->lora_rank > 0) model->add_lora(nn::LoraOptions{o->lora_rank, o->lora_alpha});
+      model->train();
       auto tokenizer = text::TextTokenizer::load(tokenizer_file);
       auto codes = corpus_codes(pose_tok, corpus, bar);
       train::LmTask task(model, corpus, std::move(codes), tokenizer, templates, stage, tasks, o->batch);
@@ -156,8 +174,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       card << "# UniPose language model (" << (model->config.mixed_attention ? "mixed attention" : "causal ablation") << "), stage " << stage
            << "\n\nTrained by UniPose Studio's own trainer (" << build_info() << ").\n\n## Command\n\n```\n" << command_line()
            << "\n```\n\n## Architecture\n\n```json\n" << model->config.to_json() << "\n```\n\nPose tokenizer: `" << tok_dir
-           << "` (sha256 of its weights in config.json). Text tokenizer: SentencePiece unigram trained on the corpus's training "
-              "captions and instructions and the instruction templates (tokenizer.model).\n\n## Training\n\n- tasks: "
+           << "` (sha256 of its weights in config.json). Text tokenizer (tokenizer.model): " << text_tokenizer_origin
+           << ".\n\n## Training\n\n- tasks: "
            << o->tasks << "\n- steps " << o->t.steps << ", batch " << o->batch << ", AdamW lr " << o->t.lr << " (warm-up then cosine), seed "
            << o->t.seed << ", device " << o->t.device << ", " << std::fixed << std::setprecision(0) << r.seconds
            << " s\n- data: generated corpus `" << o->data << "`, manifest:\n\n```json\n" << corpus.manifest << "```\n\n## Validation (last)\n\n";

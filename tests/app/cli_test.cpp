@@ -14,6 +14,8 @@
 
 #include "core/io/files.h"
 #include "core/io/npz.h"
+#include "core/text/text_tokenizer.h"
+#include "hf_checkpoint.h"
 
 namespace {
 
@@ -292,6 +294,36 @@ TEST_F(Cli, LanguageModelTrainsAndAnswersEveryTask) {
   const Result ev = run("eval text2pose" + m + " --data " + path("c") + " --retrieval " + UNIPOSE_SOURCE_DIR + "/models/retrieval_pose_text --split train --limit 32");
   ASSERT_EQ(ev.status, 0) << ev.err;
   EXPECT_NE(ev.out.find("R-precision_top5"), std::string::npos);
+}
+
+TEST_F(Cli, LlamaCheckpointFineTunesWithLoraAndAnswers) {
+  ASSERT_EQ(run("data make --out " + path("c") + " --poses 150 --pairs 150 --seed 5").status, 0);
+  // A tiny LLaMA-family checkpoint with its own SentencePiece model, as a user would download one.
+  const std::string ckpt = path("llama");
+  fs::create_directories(ckpt);
+  {
+    std::ofstream text(path("text.txt"));
+    std::ifstream captions(path("c/captions.jsonl")), pairs(path("c/pairs.jsonl"));
+    for (std::string line; std::getline(captions, line);) text << line << "\n";
+    for (std::string line; std::getline(pairs, line);) text << line << "\n";
+  }
+  unipose::text::TextTokenizer::train(path("text.txt"), ckpt + "/tokenizer", 300);
+  const int pieces = unipose::text::TextTokenizer::load(ckpt + "/tokenizer.model").vocab_size();
+  unipose::testing::write_hf_llama_checkpoint(ckpt, false, pieces, 1024);
+  const Result t = run("train align --from-llama " + ckpt + " --data " + path("c") + " --out " + path("run") +
+                       " --steps 3 --batch 2 --eval-every 3 --lora-rank 4 --export " + path("lm"));
+  ASSERT_EQ(t.status, 0) << t.err << t.out;
+  EXPECT_NE(t.out.find("loaded " + ckpt + ": 20 tensors (2 ignored), text vocabulary " + std::to_string(pieces) + ", 2 layers of width 32, tied embeddings"),
+            std::string::npos) << t.out;
+  EXPECT_NE(unipose::io::read_text_file(path("lm/MODEL_CARD.md")).find("the SentencePiece model of the checkpoint"), std::string::npos);
+  EXPECT_EQ(run("describe --pose " + sample("sitting.json") + " --model " + path("lm")).status, 0);
+  EXPECT_EQ(run("edit --pose " + sample("standing.json") + " --text \"bend your knees\" --out " + path("e.json") + " --model " + path("lm")).status, 0);
+  // The checkpoint decides the architecture: size options alongside it are refused.
+  const Result both = run("train align --from-llama " + ckpt + " --dim 64 --data " + path("c") + " --out " + path("run2"));
+  EXPECT_NE(both.status, 0);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
+  fs::remove(ckpt + "/tokenizer.model");
+  expect_clear_error("train align --from-llama " + ckpt + " --data " + path("c") + " --out " + path("run3"), ckpt, "no tokenizer.model");
 }
 
 TEST_F(Cli, TwoRanksTrainTogetherAndAgree) {

@@ -9,63 +9,15 @@
 #include "core/error.h"
 #include "core/io/files.h"
 #include "core/io/safetensors.h"
+#include "hf_checkpoint.h"
 #include "temp_dir.h"
 
 namespace unipose::nn {
 namespace {
 
-io::TensorBytes bytes_of(const torch::Tensor& t, const std::string& dtype) {
-  const auto c = t.to(dtype == "BF16" ? torch::kBFloat16 : dtype == "F16" ? torch::kHalf : torch::kFloat).contiguous();
-  io::TensorBytes b;
-  b.dtype = dtype;
-  b.shape = c.sizes().vec();
-  b.data.resize(c.numel() * c.element_size());
-  std::memcpy(b.data.data(), c.data_ptr(), b.data.size());
-  return b;
-}
-
-// A tiny checkpoint in Hugging Face's LLaMA layout, written by the test: 2 layers, grouped-query attention,
-// bf16 and f32 tensors over two shards.
-std::map<std::string, torch::Tensor> write_checkpoint(const std::string& dir, bool with_head) {
-  std::filesystem::create_directories(dir);
-  const int vocab = 40, dim = 32, layers = 2, heads = 4, kv = 2, hidden = 48, hd = dim / heads;
-  io::write_file_atomic(dir + "/config.json", "{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 40, \"hidden_size\": 32, "
-                                              "\"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"num_key_value_heads\": 2, "
-                                              "\"intermediate_size\": 48, \"max_position_embeddings\": 256, \"rms_norm_eps\": 1e-6, "
-                                              "\"rope_theta\": 10000.0, \"tie_word_embeddings\": " + std::string(with_head ? "false" : "true") + "}");
-  torch::manual_seed(12);
-  std::map<std::string, torch::Tensor> w;
-  auto bf = [](torch::Tensor t) { return t.to(torch::kBFloat16).to(torch::kFloat); };  // values exactly representable in bf16
-  w["model.embed_tokens.weight"] = bf(torch::randn({vocab, dim}));
-  if (with_head) w["lm_head.weight"] = bf(torch::randn({vocab, dim}));
-  w["model.norm.weight"] = torch::rand({dim}) + 0.5;
-  for (int l = 0; l < layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    w[p + "self_attn.q_proj.weight"] = bf(torch::randn({heads * hd, dim}) * 0.2);
-    w[p + "self_attn.k_proj.weight"] = bf(torch::randn({kv * hd, dim}) * 0.2);
-    w[p + "self_attn.v_proj.weight"] = bf(torch::randn({kv * hd, dim}) * 0.2);
-    w[p + "self_attn.o_proj.weight"] = bf(torch::randn({dim, heads * hd}) * 0.2);
-    w[p + "mlp.gate_proj.weight"] = bf(torch::randn({hidden, dim}) * 0.2);
-    w[p + "mlp.up_proj.weight"] = bf(torch::randn({hidden, dim}) * 0.2);
-    w[p + "mlp.down_proj.weight"] = bf(torch::randn({dim, hidden}) * 0.2);
-    w[p + "input_layernorm.weight"] = torch::rand({dim}) + 0.5;
-    w[p + "post_attention_layernorm.weight"] = torch::rand({dim}) + 0.5;
-    w[p + "self_attn.rotary_emb.inv_freq"] = torch::rand({hd / 2});
-  }
-  io::SafetensorsFile a, b;
-  for (const auto& [name, t] : w) {
-    const bool second = name.find("layers.1.") != std::string::npos;
-    const bool norm = name.find("norm") != std::string::npos || name.find("inv_freq") != std::string::npos;
-    (second ? b : a).tensors[name] = bytes_of(t, norm ? "F32" : "BF16");
-  }
-  io::write_safetensors(dir + "/model-00001-of-00002.safetensors", a);
-  io::write_safetensors(dir + "/model-00002-of-00002.safetensors", b);
-  return w;
-}
-
 TEST(HfLlama, MapsEveryTensorAndExtendsTheVocabulary) {
   const std::string dir = unipose::testing::temp_dir("unipose_hf", "ckpt");
-  const auto w = write_checkpoint(dir, true);
+  const auto w = unipose::testing::write_hf_llama_checkpoint(dir, true);
   HfLoadReport r;
   auto m = load_hf_llama(dir, 16, 5, &r);
   EXPECT_EQ(r.text_vocab, 40);
@@ -91,7 +43,7 @@ TEST(HfLlama, MapsEveryTensorAndExtendsTheVocabulary) {
 
 TEST(HfLlama, TiedEmbeddingsAndBrokenCheckpoints) {
   const std::string dir = unipose::testing::temp_dir("unipose_hf", "tied");
-  const auto w = write_checkpoint(dir, false);
+  const auto w = unipose::testing::write_hf_llama_checkpoint(dir, false);
   auto m = load_hf_llama(dir, 16, 5);
   EXPECT_TRUE(torch::equal(m->named_parameters()["lm_head.weight"].narrow(0, 0, 40), w.at("model.embed_tokens.weight")));
   // A missing shard: the absent tensor is named.
