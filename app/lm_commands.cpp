@@ -103,6 +103,9 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
                         cmd->add_option("--hidden", o->config.hidden, "SwiGLU hidden size")->check(CLI::Range(16, 1 << 20)),
                         cmd->add_flag("--causal", o->causal, "Causal attention everywhere: pose codes token by token (the ablation)")})
         opt->excludes(llama);
+      auto* init = cmd->add_option("--init", o->init, "Continue from this model bundle: its weights and text tokenizer (a fresh schedule)");
+      for (auto* opt : {"--from-llama", "--text-tokenizer", "--text-vocab", "--dim", "--layers", "--heads", "--hidden", "--causal"})
+        init->excludes(cmd->get_option(opt));
     } else {
       cmd->add_option("--init", o->init, "The aligned model bundle to start from")->required();
     }
@@ -140,7 +143,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
         std::printf("loaded %s: %d tensors (%d ignored), text vocabulary %d, %d layers of width %d%s\n", o->llama.c_str(), loaded.tensors_loaded,
                     loaded.tensors_ignored, loaded.text_vocab, model->config.layers, model->config.dim, loaded.tied_embeddings ? ", tied embeddings" : "");
         text_tokenizer_origin = "the SentencePiece model of the checkpoint `" + o->llama + "`";
-      } else if (stage == "align") {
+      } else if (o->init.empty()) {
         tokenizer_file = o->text_tokenizer;
         if (tokenizer_file.empty()) {
           const std::string existing = o->t.out_dir + "/text_tokenizer.model";
@@ -157,6 +160,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
         model = nn::LanguageModel(c);
       } else {
         auto init = nn::load_lm_bundle(o->init);
+        if (!init.pose_tokenizer_sha256.empty() && init.pose_tokenizer_sha256 != io::sha256_file(tok_dir + "/model.safetensors"))
+          fail(o->init, "was trained on the codes of another pose tokenizer than " + tok_dir + " (pass its --pose-tokenizer)");
         model = init.model;
         tokenizer_file = o->init + "/tokenizer.model";
         text_tokenizer_origin = "that of `" + o->init + "`";

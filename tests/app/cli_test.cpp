@@ -270,6 +270,14 @@ TEST_F(Cli, LanguageModelTrainsAndAnswersEveryTask) {
   const Result ins = run("train instruct --init " + path("lm") + " --data " + path("c") + " --out " + path("run2") + " --steps 2 --batch 4 --eval-every 2 --lora-rank 4 --export " + path("lm2"));
   ASSERT_EQ(ins.status, 0) << ins.err;
   EXPECT_EQ(run("describe --pose " + sample("sitting.json") + " --model " + path("lm2")).status, 0) << "the merged LoRA model loads as a plain one";
+  // Stage 2 continues from a bundle: its weights and text tokenizer (a vanishing learning rate keeps the weights).
+  const Result more = run("train align --init " + path("lm") + " --data " + path("c") + " --out " + path("run3") + " --steps 1 --batch 2 --eval-every 1 --lr 1e-15 --export " + path("lm3"));
+  ASSERT_EQ(more.status, 0) << more.err;
+  EXPECT_EQ(unipose::io::read_text_file(path("lm3/model.safetensors")), unipose::io::read_text_file(path("lm/model.safetensors")));
+  EXPECT_EQ(unipose::io::read_text_file(path("lm3/tokenizer.model")), unipose::io::read_text_file(path("lm/tokenizer.model")));
+  const Result init_and_size = run("train align --init " + path("lm") + " --layers 2 --data " + path("c") + " --out " + path("run4"));
+  EXPECT_NE(init_and_size.status, 0);
+  EXPECT_NE(init_and_size.err.find("excludes"), std::string::npos) << init_and_size.err;
   EXPECT_EQ(run("describe --pose " + sample("sitting.json") + m).status, 0);
   EXPECT_EQ(run("diff --pose-a " + sample("sitting.json") + " --pose-b " + sample("t_pose.json") + m).status, 0);
   const Result g = run("generate --text \"The person squats with both arms forward.\" --out " + path("g.json") + m);
