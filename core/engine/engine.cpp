@@ -94,9 +94,9 @@ std::vector<int64_t> Engine::Impl::encode_pose(const pose::Pose& p) {
 }
 
 // The language model scores every code of every pose token in one step. The coarse level (residual level
-// 0: the code of each body region) is taken as its best code; the finer residual levels, which the model
-// can hardly predict (docs/language_model.md: about 3 % of them right), add the probability-weighted mean
-// of their codebooks instead of one guess. Measured against taking every best code in
+// 0: the code of each body region) is taken as its best code; the finer residual levels, which even two
+// near-identical poses rarely share (docs/language_model.md), add the probability-weighted mean of their
+// codebooks instead of one guess. Measured against taking every best code in
 // models/language_model/MODEL_CARD.md.
 pose::Pose Engine::Impl::decode_scores(const torch::Tensor& logits) {
   torch::NoGradGuard ng;

@@ -304,6 +304,24 @@ TEST_F(Cli, LanguageModelTrainsAndAnswersEveryTask) {
   EXPECT_NE(ev.out.find("R-precision_top5"), std::string::npos);
 }
 
+// The shipped language model on a corpus it never saw (another generator seed), against floors between what
+// it measured when it was committed (text-to-pose top-5 97.4, top-1 69.6; editing limb-transfer pairs top-3
+// 52.0, where the unchanged pose gets 10.5) and what the model before it measured (92.8, 55.8; 40.0): a
+// broken or weaker model, prompt or decoding fails here.
+TEST_F(Cli, ShippedLanguageModelKeepsItsMeasuredQuality) {
+  ASSERT_EQ(run("data make --out " + path("c") + " --poses 1000 --pairs 0 --seed 77").status, 0);
+  auto metrics = [&](const std::string& args) {
+    const Result r = run("eval " + args + " --model " + UNIPOSE_SOURCE_DIR + "/models/language_model --data " + path("c") + " --split test --json " + path("m.json"));
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(unipose::io::read_text_file(path("m.json")))["metrics"];
+  };
+  const auto t2p = metrics("text2pose");
+  EXPECT_GT(t2p["R-precision_top5"].get<double>(), 90.0) << t2p.dump();
+  EXPECT_GT(t2p["R-precision_top1"].get<double>(), 60.0) << t2p.dump();
+  const auto edit = metrics("edit --transfer-pairs 100");
+  EXPECT_GT(edit["R-precision_top3"].get<double>(), 45.0) << edit.dump();
+}
+
 TEST_F(Cli, LlamaCheckpointFineTunesWithLoraAndAnswers) {
   ASSERT_EQ(run("data make --out " + path("c") + " --poses 150 --pairs 150 --seed 5").status, 0);
   // A tiny LLaMA-family checkpoint with its own SentencePiece model, as a user would download one.
