@@ -47,7 +47,6 @@ struct Engine::Impl {
   text::InstructionTemplates templates;
 
   std::vector<int64_t> encode_pose(const pose::Pose& p);  // heading removed
-  pose::Pose decode_codes(const std::vector<int64_t>& codes);
   pose::Pose decode_scores(const torch::Tensor& logits);
   std::string answer_text(const std::string& task, const std::map<std::string, std::vector<int64_t>>& poses, const std::string& text);
   std::vector<int64_t> pose_prompt(const std::string& task, const std::string& text, const pose::Pose* input);
@@ -105,12 +104,6 @@ pose::Pose Engine::Impl::decode_scores(const torch::Tensor& logits) {
   const auto coarse = torch::arange(logits.size(0)).remainder(tokenizer->config.residual_levels).eq(0).unsqueeze(1);
   const auto probs = torch::where(coarse, onehot, torch::softmax(logits, -1));  // [Lp, K]
   return nn::rot6d_to_poses(tokenizer->decode_probabilities(probs.unsqueeze(0))).front();
-}
-
-pose::Pose Engine::Impl::decode_codes(const std::vector<int64_t>& codes) {
-  torch::NoGradGuard ng;
-  const auto rot6d = tokenizer->decode(torch::tensor(codes, torch::kLong).unsqueeze(0));
-  return nn::rot6d_to_poses(rot6d).front();
 }
 
 std::string Engine::Impl::answer_text(const std::string& task, const std::map<std::string, std::vector<int64_t>>& poses, const std::string& text) {
