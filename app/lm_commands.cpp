@@ -95,6 +95,9 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       auto* llama = cmd->add_option("--from-llama", o->llama,
                                     "Start from a LLaMA-family checkpoint in Hugging Face's layout (config.json, *.safetensors, tokenizer.model): "
                                     "its weights and text tokenizer, the vocabulary extended with the pose codes");
+      auto* init = cmd->add_option("--init", o->init, "Continue from this model bundle: its weights and text tokenizer (a fresh schedule)");
+      init->excludes(llama);
+      // A new model's tokenizer and size: a checkpoint or a bundle brings its own.
       for (auto* opt : {cmd->add_option("--text-tokenizer", o->text_tokenizer, "SentencePiece model (default: train one on the corpus text into RUN)"),
                         cmd->add_option("--text-vocab", o->text_vocab, "Pieces of a newly trained text tokenizer")->check(CLI::Range(64, 1 << 20)),
                         cmd->add_option("--dim", o->config.dim, "Model width")->check(CLI::Range(16, 65536)),
@@ -102,10 +105,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
                         cmd->add_option("--heads", o->config.heads, "Attention heads")->check(CLI::Range(1, 1024)),
                         cmd->add_option("--hidden", o->config.hidden, "SwiGLU hidden size")->check(CLI::Range(16, 1 << 20)),
                         cmd->add_flag("--causal", o->causal, "Causal attention everywhere: pose codes token by token (the ablation)")})
-        opt->excludes(llama);
-      auto* init = cmd->add_option("--init", o->init, "Continue from this model bundle: its weights and text tokenizer (a fresh schedule)");
-      for (auto* opt : {"--from-llama", "--text-tokenizer", "--text-vocab", "--dim", "--layers", "--heads", "--hidden", "--causal"})
-        init->excludes(cmd->get_option(opt));
+        opt->excludes(llama)->excludes(init);
     } else {
       cmd->add_option("--init", o->init, "The aligned model bundle to start from")->required();
     }
