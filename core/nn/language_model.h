@@ -71,14 +71,20 @@ struct LoraOptions {
   std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 };
 
+// x W^T without a bias. In inference on the CPU (float32, no gradients) it picks the kernel by the number of
+// rows: one row (a generation step) as a matrix-vector product, a few dozen rows or more (a prompt, the pose
+// queries) through oneDNN when LibTorch has it; otherwise, and always in training, torch's linear.
+torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& weight);
+
 // A projection with an optional LoRA adapter.
 torch::Tensor project(torch::nn::Linear& linear, Lora& lora, const torch::Tensor& x);
 
 struct AttentionImpl : torch::nn::Module {
   explicit AttentionImpl(const LmConfig& c);
   // x [B, T, D]; positions [T]; allowed [T, T_total] (T_total = cached + T); cache updated when given.
+  // Outputs [B, T - keep_from, D]: only positions keep_from.. ask (keys and values still come from all T).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& allowed,
-                        torch::Tensor* cache_k, torch::Tensor* cache_v);
+                        torch::Tensor* cache_k, torch::Tensor* cache_v, int64_t keep_from = 0);
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   Lora q_lora{nullptr}, k_lora{nullptr}, v_lora{nullptr}, o_lora{nullptr};
   int heads, kv_heads, head_dim;
@@ -97,7 +103,7 @@ TORCH_MODULE(FeedForward);
 struct DecoderLayerImpl : torch::nn::Module {
   explicit DecoderLayerImpl(const LmConfig& c);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& positions, const torch::Tensor& allowed,
-                        torch::Tensor* cache_k, torch::Tensor* cache_v);
+                        torch::Tensor* cache_k, torch::Tensor* cache_v, int64_t keep_from = 0);
   Attention self_attn{nullptr};
   FeedForward mlp{nullptr};
   RmsNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
@@ -115,7 +121,9 @@ struct LanguageModelImpl : torch::nn::Module {
   // Embeddings of a batch of inputs of equal length [B, T, D] (queries take their learned embedding).
   torch::Tensor embed(const std::vector<LmInput>& batch);
   // Hidden states after the final norm [B, T, D], positions start at `cache->length()` when a cache is given.
-  torch::Tensor hidden(const torch::Tensor& embeddings, const std::vector<int>& spans, KvCache* cache = nullptr);
+  // With keep_from > 0 only positions keep_from..T-1 come back [B, T - keep_from, D]; the last layer then
+  // skips the rest (the cache still gets every position).
+  torch::Tensor hidden(const torch::Tensor& embeddings, const std::vector<int>& spans, KvCache* cache = nullptr, int64_t keep_from = 0);
   // The same for a batch whose sequences have their own attention rules: allowed [B, T, T] (training).
   torch::Tensor hidden_masked(const torch::Tensor& embeddings, const torch::Tensor& allowed);
   torch::Tensor logits(const torch::Tensor& hidden) { return lm_head(hidden); }

@@ -116,6 +116,61 @@ TEST(LanguageModel, CachedDecodingMatchesOneFullPass) {
   EXPECT_EQ(cache.length(), 6);
 }
 
+TEST(LanguageModel, InferenceKernelsMatchTorchLinear) {
+  // Inference picks the kernel by the number of rows (one row, a few, dozens: docs/language_model.md, "Speed");
+  // each must give torch's linear, for 2-D and 3-D inputs and for a weight that is a row slice (the pose-code
+  // rows of lm_head).
+  torch::manual_seed(11);
+  const auto w = torch::randn({40, 24});
+  for (const int64_t rows : {1, 2, 8, 15, 16, 17, 111}) {
+    const auto x = torch::randn({rows, 24});
+    const auto want = torch::nn::functional::linear(x, w);
+    torch::NoGradGuard ng;
+    EXPECT_TRUE(torch::allclose(linear_forward(x, w), want, 1e-4, 1e-5)) << rows;
+    EXPECT_TRUE(torch::allclose(linear_forward(x.view({1, rows, 24}), w), want.view({1, rows, 40}), 1e-4, 1e-5)) << rows;
+    EXPECT_TRUE(torch::allclose(linear_forward(x, w.narrow(0, 10, 20)), want.narrow(1, 10, 20), 1e-4, 1e-5)) << rows;
+  }
+  // A non-contiguous input (every other row) and training mode (gradients flow) take their own paths.
+  const auto x = torch::randn({64, 24});
+  {
+    torch::NoGradGuard ng;
+    const auto strided = x.slice(0, 0, 64, 2);
+    EXPECT_TRUE(torch::allclose(linear_forward(strided, w), torch::nn::functional::linear(strided, w), 1e-4, 1e-5));
+  }
+  const auto wg = w.clone().requires_grad_(true);
+  linear_forward(x, wg).sum().backward();
+  ASSERT_TRUE(wg.grad().defined());
+  EXPECT_TRUE(torch::allclose(wg.grad(), x.sum(0).expand({40, 24}), 1e-4, 1e-4));
+}
+
+TEST(LanguageModel, KeptPositionsMatchTheFullPass) {
+  // keep_from skips the last layer's work for positions nobody reads; what comes back, and the cache, must be
+  // those of the full pass. 40 positions, so the inference kernels for many rows run too.
+  torch::manual_seed(13);
+  LanguageModel m(tiny());
+  m->eval();
+  torch::NoGradGuard ng;
+  LmInput in;
+  for (int i = 0; i < 40; ++i) {
+    in.ids.push_back(i < 30 ? (i * 7) % 50 : -(i - 30) % 5 - 1);
+    in.spans.push_back(i < 30 ? 0 : 1);
+  }
+  const auto e = m->embed({in});
+  const auto full = m->hidden(e, in.spans);
+  EXPECT_TRUE(torch::allclose(m->hidden(e, in.spans, nullptr, 30), full.narrow(1, 30, 10), 1e-4, 1e-5));
+  KvCache kept, all;
+  const auto last = m->hidden(e, in.spans, &kept, 39);
+  m->hidden(e, in.spans, &all);
+  EXPECT_TRUE(torch::allclose(last, full.narrow(1, 39, 1), 1e-4, 1e-5));
+  ASSERT_EQ(kept.length(), 40);
+  for (size_t l = 0; l < kept.keys.size(); ++l) {
+    EXPECT_TRUE(torch::allclose(kept.keys[l], all.keys[l], 1e-4, 1e-5)) << l;
+    EXPECT_TRUE(torch::allclose(kept.values[l], all.values[l], 1e-4, 1e-5)) << l;
+  }
+  EXPECT_THROW(m->hidden(e, in.spans, nullptr, 40), Error);
+  EXPECT_THROW(m->hidden(e, in.spans, nullptr, -1), Error);
+}
+
 TEST(LanguageModel, GenerationShapesAndStops) {
   torch::manual_seed(7);
   const auto c = tiny();
