@@ -1,8 +1,5 @@
 #include "ui/language_panel.h"
 
-#include <any>
-#include <mutex>
-
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -13,16 +10,18 @@
 
 #include "core/engine/engine.h"
 #include "core/pose/pose_io.h"
+#include "ui/engine_service.h"
 #include "ui/pose_document.h"
+#include "ui/strings.h"
 #include "ui/task_runner.h"
 
 namespace unipose::ui {
 namespace {
-std::string local(const QString& s) { return s.toUtf8().toStdString(); }
 QString shorten(const QString& s, int n = 40) { return s.size() <= n ? s : s.left(n - 1) + QString::fromUtf8("\u2026"); }
 }  // namespace
 
-LanguagePanel::LanguagePanel(PoseDocument* doc, TaskRunner* tasks, QWidget* parent) : QWidget(parent), doc_(doc), tasks_(tasks) {
+LanguagePanel::LanguagePanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<EngineService> engine, QWidget* parent)
+    : QWidget(parent), doc_(doc), tasks_(tasks), engine_(std::move(engine)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->setSpacing(4);
@@ -75,20 +74,13 @@ void LanguagePanel::set_busy(bool busy) {
   for (QWidget* w : std::initializer_list<QWidget*>{instruction_, description_, generate_, describe_, compare_}) w->setEnabled(!busy);
 }
 
-std::shared_ptr<engine::Engine> LanguagePanel::engine() {
-  // Called on the worker thread only (one task at a time), so no lock is needed around the first load.
-  if (!engine_) engine_ = std::make_shared<engine::Engine>(engine::Engine::default_language_model(), engine::Engine::default_pose_tokenizer());
-  return engine_;
-}
-
 void LanguagePanel::apply_instruction(const QString& instruction) {
   const QString text = instruction.trimmed();
   if (text.isEmpty()) return;
   const pose::Pose current = doc_->pose();
-  const std::string t = local(text);
-  tasks_->run("Applying \"" + shorten(text) + "\"", [this, current, t](TaskContext&) { return std::any(engine()->edit(current, t)); },
-              [this, text](std::any result) {
-                const auto r = std::any_cast<engine::Result>(result);
+  const std::string t = utf8(text);
+  tasks_->run("Applying \"" + shorten(text) + "\"", [engine = engine_, current, t](TaskContext&) { return engine->engine().edit(current, t); },
+              [this, text](const engine::Result& r) {
                 doc_->apply(*r.pose, text);
                 instruction_->clear();
                 output_->setPlainText(QString("Applied \"%1\" (%2 ms).").arg(text).arg(r.milliseconds, 0, 'f', 0) +
@@ -102,10 +94,9 @@ void LanguagePanel::generate(const QString& description) {
     Q_EMIT failed("Generate", "Type a description of the pose first.");
     return;
   }
-  const std::string t = local(text);
-  tasks_->run("Generating \"" + shorten(text) + "\"", [this, t](TaskContext&) { return std::any(engine()->generate(t)); },
-              [this, text](std::any result) {
-                const auto r = std::any_cast<engine::Result>(result);
+  const std::string t = utf8(text);
+  tasks_->run("Generating \"" + shorten(text) + "\"", [engine = engine_, t](TaskContext&) { return engine->engine().generate(t); },
+              [this, text](const engine::Result& r) {
                 doc_->apply(*r.pose, "Generate: " + shorten(text));
                 output_->setPlainText(QString("Generated \"%1\" (%2 ms).").arg(text).arg(r.milliseconds, 0, 'f', 0) +
                                       (r.warning.empty() ? QString() : "\nNote: " + QString::fromStdString(r.warning)));
@@ -114,18 +105,18 @@ void LanguagePanel::generate(const QString& description) {
 
 void LanguagePanel::describe() {
   const pose::Pose current = doc_->pose();
-  tasks_->run("Describing the pose", [this, current](TaskContext&) { return std::any(engine()->describe(current)); },
-              [this](std::any result) { output_->setPlainText(QString::fromStdString(std::any_cast<engine::Result>(result).text)); });
+  tasks_->run("Describing the pose", [engine = engine_, current](TaskContext&) { return engine->engine().describe(current); },
+              [this](const engine::Result& r) { output_->setPlainText(QString::fromStdString(r.text)); });
 }
 
 void LanguagePanel::compare_with(const QString& path) {
   const pose::Pose current = doc_->pose();
-  const std::string file = local(path);
+  const std::string file = path_string(path);
   const QString name = QFileInfo(path).fileName();
   tasks_->run("Comparing with " + name,
-              [this, current, file](TaskContext&) { return std::any(engine()->diff(current, pose::read_pose(file))); },
-              [this, name](std::any result) {
-                output_->setPlainText(QString("From this pose to %1:\n%2").arg(name, QString::fromStdString(std::any_cast<engine::Result>(result).text)));
+              [engine = engine_, current, file](TaskContext&) { return engine->engine().diff(current, pose::read_pose(file)); },
+              [this, name](const engine::Result& r) {
+                output_->setPlainText(QString("From this pose to %1:\n%2").arg(name, QString::fromStdString(r.text)));
               });
 }
 

@@ -1,7 +1,7 @@
 // The "Words" dock: type an instruction and press Enter to change the pose ("raise your left arm above your
 // head"; one undoable step named by the instruction), generate a pose from a description, describe the
 // current pose, and compare it with a saved pose (what to change to get from one to the other). Model calls
-// run on the worker thread; the language model loads on first use.
+// run on the worker thread through the window's engine service (which loads the model on first use).
 #pragma once
 
 #include <memory>
@@ -13,12 +13,9 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 
-namespace unipose::engine {
-class Engine;
-}
-
 namespace unipose::ui {
 
+class EngineService;
 class PoseDocument;
 class TaskRunner;
 
@@ -26,7 +23,7 @@ class LanguagePanel : public QWidget {
   Q_OBJECT
 
  public:
-  LanguagePanel(PoseDocument* doc, TaskRunner* tasks, QWidget* parent = nullptr);
+  LanguagePanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<EngineService> engine, QWidget* parent = nullptr);
   ~LanguagePanel() override;
 
   // What the buttons and the Enter key do (public for tests and menus).
@@ -42,12 +39,11 @@ class LanguagePanel : public QWidget {
   void failed(const QString& title, const QString& message);
 
  private:
-  std::shared_ptr<engine::Engine> engine();  // on the worker thread; loads once
   void set_busy(bool busy);
 
   PoseDocument* doc_;
   TaskRunner* tasks_;
-  std::shared_ptr<engine::Engine> engine_;
+  std::shared_ptr<EngineService> engine_;
   QLineEdit* instruction_ = nullptr;
   QLineEdit* description_ = nullptr;
   QPlainTextEdit* output_ = nullptr;

@@ -27,9 +27,11 @@
 #include "core/io/files.h"
 #include "core/pose/bvh.h"
 #include "core/pose/pose_io.h"
+#include "ui/engine_service.h"
 #include "ui/joint_panel.h"
 #include "ui/language_panel.h"
 #include "ui/pose_document.h"
+#include "ui/strings.h"
 #include "ui/task_runner.h"
 #include "ui/viewport.h"
 
@@ -39,13 +41,13 @@ namespace {
 constexpr int kMaxRecent = 8;
 const char* kPoseFilter = "Pose files (*.json *.npz *.bvh);;UniPose JSON (*.json);;SMPL npz (*.npz);;BVH (*.bvh)";
 
-std::string local(const QString& s) { return s.toLocal8Bit().toStdString(); }
 
 }  // namespace
 
 MainWindow::MainWindow(std::shared_ptr<const body::BodyModel> body, QWidget* parent) : QMainWindow(parent) {
   doc_ = new PoseDocument(std::move(body), this);
   tasks_ = new TaskRunner(this);
+  engine_ = std::make_shared<EngineService>();
   viewport_ = new Viewport(doc_, this);
   setCentralWidget(viewport_);
   setAcceptDrops(true);
@@ -63,7 +65,7 @@ MainWindow::MainWindow(std::shared_ptr<const body::BodyModel> body, QWidget* par
   addDockWidget(Qt::RightDockWidgetArea, history_dock);
   auto* words_dock = new QDockWidget("Words", this);
   words_dock->setObjectName("words_dock");
-  language_panel_ = new LanguagePanel(doc_, tasks_, words_dock);
+  language_panel_ = new LanguagePanel(doc_, tasks_, engine_, words_dock);
   words_dock->setWidget(language_panel_);
   addDockWidget(Qt::RightDockWidgetArea, words_dock);
   connect(language_panel_, &LanguagePanel::failed, this, [this](const QString& title, const QString& message) { report_error(title, message); });
@@ -237,10 +239,9 @@ void MainWindow::report_error(const QString& title, const QString& message) {
 }
 
 void MainWindow::open_pose(const QString& path, std::optional<int> frame) {
-  const std::string file = local(path);
-  tasks_->run("Opening " + QFileInfo(path).fileName(), [file](TaskContext&) { return std::any(pose::read_poses(file)); },
-              [this, path, frame](std::any result) {
-                auto seq = std::any_cast<pose::PoseSequence>(result);
+  const std::string file = path_string(path);
+  tasks_->run("Opening " + QFileInfo(path).fileName(), [file](TaskContext&) { return pose::read_poses(file); },
+              [this, path, frame](const pose::PoseSequence& seq) {
                 int index = 0;
                 const int n = static_cast<int>(seq.frames.size());
                 if (frame) {
@@ -267,7 +268,7 @@ void MainWindow::open_pose(const QString& path, std::optional<int> frame) {
 
 bool MainWindow::save_pose(const QString& path) {
   try {
-    pose::write_pose(local(path), doc_->pose());
+    pose::write_pose(path_string(path), doc_->pose());
   } catch (const std::exception& e) {
     report_error("Save pose", e.what());
     return false;
@@ -282,26 +283,24 @@ bool MainWindow::save_pose(const QString& path) {
 }
 
 void MainWindow::load_body(const QString& spec) {
-  const std::string s = local(spec);
-  tasks_->run("Loading body model", [s](TaskContext&) {
-    return std::any(std::shared_ptr<const body::BodyModel>(body::load_body_model(s)));
-  }, [this](std::any result) { doc_->set_body(std::any_cast<std::shared_ptr<const body::BodyModel>>(result)); });
+  const std::string s = path_string(spec);
+  tasks_->run("Loading body model", [s](TaskContext&) { return std::shared_ptr<const body::BodyModel>(body::load_body_model(s)); },
+              [this](std::shared_ptr<const body::BodyModel> model) { doc_->set_body(std::move(model)); });
 }
 
 void MainWindow::export_mesh(const QString& path, bool rigged) {
   const auto model = doc_->body_ptr();
   const pose::Pose p = doc_->pose();
-  const std::string file = local(path);
+  const std::string file = path_string(path);
   tasks_->run("Exporting " + QFileInfo(path).fileName(), [model, p, file, rigged](TaskContext&) {
     if (rigged) body::export_rigged_mesh(*model, p, file);
     else body::export_mesh(model->posed_mesh(p), file);
-    return std::any();
-  }, [this, path](std::any) { status_->setText("Exported " + path); });
+  }, [this, path] { status_->setText("Exported " + path); });
 }
 
 void MainWindow::export_bvh(const QString& path) {
   try {
-    pose::write_bvh(local(path), {doc_->pose()}, 30.0, doc_->body().rest_joints());
+    pose::write_bvh(path_string(path), {doc_->pose()}, 30.0, doc_->body().rest_joints());
     status_->setText("Exported " + path);
   } catch (const std::exception& e) {
     report_error("Export BVH", e.what());
@@ -356,7 +355,7 @@ void MainWindow::autosave() {
   const QString path = autosave_path();
   QDir().mkpath(QFileInfo(path).absolutePath());
   try {
-    pose::write_pose(local(path), doc_->pose());  // atomic
+    pose::write_pose(path_string(path), doc_->pose());  // atomic
   } catch (const std::exception& e) {
     status_->setText(QString("Autosave failed: ") + e.what());
   }
@@ -371,7 +370,7 @@ void MainWindow::offer_autosave_restore() {
       QString("UniPose Studio did not close normally. Restore the pose it autosaved at %1?").arg(when));
   if (answer == QMessageBox::Yes) {
     try {
-      doc_->apply(pose::read_pose(local(path)), "Restore autosaved pose");
+      doc_->apply(pose::read_pose(path_string(path)), "Restore autosaved pose");
     } catch (const std::exception& e) {
       report_error("Restore autosave", e.what());
     }

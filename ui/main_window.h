@@ -1,5 +1,7 @@
-// The main window: the 3D view in the centre, the joint panel and the undo history docked at the side,
-// menus and toolbar for files, editing and views, and a status bar with the worker's progress and Cancel.
+// The main window: the 3D view in the centre, the joint panel, the undo history and the Words panel docked
+// at the side, menus and toolbar for files, editing and views, and a status bar with the worker's progress
+// and Cancel. It owns the services the panels share: the pose document (one undo stack), the worker thread
+// and the language-model engine.
 #pragma once
 
 #include <memory>
@@ -17,6 +19,7 @@ class QToolButton;
 
 namespace unipose::ui {
 
+class EngineService;
 class JointPanel;
 class LanguagePanel;
 class PoseDocument;
@@ -35,6 +38,8 @@ class MainWindow : public QMainWindow {
   JointPanel* joint_panel() const { return joint_panel_; }
   LanguagePanel* language_panel() const { return language_panel_; }
   TaskRunner* tasks() const { return tasks_; }
+  // The language-model engine every panel uses (loaded on first use).
+  const std::shared_ptr<EngineService>& engine_service() const { return engine_; }
 
   // File operations (also used by the menus). Loading runs on the worker thread; `frame` picks a frame of a
   // multi-frame file without asking.
@@ -70,6 +75,7 @@ class MainWindow : public QMainWindow {
   JointPanel* joint_panel_ = nullptr;
   LanguagePanel* language_panel_ = nullptr;
   TaskRunner* tasks_ = nullptr;
+  std::shared_ptr<EngineService> engine_;
   QMenu* recent_menu_ = nullptr;
   QLabel* status_ = nullptr;
   QProgressBar* progress_ = nullptr;

@@ -19,30 +19,29 @@ TaskRunner::~TaskRunner() {
   thread_.wait();
 }
 
-bool TaskRunner::run(const QString& title, Work work, Done done) {
+bool TaskRunner::start(const QString& title, std::function<void(TaskContext&)> work, std::function<void()> done) {
   if (current_) return false;
   auto context = std::make_shared<TaskContext>();
   current_ = context;
   Q_EMIT started(title);
   QMetaObject::invokeMethod(worker_, [this, title, context, work = std::move(work), done = std::move(done)] {
-    std::any result;
     QString error;
     try {
-      result = work(*context);
+      work(*context);
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
       if (error.isEmpty()) error = "unknown error";
     } catch (...) {
       error = "unknown error";
     }
-    QMetaObject::invokeMethod(this, [this, title, context, result = std::move(result), error, done] {
+    QMetaObject::invokeMethod(this, [this, title, context, error, done] {
       current_.reset();
       if (context->cancelled()) {
         Q_EMIT cancelled(title);
       } else if (!error.isEmpty()) {
         Q_EMIT failed(title, error);
       } else {
-        if (done) done(result);
+        if (done) done();
         Q_EMIT finished(title);
       }
     }, Qt::QueuedConnection);

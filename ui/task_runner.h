@@ -2,10 +2,12 @@
 // window never freezes; reports progress and supports cancelling. Results come back on the GUI thread.
 #pragma once
 
-#include <any>
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
 
 #include <QObject>
 #include <QString>
@@ -30,16 +32,23 @@ class TaskRunner : public QObject {
   Q_OBJECT
 
  public:
-  using Work = std::function<std::any(TaskContext&)>;
-  using Done = std::function<void(std::any)>;
-
   explicit TaskRunner(QObject* parent = nullptr);
   ~TaskRunner() override;
 
-  // Starts `work` on the worker thread. `done` runs on the GUI thread with its result unless the task was
-  // cancelled or threw; a thrown exception is reported through failed(). Returns false (and runs nothing)
-  // while another task is running.
-  bool run(const QString& title, Work work, Done done);
+  // Starts `work` (TaskContext& -> R) on the worker thread. `done` runs on the GUI thread with its result
+  // (an R, or nothing when R is void) unless the task was cancelled or threw; a thrown exception is reported
+  // through failed(). Returns false (and runs nothing) while another task is running.
+  template <typename Work, typename Done>
+  bool run(const QString& title, Work work, Done done) {
+    using R = std::invoke_result_t<Work&, TaskContext&>;
+    if constexpr (std::is_void_v<R>) {
+      return start(title, [work = std::move(work)](TaskContext& c) mutable { work(c); }, [done = std::move(done)]() mutable { done(); });
+    } else {
+      auto result = std::make_shared<std::optional<R>>();
+      return start(title, [work = std::move(work), result](TaskContext& c) mutable { result->emplace(work(c)); },
+                   [done = std::move(done), result]() mutable { done(std::move(**result)); });
+    }
+  }
   bool busy() const { return static_cast<bool>(current_); }
   void cancel();
   // Current task's progress, 0..1, or < 0 when unknown.
@@ -54,6 +63,8 @@ class TaskRunner : public QObject {
   void cancelled(const QString& title);
 
  private:
+  bool start(const QString& title, std::function<void(TaskContext&)> work, std::function<void()> done);
+
   QThread thread_;
   QObject* worker_ = nullptr;  // lives in thread_
   std::shared_ptr<TaskContext> current_;

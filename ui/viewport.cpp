@@ -91,13 +91,14 @@ struct Viewport::Impl {
   }
 
   void update_mesh() {
-    const body::Mesh mesh = doc->body().posed_mesh(doc->pose());
+    // One pass of forward kinematics gives the surface and the handles' places (SMPL shape included).
+    body::PosedBody posed = doc->body().posed(doc->pose());
+    const body::Mesh& mesh = posed.mesh;
     vertex_buffer->setData(interleave_vertices(mesh));
     position->setCount(static_cast<uint>(mesh.vertices.size()));
     normal->setCount(static_cast<uint>(mesh.vertices.size()));
     bounds = mesh.bounds();
-    frames = body::posed_joint_frames(doc->pose(), doc->body().rest_joints());
-    if (!doc->pose().betas.empty()) frames.positions = doc->body().posed_joints(doc->pose());
+    frames = std::move(posed.joints);
     for (int j = 0; j < body::kNumJoints; ++j) handle_transforms[j]->setTranslation(qvec(frames.positions[j]));
     ++updates;
   }

@@ -41,12 +41,11 @@ class LbsBody : public BodyModel {
   const Mesh& rest_mesh() const override { return data_.mesh; }
   const std::vector<float>& skinning_weights() const override { return data_.weights; }
 
-  Mesh posed_mesh(const pose::Pose& pose) const override {
-    const auto fk = forward_kinematics(poses_to_rotation_matrices({pose}), rest_, smpl_parents(),
-                                       poses_to_translations({pose}));
-    return make_mesh(linear_blend_skinning(template_, weights_, fk.skinning)[0], data_.mesh.faces);
+  PosedBody posed(const PoseParameters& pose) const override {
+    const auto fk = forward_kinematics(rotation_matrices({&pose}), rest_, smpl_parents(), translations({&pose}));
+    return {make_mesh(linear_blend_skinning(template_, weights_, fk.skinning)[0], data_.mesh.faces), joint_frames(fk, 0)};
   }
-  JointPositions posed_joints(const pose::Pose& pose) const override {
+  JointPositions posed_joints(const PoseParameters& pose) const override {
     return posed_joint_positions(pose, data_.rest_joints);
   }
 
@@ -138,14 +137,15 @@ class SmplBody : public BodyModel {
   const Mesh& rest_mesh() const override { return rest_mesh_; }
   const std::vector<float>& skinning_weights() const override { return weights_flat_; }
 
-  Mesh posed_mesh(const pose::Pose& pose) const override {
-    const auto [vertices, joints] = run(pose);
-    return make_mesh(vertices, faces_);
+  PosedBody posed(const PoseParameters& pose) const override {
+    const auto [vertices, fk] = run(pose);
+    return {make_mesh(vertices, faces_), joint_frames(fk, 0)};
   }
-  JointPositions posed_joints(const pose::Pose& pose) const override { return to_joint_positions(run(pose).second); }
+  JointPositions posed_joints(const PoseParameters& pose) const override { return to_joint_positions(run(pose).second.joints[0]); }
 
  private:
-  std::pair<at::Tensor, at::Tensor> run(const pose::Pose& pose) const {
+  // The skinned vertices [V, 3] and the forward kinematics of the shaped skeleton.
+  std::pair<at::Tensor, FkResult> run(const PoseParameters& pose) const {
     if (static_cast<int64_t>(pose.betas.size()) > num_betas_)
       throw Error("the pose has " + std::to_string(pose.betas.size()) + " shape coefficients (betas) but " + path_ +
                   " has only " + std::to_string(num_betas_));
@@ -154,11 +154,11 @@ class SmplBody : public BodyModel {
     const int64_t nv = v_template_.size(0);
     const auto shaped = v_template_ + at::matmul(shapedirs_, betas).reshape({nv, 3});
     const auto joints = at::matmul(j_regressor_, shaped);
-    const auto rot = poses_to_rotation_matrices({pose});
+    const auto rot = rotation_matrices({&pose});
     const auto pose_feature = (rot[0].narrow(0, 1, kNumJoints - 1) - at::eye(3, at::kDouble)).reshape({-1});
     const auto posed = shaped + at::matmul(posedirs_, pose_feature).reshape({nv, 3});
-    const auto fk = forward_kinematics(rot, joints, smpl_parents(), poses_to_translations({pose}));
-    return {linear_blend_skinning(posed, weights_, fk.skinning)[0], fk.joints[0]};
+    const auto fk = forward_kinematics(rot, joints, smpl_parents(), translations({&pose}));
+    return {linear_blend_skinning(posed, weights_, fk.skinning)[0], fk};
   }
 
   std::string path_;

@@ -7,10 +7,16 @@
 
 #include "core/body/mannequin.h"
 #include "core/body/mesh.h"
+#include "core/body/pose_parameters.h"
 #include "core/body/skeleton.h"
-#include "core/pose/pose.h"
 
 namespace unipose::body {
+
+// A body in a pose: its surface and its joints, from one pass of forward kinematics.
+struct PosedBody {
+  Mesh mesh;
+  JointFrames joints;
+};
 
 class BodyModel {
  public:
@@ -21,20 +27,20 @@ class BodyModel {
   virtual const Mesh& rest_mesh() const = 0;
   // Skinning weights, [vertices x 24] row-major.
   virtual const std::vector<float>& skinning_weights() const = 0;
-  virtual Mesh posed_mesh(const pose::Pose& pose) const = 0;
-  virtual JointPositions posed_joints(const pose::Pose& pose) const = 0;
+  // The surface and the joints together (what the studio shows after every change).
+  virtual PosedBody posed(const PoseParameters& pose) const = 0;
+  Mesh posed_mesh(const PoseParameters& pose) const { return posed(pose).mesh; }
+  // The joints alone (no skinning).
+  virtual JointPositions posed_joints(const PoseParameters& pose) const = 0;
 };
 
 // Joint positions of one pose by forward kinematics of a skeleton with the given rest joints (metres, y up);
 // no mesh needed.
-JointPositions posed_joint_positions(const pose::Pose& pose, const JointPositions& rest_joints);
+JointPositions posed_joint_positions(const PoseParameters& pose, const JointPositions& rest_joints);
 
-// Positions and world rotations of every joint (for interactive posing, which rotates joints in world space).
-struct JointFrames {
-  JointPositions positions;
-  std::array<Eigen::Matrix3d, kNumJoints> rotations;
-};
-JointFrames posed_joint_frames(const pose::Pose& pose, const JointPositions& rest_joints);
+// Positions and world rotations of every joint of one pose, by forward kinematics of a skeleton with the
+// given rest joints.
+JointFrames posed_joint_frames(const PoseParameters& pose, const JointPositions& rest_joints);
 
 // The built-in mannequin (generated once per process and shared).
 std::unique_ptr<BodyModel> make_mannequin();

@@ -1,13 +1,22 @@
 #include "core/body/kinematics.h"
 
+#include <atomic>
+
 #include "core/body/body_model.h"
 #include "core/body/rotations.h"
 #include "core/error.h"
 
 namespace unipose::body {
 
+namespace {
+std::atomic<std::uint64_t> fk_calls{0};
+}  // namespace
+
+std::uint64_t forward_kinematics_calls() { return fk_calls.load(); }
+
 FkResult forward_kinematics(const at::Tensor& local_rotations, const at::Tensor& rest_joints,
                             const std::vector<int>& parents, const at::Tensor& translation) {
+  fk_calls.fetch_add(1, std::memory_order_relaxed);
   const int64_t batch = local_rotations.size(0);
   const int64_t num = local_rotations.size(1);
   if (static_cast<int64_t>(parents.size()) != num) throw Error("forward_kinematics: parent list does not match joints");
@@ -36,6 +45,12 @@ FkResult forward_kinematics(const at::Tensor& local_rotations, const at::Tensor&
   return out;
 }
 
+FkResult body_forward_kinematics(const at::Tensor& body_rotations, const at::Tensor& rest_joints) {
+  const int64_t b = body_rotations.size(0);
+  const auto hands = at::eye(3, body_rotations.options()).expand({b, kNumJoints - kNumBodyJoints, 3, 3});
+  return forward_kinematics(at::cat({body_rotations, hands}, 1), rest_joints, smpl_parents());
+}
+
 at::Tensor linear_blend_skinning(const at::Tensor& vertices, const at::Tensor& weights, const at::Tensor& skinning) {
   const int64_t batch = skinning.size(0);
   const int64_t num = skinning.size(1);
@@ -45,21 +60,21 @@ at::Tensor linear_blend_skinning(const at::Tensor& vertices, const at::Tensor& w
   return at::matmul(blended.narrow(-1, 0, 3), v.unsqueeze(-1)).squeeze(-1) + blended.select(-1, 3);
 }
 
-at::Tensor poses_to_rotation_matrices(const std::vector<pose::Pose>& poses) {
+at::Tensor rotation_matrices(const std::vector<const PoseParameters*>& poses) {
   auto aa = at::empty({static_cast<int64_t>(poses.size()), kNumJoints, 3}, at::kDouble);
   auto acc = aa.accessor<double, 3>();
   for (size_t b = 0; b < poses.size(); ++b)
     for (int j = 0; j < kNumJoints; ++j)
-      for (int k = 0; k < 3; ++k) acc[b][j][k] = poses[b].rotations[j][k];
+      for (int k = 0; k < 3; ++k) acc[b][j][k] = poses[b]->rotations[j][k];
   return axis_angle_to_matrix(aa);
 }
 
-at::Tensor poses_to_translations(const std::vector<pose::Pose>& poses) {
+at::Tensor translations(const std::vector<const PoseParameters*>& poses) {
   auto t = at::zeros({static_cast<int64_t>(poses.size()), 3}, at::kDouble);
   auto acc = t.accessor<double, 2>();
   for (size_t b = 0; b < poses.size(); ++b)
-    if (poses[b].transl)
-      for (int k = 0; k < 3; ++k) acc[b][k] = (*poses[b].transl)[k];
+    if (poses[b]->transl)
+      for (int k = 0; k < 3; ++k) acc[b][k] = (*poses[b]->transl)[k];
   return t;
 }
 
@@ -81,19 +96,21 @@ JointPositions to_joint_positions(const at::Tensor& joints) {
   return out;
 }
 
-JointFrames posed_joint_frames(const pose::Pose& pose, const JointPositions& rest_joints) {
-  const auto fk = forward_kinematics(poses_to_rotation_matrices({pose}), to_tensor(rest_joints), smpl_parents(),
-                                     poses_to_translations({pose}));
+JointFrames joint_frames(const FkResult& fk, int64_t index) {
   JointFrames out;
-  out.positions = to_joint_positions(fk.joints[0]);
-  const auto rot = fk.global_rotations[0].contiguous();
+  out.positions = to_joint_positions(fk.joints[index]);
+  const auto rot = fk.global_rotations[index].to(at::kCPU, at::kDouble).contiguous();
   const double* r = rot.data_ptr<double>();
   for (int j = 0; j < kNumJoints; ++j)
     out.rotations[j] = Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>>(r + j * 9);
   return out;
 }
 
-JointPositions posed_joint_positions(const pose::Pose& pose, const JointPositions& rest_joints) {
+JointFrames posed_joint_frames(const PoseParameters& pose, const JointPositions& rest_joints) {
+  return joint_frames(forward_kinematics(rotation_matrices({&pose}), to_tensor(rest_joints), smpl_parents(), translations({&pose})), 0);
+}
+
+JointPositions posed_joint_positions(const PoseParameters& pose, const JointPositions& rest_joints) {
   return posed_joint_frames(pose, rest_joints).positions;
 }
 

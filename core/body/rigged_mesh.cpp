@@ -24,7 +24,7 @@
 namespace unipose::body {
 
 #ifndef UNIPOSE_WITH_ASSIMP
-void export_rigged_mesh(const BodyModel&, const pose::Pose&, const std::string& path, const pose::Pose&,
+void export_rigged_mesh(const BodyModel&, const PoseParameters&, const std::string& path, const PoseParameters&,
                         const std::string&) {
   fail(path, "rigged mesh export needs Assimp, and this build of unipose has none");
 }
@@ -59,14 +59,14 @@ std::string format_for(const std::string& path) {
 
 }  // namespace
 
-void export_rigged_mesh(const BodyModel& body, const pose::Pose& pose, const std::string& path,
-                        const pose::Pose& bind_pose, const std::string& naming) {
+void export_rigged_mesh(const BodyModel& body, const PoseParameters& pose, const std::string& path,
+                        const PoseParameters& bind_pose, const std::string& naming) {
   const std::string format = format_for(path);
   std::array<std::string, kNumJoints> bone_names = joint_names_of(naming);
   for (int j = 0; j < kNumJoints; ++j)
     if (bone_names[j].empty()) bone_names[j] = kJointNames[j];
   // Assimp's FBX writer takes the bind pose from the joints' transforms, so an FBX is bound in its pose.
-  const pose::Pose& bind_as = format == "fbxa" ? pose : bind_pose;
+  const PoseParameters& bind_as = format == "fbxa" ? pose : bind_pose;
   const JointPositions& rest = body.rest_joints();
   const JointFrames bind = posed_joint_frames(bind_as, rest);
   const Mesh mesh = body.posed_mesh(bind_as);

@@ -16,8 +16,8 @@ namespace unipose::body {
 // from the joints); the joints' transforms hold `pose`. Format by extension: .glb, .fbx, .dae.
 // `naming` names the bones after a convention ("smpl", or "mixamo" for tools that expect Mixamo rigs;
 // joints a convention lacks keep their SMPL names).
-void export_rigged_mesh(const BodyModel& body, const pose::Pose& pose, const std::string& path,
-                        const pose::Pose& bind_pose = pose::Pose(), const std::string& naming = "smpl");
+void export_rigged_mesh(const BodyModel& body, const PoseParameters& pose, const std::string& path,
+                        const PoseParameters& bind_pose = PoseParameters(), const std::string& naming = "smpl");
 
 struct RiggedImport {
   SkinnedMesh body;     // in the SMPL rest pose, metres

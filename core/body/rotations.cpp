@@ -6,7 +6,6 @@ namespace {
 // Below this angle (radians) the Taylor series replace the closed forms, whose divisions lose precision.
 constexpr double kSmallAngle = 1e-4;
 
-
 // |v| along the last axis, with finite gradients at v = 0 where it is exactly 0 (plain norm() gives NaN
 // gradients there, and at::where would propagate them).
 std::pair<at::Tensor, at::Tensor> safe_norm(const at::Tensor& v) {

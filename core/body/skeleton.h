@@ -35,4 +35,10 @@ int find_joint(const std::string& name);
 
 using JointPositions = std::array<Eigen::Vector3d, kNumJoints>;
 
+// Positions and world rotations of every joint (for interactive posing, which rotates joints in world space).
+struct JointFrames {
+  JointPositions positions;
+  std::array<Eigen::Matrix3d, kNumJoints> rotations;
+};
+
 }  // namespace unipose::body

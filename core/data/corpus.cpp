@@ -17,6 +17,7 @@
 #include "core/io/files.h"
 #include "core/io/npz.h"
 #include "core/pose/bvh.h"
+#include "core/pose/frame.h"
 #include "core/pose/sampler.h"
 #include "core/text/captioner.h"
 #include "core/text/paircodes.h"
@@ -41,7 +42,7 @@ std::vector<std::string> default_bvh_files() {
 }
 
 // Pose features for similarity: joints in the body's own frame, relative to the pelvis.
-std::vector<float> frame_features(const text::PoseFrame& f) {
+std::vector<float> frame_features(const pose::PoseFrame& f) {
   std::vector<float> out;
   for (int j = 0; j < body::kNumJoints; ++j)
     for (int k = 0; k < 3; ++k) out.push_back(static_cast<float>(f.joints[j][k] - f.joints[body::kPelvis][k]));
@@ -126,7 +127,7 @@ CorpusStats make_corpus(const std::string& dir, const CorpusOptions& o, const Pr
   feats.reserve(cand.size() * 72);
   for (size_t i = 0; i < cand.size(); ++i) {
     auto& c = cand[i];
-    const text::PoseFrame frame = text::pose_frame(c.pose);
+    const pose::PoseFrame frame = pose::pose_frame(c.pose);
     c.pose = pose::turned(c.pose, -frame.yaw);
     const auto f = frame_features(frame);
     feats.insert(feats.end(), f.begin(), f.end());

@@ -24,6 +24,47 @@ std::vector<int> Corpus::pairs_in(const std::string& name) const {
   return out;
 }
 
+RetrievalItems retrieval_items(const Corpus& corpus, const std::string& split, bool pairs) {
+  RetrievalItems items;
+  if (pairs) {
+    for (const int i : corpus.pairs_in(split)) {
+      const auto& p = corpus.pairs[i];
+      if (p.instructions.empty()) continue;
+      items.a.push_back(p.a);
+      items.b.push_back(p.b);
+      items.texts.push_back(p.instructions);
+    }
+  } else {
+    for (const int i : corpus.split(split)) {
+      if (corpus.captions[i].empty()) continue;
+      items.a.push_back(i);
+      items.texts.push_back(corpus.captions[i]);
+    }
+  }
+  if (items.a.empty()) fail(corpus.dir, "split '" + split + "' has no " + (pairs ? "pairs with instructions" : "captioned poses"));
+  return items;
+}
+
+std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::string& split) {
+  const auto all = pose::read_poses(dir + "/poses.npz").frames;
+  const std::string splits_path = dir + "/splits.json";
+  nlohmann::json s;
+  try {
+    s = nlohmann::json::parse(io::read_text_file(splits_path));
+  } catch (const nlohmann::json::exception&) {
+    fail(splits_path, "malformed JSON");
+  }
+  if (!s.contains(split) || !s[split].is_array()) fail(splits_path, "no '" + split + "' split");
+  std::vector<pose::Pose> out;
+  for (const auto& i : s[split]) {
+    if (!i.is_number_integer() || i.get<int64_t>() < 0 || i.get<int64_t>() >= static_cast<int64_t>(all.size()))
+      fail(splits_path, "split '" + split + "' refers to a pose that does not exist");
+    out.push_back(all[i.get<int64_t>()]);
+  }
+  if (out.empty()) fail(splits_path, "split '" + split + "' is empty");
+  return out;
+}
+
 namespace {
 nlohmann::json parse_json(const std::string& text, const std::string& where) {
   try {

@@ -28,6 +28,17 @@ struct Corpus {
   std::vector<int> pairs_in(const std::string& split) const;     // indices into `pairs`
 };
 
+// Items of one split as the retrieval models and the task evaluation see them: each captioned pose (or each
+// pair with instructions) and its texts. Throws naming the corpus when the split has none.
+struct RetrievalItems {
+  std::vector<int> a, b;                       // pose indices (b only for pairs)
+  std::vector<std::vector<std::string>> texts; // captions or instructions of each item
+};
+RetrievalItems retrieval_items(const Corpus& corpus, const std::string& split, bool pairs);
+
+// The poses of one split of a corpus folder, from DIR/poses.npz and DIR/splits.json alone (no text).
+std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::string& split);
+
 // Reads DIR/manifest.json, poses.npz, captions.jsonl, pairs.jsonl and splits.json. Errors name the file and
 // the line.
 Corpus read_corpus(const std::string& dir);

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/pose/frame.h"
 #include "core/pose/sampler.h"
 #include "core/text/paircodes.h"
 
@@ -62,6 +63,14 @@ int add_transfer_pairs(Corpus& corpus, const std::string& split, int count, std:
     ++added;
   }
   return added;
+}
+
+int replace_pairs_with_transfer_pairs(Corpus& corpus, const std::string& split, int count, std::uint64_t seed) {
+  std::vector<CorpusPair> kept;
+  for (auto& p : corpus.pairs)
+    if (p.split != split) kept.push_back(std::move(p));
+  corpus.pairs = std::move(kept);
+  return add_transfer_pairs(corpus, split, count, seed);
 }
 
 }  // namespace unipose::data

@@ -28,4 +28,8 @@ pose::Pose transfer_limbs(const pose::Pose& b, const pose::Pose& c, const std::v
 // Returns the pairs added (fewer than `count` only when the split has under two poses).
 int add_transfer_pairs(Corpus& corpus, const std::string& split, int count, std::uint64_t seed, int instructions_per_pair = 3);
 
+// The split's own pairs make way for `count` transfer pairs of its poses (evaluating editing on them); the
+// other splits' pairs stay (the baselines use the training pairs). Returns the pairs added.
+int replace_pairs_with_transfer_pairs(Corpus& corpus, const std::string& split, int count, std::uint64_t seed);
+
 }  // namespace unipose::data

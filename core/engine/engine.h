@@ -22,12 +22,14 @@ struct Result {
   std::string warning;             // e.g. most of the text is unknown to the model
 };
 
-// Pose generation speed of the loaded model: one forward step over the Lp pose queries (mixed attention)
-// against the same weights run causally, one code per step with a KV cache.
+// Speed of the loaded model: pose generation in one forward step over the Lp pose queries (mixed attention)
+// against the same weights run causally, one code per step with a KV cache; and a whole edit (instruction
+// to new pose, both tokenizers included).
 struct SpeedReport {
   std::string model;
-  int dim = 0, layers = 0, pose_tokens = 0, prompt_positions = 0, runs = 0;
-  double one_step_ms = 0, token_by_token_ms = 0;  // medians
+  int dim = 0, layers = 0, pose_tokens = 0, prompt_positions = 0, runs = 0, cpu_threads = 0;
+  double one_step_ms = 0, token_by_token_ms = 0, edit_ms = 0;  // medians
+  double peak_memory_mb = 0;                                   // of the whole process so far
 };
 
 class Engine {
@@ -43,7 +45,8 @@ class Engine {
   Result generate(const std::string& text);
   Result edit(const pose::Pose& pose, const std::string& instruction);
 
-  SpeedReport measure_pose_generation(const std::string& text, int runs);
+  // `text` is generated both ways `runs` times; then `instruction` is applied to `pose` `runs` times.
+  SpeedReport measure_speed(const std::string& text, const pose::Pose& pose, const std::string& instruction, int runs);
   std::string model_dir() const;
 
   // Default model folders: $UNIPOSE_MODELS, else models/ beside the resources (installed or source tree).

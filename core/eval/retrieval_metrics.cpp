@@ -106,4 +106,24 @@ double frechet_distance(const at::Tensor& a, const at::Tensor& b) {
   return std::max(0.0, (mx - my).squaredNorm() + sx.trace() + sy.trace() - 2 * tr_sqrt);
 }
 
+std::map<std::string, double> cross_modal_recall(const at::Tensor& items, const at::Tensor& texts, const std::vector<int>& owner) {
+  const std::vector<int> ks{1, 5, 10, 20};
+  std::vector<std::vector<int64_t>> item_to_texts(items.size(0)), text_to_item(owner.size());
+  for (size_t t = 0; t < owner.size(); ++t) {
+    item_to_texts[owner[t]].push_back(static_cast<int64_t>(t));
+    text_to_item[t] = {owner[t]};
+  }
+  const auto p2t = recall_at_k(items, texts, item_to_texts, ks);
+  const auto t2p = recall_at_k(texts, items, text_to_item, ks);
+  std::map<std::string, double> out;
+  double sum = 0;
+  for (int k : ks) {
+    out["R@" + std::to_string(k) + "_pose2text"] = 100 * p2t.at(k);
+    out["R@" + std::to_string(k) + "_text2pose"] = 100 * t2p.at(k);
+    sum += 100 * (p2t.at(k) + t2p.at(k));
+  }
+  out["mRecall"] = sum / (2 * ks.size());
+  return out;
+}
+
 }  // namespace unipose::eval

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -21,6 +22,12 @@ std::map<int, double> r_precision(const at::Tensor& queries, const at::Tensor& c
 // the k nearest (wrong items exactly as close count as nearer). queries [Q, D], gallery [G, D], correct[q] = indices into the gallery. Returns k -> recall.
 std::map<int, double> recall_at_k(const at::Tensor& queries, const at::Tensor& gallery,
                                   const std::vector<std::vector<int64_t>>& correct, const std::vector<int>& ks);
+
+// Recall@k (k = 1, 5, 10, 20) pose->text and text->pose of items with several texts each (text t belongs to
+// item text_owner[t]), and mRecall (the mean of the eight), in percent. Keys: "R@k_pose2text",
+// "R@k_text2pose", "mRecall".
+std::map<std::string, double> cross_modal_recall(const at::Tensor& item_features, const at::Tensor& text_features,
+                                                 const std::vector<int>& text_owner);
 
 // Frechet distance between Gaussians fitted to two feature sets [N, D] and [M, D] (N, M >= 2):
 // |mu1 - mu2|^2 + tr(S1 + S2 - 2 (S1 S2)^(1/2)), computed in double precision via symmetric square roots.

@@ -5,35 +5,26 @@
 #include <cmath>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/body/axis_angle.h"
 #include "core/body/kinematics.h"
 #include "core/body/mannequin.h"
+#include "core/build_info.h"
 #include "core/error.h"
 #include "core/eval/metrics.h"
 #include "core/eval/retrieval_metrics.h"
 #include "core/eval/text_metrics.h"
+#include "core/io/files.h"
 #include "core/text/captioner.h"
 #include "core/text/paircodes.h"
-#include "core/train/retrieval_task.h"
+#include "core/text/words.h"
 
 namespace unipose::eval {
 
-Task parse_task(const std::string& name) {
-  if (name == "text2pose") return Task::TextToPose;
-  if (name == "pose2text") return Task::PoseToText;
-  if (name == "posediff") return Task::PoseDiff;
-  if (name == "edit") return Task::Edit;
-  throw Error("unknown task '" + name + "' (text2pose, pose2text, posediff, edit)");
-}
-
-std::string task_name(Task t) {
-  switch (t) {
-    case Task::TextToPose: return "text2pose";
-    case Task::PoseToText: return "pose2text";
-    case Task::PoseDiff: return "posediff";
-    case Task::Edit: return "edit";
-  }
-  return "?";
+const std::vector<Task>& evaluated_tasks() {
+  static const std::vector<Task> tasks = {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing};
+  return tasks;
 }
 
 double EvalReport::value(const std::string& key) const {
@@ -44,7 +35,7 @@ double EvalReport::value(const std::string& key) const {
 
 at::Tensor body_joints(const std::vector<pose::Pose>& poses) {
   const auto rest = body::to_tensor(body::mannequin_rest_joints());
-  const auto rot = body::poses_to_rotation_matrices(poses).to(at::kDouble);
+  const auto rot = body::rotation_matrices(poses).to(at::kDouble);
   return body::forward_kinematics(rot, rest, body::smpl_parents()).joints.narrow(1, 0, body::kNumBodyJoints);
 }
 
@@ -104,7 +95,7 @@ class TfIdfIndex {
   }
   template <typename Fn>
   static void for_features(const std::string& text, Fn&& fn) {
-    const auto words = tokenize_words(text);
+    const auto words = text::tokenize_words(text);
     for (size_t i = 0; i < words.size(); ++i) {
       fn(words[i]);
       if (i + 1 < words.size()) fn(words[i] + " " + words[i + 1]);
@@ -171,9 +162,9 @@ std::vector<std::string> baseline_names(Task task) {
     case Task::TextToPose: return {"ground-truth", "nearest-neighbour"};
     case Task::PoseToText:
     case Task::PoseDiff: return {"ground-truth", "nearest-neighbour", "caption-pipeline"};
-    case Task::Edit: return {"ground-truth", "nearest-neighbour", "identity"};
+    case Task::PoseEditing: return {"ground-truth", "nearest-neighbour", "identity"};
+    default: return {};
   }
-  return {};
 }
 
 Generator make_baseline(const std::string& name, Task task, const data::Corpus& corpus, const std::string& split) {
@@ -189,7 +180,7 @@ Generator make_baseline(const std::string& name, Task task, const data::Corpus& 
   if (name == "ground-truth") {
     // Looked up by the evaluated split's items themselves: the evaluator passes inputs in split order, and the
     // ground truth answers from the corpus it was built on.
-    const auto items = std::make_shared<train::RetrievalItems>(train::retrieval_items(corpus, split, task == Task::PoseDiff || task == Task::Edit));
+    const auto items = std::make_shared<data::RetrievalItems>(data::retrieval_items(corpus, split, task == Task::PoseDiff || task == Task::PoseEditing));
     auto cursor = std::make_shared<size_t>(0);
     g.reset = [cursor] { *cursor = 0; };
     g.text_to_pose = [c, items, cursor](const std::vector<std::string>& texts) {
@@ -232,8 +223,8 @@ Generator make_baseline(const std::string& name, Task task, const data::Corpus& 
     return g;
   }
   // nearest-neighbour, from the training split only.
-  const auto train_items = train::retrieval_items(corpus, "train", task == Task::PoseDiff || task == Task::Edit);
-  if (task == Task::TextToPose || task == Task::Edit) {
+  const auto train_items = data::retrieval_items(corpus, "train", task == Task::PoseDiff || task == Task::PoseEditing);
+  if (task == Task::TextToPose || task == Task::PoseEditing) {
     std::vector<std::string> docs;
     auto owner = std::make_shared<std::vector<size_t>>();
     for (size_t i = 0; i < train_items.texts.size(); ++i)
@@ -242,7 +233,7 @@ Generator make_baseline(const std::string& name, Task task, const data::Corpus& 
         owner->push_back(i);
       }
     const auto index = std::make_shared<TfIdfIndex>(docs);
-    const auto items = std::make_shared<train::RetrievalItems>(train_items);
+    const auto items = std::make_shared<data::RetrievalItems>(train_items);
     g.text_to_pose = [c, index, owner, items](const std::vector<std::string>& texts) {
       std::vector<pose::Pose> out;
       for (const auto& t : texts) out.push_back(c->poses[items->a[(*owner)[index->nearest(t)]]]);
@@ -258,7 +249,7 @@ Generator make_baseline(const std::string& name, Task task, const data::Corpus& 
     };
   } else if (task == Task::PoseToText) {
     const auto keys = pose_keys(poses_of(corpus, train_items.a));
-    const auto items = std::make_shared<train::RetrievalItems>(train_items);
+    const auto items = std::make_shared<data::RetrievalItems>(train_items);
     g.pose_to_text = [keys, items](const std::vector<pose::Pose>& poses) {
       std::vector<std::string> out;
       for (const auto k : nearest_rows(pose_keys(poses), keys)) out.push_back(items->texts[k][0]);
@@ -271,7 +262,7 @@ Generator make_baseline(const std::string& name, Task task, const data::Corpus& 
       return at::cat({ka, kb - ka}, 1);
     };
     const auto keys = pair_keys(poses_of(corpus, train_items.a), poses_of(corpus, train_items.b));
-    const auto items = std::make_shared<train::RetrievalItems>(train_items);
+    const auto items = std::make_shared<data::RetrievalItems>(train_items);
     g.pose_diff = [keys, items, pair_keys](const std::vector<pose::Pose>& a, const std::vector<pose::Pose>& b) {
       std::vector<std::string> out;
       for (const auto k : nearest_rows(pair_keys(a, b), keys)) out.push_back(items->texts[k][0]);
@@ -287,12 +278,15 @@ EvalReport evaluate_task(Task task, Generator& g, const data::Corpus& corpus, nn
   auto report_progress = [&](const std::string& stage, double f) {
     if (progress) progress(stage, f);
   };
-  const bool pairs = task == Task::PoseDiff || task == Task::Edit;
+  const auto& evaluated = evaluated_tasks();
+  if (std::find(evaluated.begin(), evaluated.end(), task) == evaluated.end())
+    throw Error("evaluating " + task_info(task).title + " is not built yet (" + task_names(evaluated) + " are)");
+  const bool pairs = task == Task::PoseDiff || task == Task::PoseEditing;
   nn::RetrievalModel* retrieval = pairs ? pair_text : pose_text;
   if (!retrieval) throw Error(std::string("evaluating ") + task_name(task) + " needs the " + (pairs ? "pose-pair-text" : "pose-text") + " retrieval model");
   if ((*retrieval)->config.pairs() != pairs)
     throw Error(std::string("the retrieval model given for ") + task_name(task) + " is a " + (*retrieval)->config.kind + " model");
-  auto items = train::retrieval_items(corpus, o.split, pairs);
+  auto items = data::retrieval_items(corpus, o.split, pairs);
   if (o.limit > 0 && static_cast<size_t>(o.limit) < items.a.size()) {
     items.a.resize(o.limit);
     if (pairs) items.b.resize(o.limit);
@@ -330,13 +324,15 @@ EvalReport evaluate_task(Task task, Generator& g, const data::Corpus& corpus, nn
         if (!g.pose_diff) throw Error(g.name + " cannot do posediff");
         out_texts = g.pose_diff(ca, std::vector<pose::Pose>(b.begin() + s, b.begin() + e));
         break;
-      case Task::Edit:
+      case Task::PoseEditing:
         if (!g.edit) throw Error(g.name + " cannot do edit");
         out_poses = g.edit(ca, ct);
         break;
+      default:
+        break;  // refused above
     }
     const size_t want = static_cast<size_t>(e - s);
-    if ((task == Task::TextToPose || task == Task::Edit) && out_poses.size() != want) throw Error(g.name + " returned the wrong number of poses");
+    if ((task == Task::TextToPose || task == Task::PoseEditing) && out_poses.size() != want) throw Error(g.name + " returned the wrong number of poses");
     if ((task == Task::PoseToText || task == Task::PoseDiff) && out_texts.size() != want) throw Error(g.name + " returned the wrong number of texts");
     generated.insert(generated.end(), out_poses.begin(), out_poses.end());
     hyps.insert(hyps.end(), out_texts.begin(), out_texts.end());
@@ -350,7 +346,7 @@ EvalReport evaluate_task(Task task, Generator& g, const data::Corpus& corpus, nn
   auto add = [&r](const std::string& k, double v) { r.metrics.emplace_back(k, v); };
   const std::vector<int> rp_ks{1, 2, 3, 5, 10, 20};
   report_progress("measuring", 0);
-  if (task == Task::TextToPose || task == Task::Edit) {
+  if (task == Task::TextToPose || task == Task::PoseEditing) {
     const auto truth = pairs ? b : a;
     const auto jg = body_joints(generated), jt = body_joints(truth);
     add("MPJPE_mm", 1000 * mpjpe(jg, jt).mean().item<double>());
@@ -359,24 +355,24 @@ EvalReport evaluate_task(Task task, Generator& g, const data::Corpus& corpus, nn
     if (pairs) {
       const auto [ga, gb] = nn::heading_normalised_pairs(a, generated);
       const auto [ta, tb] = nn::heading_normalised_pairs(a, b);
-      gen_f = train::pair_features(*retrieval, ga, gb);
-      true_f = train::pair_features(*retrieval, ta, tb);
+      gen_f = nn::pair_features(*retrieval, ga, gb);
+      true_f = nn::pair_features(*retrieval, ta, tb);
     } else {
-      gen_f = train::pose_features(*retrieval, nn::heading_normalised_rot6d(generated));
-      true_f = train::pose_features(*retrieval, nn::heading_normalised_rot6d(truth));
+      gen_f = nn::pose_features(*retrieval, nn::heading_normalised_rot6d(generated));
+      true_f = nn::pose_features(*retrieval, nn::heading_normalised_rot6d(truth));
     }
-    const auto text_f = train::text_features(*retrieval, inputs);
+    const auto text_f = nn::text_features(*retrieval, inputs);
     for (const auto& [k, v] : r_precision(gen_f, text_f, rp_ks, 32, 10, o.seed)) add("R-precision_top" + std::to_string(k), 100 * v);
     std::vector<int> owner(n);
     for (int i = 0; i < n; ++i) owner[i] = i;
-    for (const auto& [k, v] : train::cross_modal_recall(gen_f, text_f, owner)) add(k, v);
+    for (const auto& [k, v] : cross_modal_recall(gen_f, text_f, owner)) add(k, v);
     add("FID", frechet_distance(gen_f, true_f));
   } else {
     for (size_t i = 0; i < hyps.size(); ++i) {
-      hyp_words.push_back(tokenize_words(hyps[i]));
+      hyp_words.push_back(text::tokenize_words(hyps[i]));
       std::vector<Words> r_i;
-      for (size_t k = 1; k < items.texts[i].size(); ++k) r_i.push_back(tokenize_words(items.texts[i][k]));
-      if (r_i.empty()) r_i.push_back(tokenize_words(items.texts[i][0]));  // a single text: scored against itself
+      for (size_t k = 1; k < items.texts[i].size(); ++k) r_i.push_back(text::tokenize_words(items.texts[i][k]));
+      if (r_i.empty()) r_i.push_back(text::tokenize_words(items.texts[i][0]));  // a single text: scored against itself
       refs.push_back(std::move(r_i));
     }
     add("BLEU-4", 100 * corpus_bleu(hyp_words, refs));
@@ -385,19 +381,59 @@ EvalReport evaluate_task(Task task, Generator& g, const data::Corpus& corpus, nn
     torch::Tensor item_f;
     if (pairs) {
       const auto [ta, tb] = nn::heading_normalised_pairs(a, b);
-      item_f = train::pair_features(*retrieval, ta, tb);
+      item_f = nn::pair_features(*retrieval, ta, tb);
     } else {
-      item_f = train::pose_features(*retrieval, nn::heading_normalised_rot6d(a));
+      item_f = nn::pose_features(*retrieval, nn::heading_normalised_rot6d(a));
     }
-    const auto hyp_f = train::text_features(*retrieval, hyps);
+    const auto hyp_f = nn::text_features(*retrieval, hyps);
     for (const auto& [k, v] : r_precision(hyp_f, item_f, rp_ks, 32, 10, o.seed)) add("R-precision_top" + std::to_string(k), 100 * v);
     std::vector<int> owner(n);
     for (int i = 0; i < n; ++i) owner[i] = i;
-    for (const auto& [k, v] : train::cross_modal_recall(item_f, hyp_f, owner)) add(k, v);
+    for (const auto& [k, v] : cross_modal_recall(item_f, hyp_f, owner)) add(k, v);
   }
   report_progress("measuring", 1);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
+}
+
+namespace {
+std::string checksums_of(const std::string& dir) {
+  try {
+    return io::read_text_file(dir + "/SHA256SUMS");
+  } catch (const Error&) {
+    return "";
+  }
+}
+}  // namespace
+
+std::string eval_record_json(const EvalReport& report, const data::Corpus& corpus, const EvalRecordContext& c) {
+  nlohmann::ordered_json j;
+  j["format"] = "unipose.eval/1";
+  j["task"] = task_name(report.task);
+  j["model"] = report.model;
+  if (!c.model_dir.empty()) {
+    j["model_SHA256SUMS"] = checksums_of(c.model_dir);
+    j["pose_tokenizer_SHA256SUMS"] = checksums_of(c.pose_tokenizer_dir);
+  }
+  j["split"] = c.split;
+  j["items"] = report.items;
+  j["limit"] = c.limit;
+  if (c.transfer_pairs > 0) j["transfer_pairs"] = c.transfer_pairs;
+  j["command"] = c.command;
+  j["unipose"] = build_info();
+  j["seconds"] = report.seconds;
+  nlohmann::ordered_json metrics;
+  for (const auto& [k, v] : report.metrics) metrics[k] = v;
+  j["metrics"] = metrics;
+  j["metric_notes"] = {{"r_precision", "32 candidates (itself + 31 random), 10 repetitions, seed " + std::to_string(c.seed)},
+                       {"bleu", "corpus BLEU-4, brevity penalty, smoothing: 0.1 matches for an order with none"},
+                       {"rouge_l", "F1 of the longest common subsequence, best reference, mean over items"},
+                       {"meteor", meteor_modules_description() + "; alpha 0.9, beta 3, gamma 0.5"},
+                       {"references", "all texts of an item but the first; the first is the input / the ground-truth hypothesis"},
+                       {"units", "percent for R-precision, recall, BLEU, ROUGE-L, METEOR; mm for MPJPE"}};
+  j["retrieval_model"] = {{"dir", c.retrieval_dir}, {"SHA256SUMS", checksums_of(c.retrieval_dir)}};
+  j["data"] = {{"dir", c.data_dir}, {"manifest", nlohmann::json::parse(corpus.manifest, nullptr, false)}};
+  return j.dump(2) + "\n";
 }
 
 }  // namespace unipose::eval

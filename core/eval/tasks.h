@@ -25,12 +25,12 @@
 #include "core/data/corpus_reader.h"
 #include "core/nn/retrieval.h"
 #include "core/pose/pose.h"
+#include "core/tasks.h"
 
 namespace unipose::eval {
 
-enum class Task { TextToPose, PoseToText, PoseDiff, Edit };
-Task parse_task(const std::string& name);  // text2pose, pose2text, posediff, edit
-std::string task_name(Task task);
+// The tasks evaluate_task measures (core/tasks.h names them all): text2pose, pose2text, posediff, edit.
+const std::vector<Task>& evaluated_tasks();
 
 // What a model does for each task (only the one being evaluated is needed).
 struct Generator {
@@ -68,6 +68,19 @@ using EvalProgress = std::function<void(const std::string& stage, double fractio
 // `pair_text` for posediff and edit.
 EvalReport evaluate_task(Task task, Generator& generator, const data::Corpus& corpus, nn::RetrievalModel* pose_text,
                          nn::RetrievalModel* pair_text, const EvalOptions& options, const EvalProgress& progress = {});
+
+// What a JSON record of a run says besides the metrics (format unipose.eval/1, docs/evaluation.md).
+struct EvalRecordContext {
+  std::string command;             // the command line
+  std::string model_dir;           // a language model bundle; empty for a baseline
+  std::string pose_tokenizer_dir;  // the model's pose tokenizer; empty for a baseline
+  std::string retrieval_dir;       // the retrieval model the metrics used
+  std::string data_dir, split;
+  int limit = 0, transfer_pairs = 0;
+  std::uint64_t seed = 0;
+};
+// The record as JSON text: every metric, the command, the build, the models' checksums, the data manifest.
+std::string eval_record_json(const EvalReport& report, const data::Corpus& corpus, const EvalRecordContext& context);
 
 // Joint positions [N, 22, 3] (metres) of the body joints on the mannequin skeleton, root rotation kept,
 // translation ignored: what MPJPE is measured on.

@@ -15,24 +15,6 @@
 
 namespace unipose::eval {
 
-Words tokenize_words(const std::string& text) {
-  Words out;
-  std::string cur;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || (c == '\'' && !cur.empty())) {
-      cur.push_back(static_cast<char>(std::tolower(c)));
-    } else if (!cur.empty()) {
-      out.push_back(cur);
-      cur.clear();
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  for (auto& w : out)
-    while (w.size() > 1 && w.back() == '\'') w.pop_back();
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------- BLEU
 
 double corpus_bleu(const std::vector<Words>& hyps, const std::vector<std::vector<Words>>& refs, int max_order) {

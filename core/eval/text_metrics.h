@@ -20,12 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "core/text/words.h"
+
 namespace unipose::eval {
 
-using Words = std::vector<std::string>;
-
-// Lower-cased runs of letters, digits and apostrophes: "The left-hand's UP." -> the, left, hand's, up.
-Words tokenize_words(const std::string& text);
+// Texts enter as lower-cased words (text::tokenize_words).
+using text::Words;
 
 // hyps[i] is scored against refs[i] (one or more references each).
 double corpus_bleu(const std::vector<Words>& hyps, const std::vector<std::vector<Words>>& refs, int max_order = 4);

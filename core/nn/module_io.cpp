@@ -81,7 +81,7 @@ PoseVqVae load_tokenizer_bundle(const std::string& dir) {
 }
 
 torch::Tensor poses_to_rot6d(const std::vector<pose::Pose>& poses) {
-  const auto rot = body::poses_to_rotation_matrices(poses).narrow(1, 0, body::kNumBodyJoints);
+  const auto rot = body::rotation_matrices(poses).narrow(1, 0, body::kNumBodyJoints);
   return body::matrix_to_rot6d(rot).to(torch::kFloat);
 }
 

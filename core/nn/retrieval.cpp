@@ -10,11 +10,11 @@
 
 #include "core/body/axis_angle.h"
 #include "core/error.h"
-#include "core/eval/text_metrics.h"
 #include "core/io/files.h"
 #include "core/io/safetensors.h"
 #include "core/nn/module_io.h"
-#include "core/text/posecodes.h"
+#include "core/pose/frame.h"
+#include "core/text/words.h"
 
 namespace unipose::nn {
 namespace F = torch::nn::functional;
@@ -66,7 +66,7 @@ RetrievalConfig RetrievalConfig::from_json(const std::string& text, const std::s
 std::vector<std::string> build_vocabulary(const std::vector<std::string>& texts, int min_count) {
   std::map<std::string, int> counts;
   for (const auto& t : texts)
-    for (const auto& w : eval::tokenize_words(t)) ++counts[w];
+    for (const auto& w : text::tokenize_words(t)) ++counts[w];
   std::vector<std::string> v{"<pad>", "<unk>"};
   for (const auto& [w, c] : counts)
     if (c >= min_count) v.push_back(w);
@@ -85,7 +85,7 @@ std::vector<int64_t> encode_words(const RetrievalConfig& config, const std::stri
     cached_size = config.vocabulary.size();
   }
   std::vector<int64_t> ids;
-  for (const auto& w : eval::tokenize_words(text)) {
+  for (const auto& w : text::tokenize_words(text)) {
     if (static_cast<int>(ids.size()) >= config.max_words) break;
     const auto it = lookup.find(w);
     ids.push_back(it == lookup.end() ? 1 : it->second);
@@ -179,7 +179,7 @@ torch::Tensor RetrievalModelImpl::contrastive_loss(const torch::Tensor& p, const
 }
 
 namespace {
-double heading(const pose::Pose& p) { return text::pose_frame(p).yaw; }
+double heading(const pose::Pose& p) { return pose::pose_frame(p).yaw; }
 }  // namespace
 
 torch::Tensor heading_normalised_rot6d(const std::vector<pose::Pose>& poses) {
@@ -232,6 +232,39 @@ RetrievalModel load_retrieval_bundle(const std::string& dir) {
   load_weights(*model, dir + "/model.safetensors");
   model->eval();
   return model;
+}
+
+namespace {
+torch::Device device_of(RetrievalModel& model) { return model->parameters().front().device(); }
+}  // namespace
+
+torch::Tensor pose_features(RetrievalModel& model, const torch::Tensor& rot6d) {
+  torch::NoGradGuard ng;
+  const auto dev = device_of(model);
+  std::vector<torch::Tensor> out;
+  for (int64_t s = 0; s < rot6d.size(0); s += 512)
+    out.push_back(model->encode_poses(rot6d.narrow(0, s, std::min<int64_t>(512, rot6d.size(0) - s)).to(dev)).cpu());
+  return torch::cat(out);
+}
+
+torch::Tensor pair_features(RetrievalModel& model, const torch::Tensor& a, const torch::Tensor& b) {
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> out;
+  for (int64_t s = 0; s < a.size(0); s += 512) {
+    const int64_t n = std::min<int64_t>(512, a.size(0) - s);
+    out.push_back(model->encode_pairs(a.narrow(0, s, n).to(device_of(model)), b.narrow(0, s, n).to(device_of(model))).cpu());
+  }
+  return torch::cat(out);
+}
+
+torch::Tensor text_features(RetrievalModel& model, const std::vector<std::string>& texts) {
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> out;
+  for (size_t s = 0; s < texts.size(); s += 256) {
+    const std::vector<std::string> chunk(texts.begin() + s, texts.begin() + std::min(texts.size(), s + 256));
+    out.push_back(model->encode_texts(encode_texts(model->config, chunk).to(device_of(model))).cpu());
+  }
+  return torch::cat(out);
 }
 
 }  // namespace unipose::nn

@@ -3,7 +3,7 @@
 // loss whose temperature is learned (a logit scale initialised at 10).
 //
 // Poses enter as root + 21 body joints in 6D, facing +z as the corpus does (see heading_normalised_rot6d).
-// Text enters as lower-case words (eval::tokenize_words) through the model's own word vocabulary.
+// Text enters as lower-case words (text::tokenize_words) through the model's own word vocabulary.
 #pragma once
 
 #include <string>
@@ -77,5 +77,11 @@ std::pair<torch::Tensor, torch::Tensor> heading_normalised_pairs(const std::vect
 // Bundle: config.json, vocab.json, model.safetensors, MODEL_CARD.md, SHA256SUMS.
 void save_retrieval_bundle(const std::string& dir, RetrievalModel& model, const std::string& model_card, bool half);
 RetrievalModel load_retrieval_bundle(const std::string& dir);
+
+// Unit features of poses [N, 22, 6], pairs and texts, computed in batches without gradients on the model's
+// device and returned on the CPU.
+torch::Tensor pose_features(RetrievalModel& model, const torch::Tensor& rot6d);
+torch::Tensor pair_features(RetrievalModel& model, const torch::Tensor& rot6d_a, const torch::Tensor& rot6d_b);
+torch::Tensor text_features(RetrievalModel& model, const std::vector<std::string>& texts);
 
 }  // namespace unipose::nn

@@ -331,8 +331,8 @@ RetargetResult retarget_to_smpl(const BvhMotion& m, const body::JointPositions& 
   // exports carry absolute positions on the target skeleton and need no such guess.
   if (result.profile == "smpl") return result;
   const int feet[] = {body::kLeftAnkle, body::kRightAnkle, body::kLeftFoot, body::kRightFoot};
-  const auto fk = body::forward_kinematics(body::poses_to_rotation_matrices(result.poses), body::to_tensor(target_rest),
-                                           body::smpl_parents(), body::poses_to_translations(result.poses));
+  const auto fk = body::forward_kinematics(body::rotation_matrices(result.poses), body::to_tensor(target_rest),
+                                           body::smpl_parents(), body::translations(result.poses));
   std::vector<double> lowest(m.frame_count);
   auto y = fk.joints.select(2, 1).contiguous();
   auto acc = y.accessor<double, 2>();

@@ -7,10 +7,6 @@
 
 namespace unipose::pose {
 
-Pose::Pose() {
-  for (auto& r : rotations) r.setZero();
-}
-
 void Pose::validate(const std::string& where) const {
   for (int j = 0; j < body::kNumJoints; ++j)
     if (!rotations[j].allFinite())

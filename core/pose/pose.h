@@ -2,24 +2,15 @@
 // as in SMPL) + optional translation and shape. Mirror and validation live here too.
 #pragma once
 
-#include <array>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include <Eigen/Core>
-
-#include "core/body/skeleton.h"
+#include "core/body/pose_parameters.h"
 
 namespace unipose::pose {
 
-struct Pose {
-  // rotations[0] is the global orientation; rotations[j] for j = 1..23 is SMPL joint j (body_pose row j-1).
-  std::array<Eigen::Vector3d, body::kNumJoints> rotations;
-  std::optional<Eigen::Vector3d> transl;
-  std::vector<double> betas;  // shape coefficients, used by SMPL bodies only
-
-  Pose();
+// rotations[0] is the global orientation; rotations[j] for j = 1..23 is SMPL joint j (body_pose row j-1).
+// A Pose is what body models take (body::PoseParameters), so any body can show it.
+struct Pose : body::PoseParameters {
   // Throws Error("WHERE: ...") when any value is NaN or infinite.
   void validate(const std::string& where) const;
   bool operator==(const Pose& other) const;

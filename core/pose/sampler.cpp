@@ -11,6 +11,7 @@
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
 #include "core/error.h"
+#include "core/pose/frame.h"
 #include "core/pose/joint_limits.h"
 
 namespace unipose::pose {
@@ -511,13 +512,5 @@ SampledPose PoseSampler::sample(const std::string& name) {
 }
 
 double self_penetration(const Pose& pose) { return penetration_of(posed_joint_positions(pose, mannequin_rest_joints())); }
-
-void place_on_floor(Pose& pose) {
-  pose.transl = Eigen::Vector3d::Zero();
-  const auto joints = posed_joint_positions(pose, mannequin_rest_joints());
-  double low = 1e9;
-  for (const auto& j : joints) low = std::min(low, j.y());
-  pose.transl = Eigen::Vector3d(0, mannequin_rest_joints()[kLeftFoot].y() - low, 0);
-}
 
 }  // namespace unipose::pose

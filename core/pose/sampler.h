@@ -43,8 +43,4 @@ class PoseSampler {
 // mannequin skeleton.
 double self_penetration(const Pose& pose);
 
-// Puts the pose's lowest joint at the height the mannequin's foot joint has when standing (transl.y), and
-// zeroes the horizontal translation.
-void place_on_floor(Pose& pose);
-
 }  // namespace unipose::pose

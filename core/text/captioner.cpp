@@ -315,7 +315,7 @@ std::vector<Posecode> select_and_aggregate(const std::vector<Posecode>& input, s
 
 namespace {
 
-std::string describe_frame(const PoseFrame& frame, std::uint64_t seed) {
+std::string describe_frame(const pose::PoseFrame& frame, std::uint64_t seed) {
   const auto codes = select_and_aggregate(extract_posecodes(frame, seed), seed);
   // Posture first, as the sentence's main verb.
   std::string posture;
@@ -372,10 +372,10 @@ std::string describe_frame(const PoseFrame& frame, std::uint64_t seed) {
 
 }  // namespace
 
-std::string describe_pose(const pose::Pose& pose, std::uint64_t seed) { return describe_frame(pose_frame(pose), seed); }
+std::string describe_pose(const pose::Pose& pose, std::uint64_t seed) { return describe_frame(pose::pose_frame(pose), seed); }
 
 std::vector<std::string> describe_pose(const pose::Pose& pose, std::uint64_t seed, int count) {
-  const PoseFrame frame = pose_frame(pose);  // the joints do not depend on the seed; only noise and wording do
+  const pose::PoseFrame frame = pose::pose_frame(pose);  // the joints do not depend on the seed; only noise and wording do
   std::vector<std::string> out;
   for (std::uint64_t s = seed; static_cast<int>(out.size()) < count && s < seed + 8 * static_cast<std::uint64_t>(count) + 8; ++s) {
     std::string c = describe_frame(frame, s);

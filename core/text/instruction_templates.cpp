@@ -21,20 +21,18 @@ InstructionTemplates load_instruction_templates(const std::string& path) {
   }
   if (!doc.is_object() || doc.value("format", "") != "unipose.instruction_templates/1" || !doc.contains("tasks"))
     fail(path, "not a UniPose instruction template file");
-  const std::map<std::string, std::vector<std::string>> needs = {
-      {"pose_to_text", {"<pose>"}}, {"image_to_text", {"<image>"}}, {"pose_diff", {"<pose_a>", "<pose_b>"}},
-      {"image_diff", {"<image_a>", "<image_b>"}}, {"text_to_pose", {"<text>"}}, {"pose_estimation", {"<image>"}},
-      {"pose_editing", {"<pose>", "<text>"}}};
   InstructionTemplates out;
-  for (const auto& task : kTasks) {
-    if (!doc["tasks"].contains(task) || !doc["tasks"][task].is_array()) fail(path, "no templates for task '" + task + "'");
+  for (const auto& info : all_tasks()) {
+    const std::string& task = info.template_key;
+    if (!doc["tasks"].contains(task) || !doc["tasks"][task].is_array() || doc["tasks"][task].empty())
+      fail(path, "no templates for task '" + task + "'");
     for (const auto& t : doc["tasks"][task]) {
       if (!t.is_string()) fail(path, "a template of '" + task + "' is not a string");
       const std::string s = t.get<std::string>();
-      for (const auto& placeholder : needs.at(task))
+      for (const auto& placeholder : info.placeholders)
         if (s.find(placeholder) == std::string::npos)
           fail(path, "template of '" + task + "' lacks " + placeholder + ": \"" + s + "\"");
-      out[task].push_back(s);
+      out[info.task].push_back(s);
     }
   }
   return out;

@@ -32,7 +32,7 @@ std::string cap(std::string s) {
 }  // namespace
 
 std::vector<Paircode> extract_paircodes(const pose::Pose& pa, const pose::Pose& pb) {
-  const PoseFrame fa = pose_frame(pa), fb = pose_frame(pb);
+  const pose::PoseFrame fa = pose::pose_frame(pa), fb = pose::pose_frame(pb);
   const Measurements ma = measure_pose(fa), mb = measure_pose(fb);
   const auto sa = extract_posecodes(fa, 0), sb = extract_posecodes(fb, 0);
   auto d = [&](const std::string& id) { return mb.get(id) - ma.get(id); };

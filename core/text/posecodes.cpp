@@ -113,7 +113,7 @@ double angle_deg(const Eigen::Vector3d& u, const Eigen::Vector3d& v) {
 }
 
 // Mirroring a pose negates these sideways quantities, so the right-side twin and the mirror image agree.
-double value_of(const Def& d, int side, int a, int b, int c, const PoseFrame& f) {
+double value_of(const Def& d, int side, int a, int b, int c, const pose::PoseFrame& f) {
   const auto& j = f.joints;
   (void)side;
   switch (d.kind) {
@@ -152,7 +152,7 @@ double value_of(const Def& d, int side, int a, int b, int c, const PoseFrame& f)
   return 0;
 }
 
-std::vector<Instance> instances(const PoseFrame& f) {
+std::vector<Instance> instances(const pose::PoseFrame& f) {
   std::vector<Instance> out;
   for (const auto& d : definitions()) {
     if (d.mirror) {
@@ -193,44 +193,19 @@ int bin(double v, std::initializer_list<double> edges) {
 
 }  // namespace
 
-PoseFrame pose_frame(const pose::Pose& pose) {
-  const JointFrames jf = posed_joint_frames(pose, mannequin_rest_joints());
-  // Yaw from the hips line, so the frame depends on the body, not on where the camera was.
-  // When the hips line is nearly vertical (lying on the side), the pelvis's forward axis gives the heading.
-  const Eigen::Vector3d hips = jf.positions[kLeftHip] - jf.positions[kRightHip];
-  PoseFrame f;
-  if (std::hypot(hips.x(), hips.z()) > 0.5 * hips.norm()) {
-    f.yaw = std::atan2(-hips.z(), hips.x());
-  } else {
-    const Eigen::Vector3d fwd = jf.rotations[kPelvis] * Eigen::Vector3d(0, 0, 1);
-    const Eigen::Vector3d up = jf.rotations[kPelvis] * Eigen::Vector3d(0, 1, 0);
-    const Eigen::Vector3d h = std::hypot(fwd.x(), fwd.z()) > 0.3 ? fwd : up;
-    f.yaw = std::atan2(h.x(), h.z());
-  }
-  const Eigen::Matrix3d unyaw = Eigen::AngleAxisd(-f.yaw, Eigen::Vector3d::UnitY()).toRotationMatrix();
-  const Eigen::Vector3d origin = jf.positions[kPelvis];
-  f.ground = 1e9;
-  for (int j = 0; j < kNumJoints; ++j) {
-    f.joints[j] = unyaw * (jf.positions[j] - origin) + Eigen::Vector3d(0, origin.y(), 0);
-    f.rotations[j] = unyaw * jf.rotations[j];
-    f.ground = std::min(f.ground, f.joints[j].y());
-  }
-  return f;
-}
-
 double Measurements::get(const std::string& measure) const {
   for (const auto& [k, v] : values)
     if (k == measure) return v;
   return 0;
 }
 
-Measurements measure_pose(const PoseFrame& frame) {
+Measurements measure_pose(const pose::PoseFrame& frame) {
   Measurements m;
   for (const auto& in : instances(frame)) m.values.emplace_back(measure_id(in), in.value);
   return m;
 }
 
-std::vector<Posecode> extract_posecodes(const PoseFrame& frame, std::uint64_t seed) {
+std::vector<Posecode> extract_posecodes(const pose::PoseFrame& frame, std::uint64_t seed) {
   std::vector<Posecode> out;
   std::map<std::string, double> v;  // noisy values by measure id, for the super-posecodes
   for (const auto& in : instances(frame)) {
@@ -359,28 +334,6 @@ std::vector<Posecode> extract_posecodes(const PoseFrame& frame, std::uint64_t se
   if (!lying) {
     const bool lifted_l = g("ground:foot:left") > 0.15, lifted_r = g("ground:foot:right") > 0.15;
     if (lifted_l != lifted_r && !hips_down && !(knee_l || knee_r)) add_super("foot-lifted", lifted_l ? 0 : 1);
-  }
-  return out;
-}
-
-std::string swap_sides(const std::string& text) {
-  std::string out;
-  size_t i = 0;
-  auto is_word = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
-  while (i < text.size()) {
-    const bool start = i == 0 || !is_word(text[i - 1]);
-    bool done = false;
-    for (const auto& [from, to] : std::initializer_list<std::pair<const char*, const char*>>{
-             {"left", "right"}, {"right", "left"}, {"Left", "Right"}, {"Right", "Left"}}) {
-      const size_t n = std::strlen(from);
-      if (start && text.compare(i, n, from) == 0 && (i + n >= text.size() || !is_word(text[i + n]))) {
-        out += to;
-        i += n;
-        done = true;
-        break;
-      }
-    }
-    if (!done) out += text[i++];
   }
   return out;
 }

@@ -7,112 +7,22 @@
 namespace unipose::train {
 namespace F = torch::nn::functional;
 
-std::string template_task(const std::string& task) {
-  if (task == "text2pose") return "text_to_pose";
-  if (task == "pose2text") return "pose_to_text";
-  if (task == "posediff") return "pose_diff";
-  if (task == "edit") return "pose_editing";
-  throw Error("unknown task '" + task + "' (text2pose, pose2text, posediff, edit)");
-}
-
-LmSequence build_sequence(const nn::LmConfig& c, const text::TextTokenizer& tok, const std::string& tmpl,
-                          const std::map<std::string, Slot>& slots, const std::optional<Slot>& answer) {
-  LmSequence s;
-  int next_span = 1;
-  auto push_text = [&](const std::string& text) {
-    for (const int id : tok.encode(text)) {
-      if (id >= c.text_vocab) throw Error("text tokenizer and language model disagree: piece " + std::to_string(id) + " >= text_vocab");
-      s.ids.push_back(id);
-      s.spans.push_back(0);
-    }
-  };
-  auto push_pose = [&](const std::vector<int64_t>& codes) {
-    if (static_cast<int>(codes.size()) != c.pose_tokens)
-      throw Error("a pose needs " + std::to_string(c.pose_tokens) + " codes, got " + std::to_string(codes.size()));
-    s.ids.push_back(c.pose_begin());
-    s.spans.push_back(0);
-    const int span = next_span++;
-    for (const auto k : codes) {
-      if (k < 0 || k >= c.pose_codes) throw Error("pose code " + std::to_string(k) + " is outside the codebook");
-      s.ids.push_back(c.pose_code_id(static_cast<int>(k)));
-      s.spans.push_back(span);
-    }
-    s.ids.push_back(c.pose_end());
-    s.spans.push_back(0);
-  };
-  s.ids.push_back(tok.bos_id());
-  s.spans.push_back(0);
-  // The template, placeholder by placeholder.
-  size_t at = 0;
-  while (at < tmpl.size()) {
-    const size_t open = tmpl.find('<', at);
-    const size_t close = open == std::string::npos ? std::string::npos : tmpl.find('>', open);
-    if (open == std::string::npos || close == std::string::npos) {
-      push_text(tmpl.substr(at));
-      break;
-    }
-    if (open > at) push_text(tmpl.substr(at, open - at));
-    const std::string name = tmpl.substr(open, close - open + 1);
-    const auto it = slots.find(name);
-    if (it == slots.end()) throw Error("instruction template '" + tmpl + "': nothing to put in " + name);
-    if (it->second.pose()) push_pose(it->second.codes);
-    else push_text(" " + it->second.text);
-    at = close + 1;
-  }
-  push_text(kAnswerMarker);
-  s.prompt_length = s.ids.size();
-  s.targets.assign(s.ids.size(), -100);
-  s.codes.assign(s.ids.size(), -100);
-  if (!answer) return s;
-  auto target_next = [&](int64_t id) { s.targets.back() = id; };  // the last position predicts `id`
-  if (!answer->pose()) {
-    for (const int id : tok.encode(" " + answer->text)) {
-      target_next(id);
-      s.ids.push_back(id);
-      s.spans.push_back(0);
-      s.targets.push_back(-100);
-      s.codes.push_back(-100);
-    }
-    target_next(tok.eos_id());
-  } else {
-    target_next(c.pose_begin());
-    s.ids.push_back(c.pose_begin());
-    s.spans.push_back(0);
-    s.targets.push_back(-100);
-    s.codes.push_back(-100);
-    if (static_cast<int>(answer->codes.size()) != c.pose_tokens) throw Error("an answer pose needs " + std::to_string(c.pose_tokens) + " codes");
-    if (c.mixed_attention) {
-      const int span = next_span++;
-      for (int q = 0; q < c.pose_tokens; ++q) {
-        s.ids.push_back(-(q + 1));
-        s.spans.push_back(span);
-        s.targets.push_back(-100);
-        s.codes.push_back(answer->codes[q]);
-      }
-    } else {
-      for (int q = 0; q < c.pose_tokens; ++q) {
-        s.codes.back() = answer->codes[q];  // the previous position predicts this code (over the code range)
-        s.ids.push_back(c.pose_code_id(static_cast<int>(answer->codes[q])));
-        s.spans.push_back(0);
-        s.targets.push_back(-100);
-        s.codes.push_back(-100);
-      }
-      target_next(c.pose_end());
-    }
-  }
-  if (static_cast<int>(s.ids.size()) > c.max_positions)
-    throw Error("a training sequence has " + std::to_string(s.ids.size()) + " positions, the model takes " + std::to_string(c.max_positions));
-  return s;
+const std::vector<Task>& LmTask::trainable_tasks() {
+  static const std::vector<Task> tasks = {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing};
+  return tasks;
 }
 
 LmTask::LmTask(nn::LanguageModel model, const data::Corpus& corpus, std::vector<std::vector<int64_t>> codes, text::TextTokenizer tokenizer,
-               text::InstructionTemplates templates, std::string stage, std::vector<std::string> tasks, int batch)
+               text::InstructionTemplates templates, std::string stage, std::vector<Task> tasks, int batch)
     : model_(std::move(model)), corpus_(corpus), codes_(std::move(codes)), tokenizer_(std::move(tokenizer)), templates_(std::move(templates)),
       stage_(std::move(stage)), tasks_(std::move(tasks)), batch_(batch) {
   if (stage_ != "align" && stage_ != "instruct") throw Error("unknown stage '" + stage_ + "' (align or instruct)");
   if (tasks_.empty()) throw Error("no tasks to train");
   if (codes_.size() != corpus.poses.size()) throw Error("one list of pose codes per corpus pose is needed");
-  for (const auto& t : tasks_) template_task(t);
+  for (const Task t : tasks_)
+    if (std::find(trainable_tasks().begin(), trainable_tasks().end(), t) == trainable_tasks().end())
+      throw Error("training " + task_info(t).title + " needs " + (task_info(t).image_input ? "the visual branch, which is not built yet" : "data this trainer does not read") +
+                  " (trainable: " + task_names(trainable_tasks()) + ")");
   for (const std::string split : {"train", "val"}) {
     for (const int i : corpus.split(split))
       if (!corpus.captions[i].empty()) poses_[split].push_back(i);
@@ -122,8 +32,8 @@ LmTask::LmTask(nn::LanguageModel model, const data::Corpus& corpus, std::vector<
   if (poses_["train"].empty()) fail(corpus.dir, "no captioned training poses");
 }
 
-LmSequence LmTask::example(const std::string& task, const std::string& split, size_t index, std::mt19937_64& rng) const {
-  const auto& list = templates_.at(template_task(task));
+nn::LmSequence LmTask::example(Task task, const std::string& split, size_t index, std::mt19937_64& rng) const {
+  const auto& list = templates_.at(task);
   std::uniform_int_distribution<size_t> pick_template(0, list.size() - 1);
   const std::string& tmpl = stage_ == "align" ? list.front() : list[pick_template(rng)];
   auto pick = [&](const std::vector<std::string>& texts) {
@@ -131,22 +41,22 @@ LmSequence LmTask::example(const std::string& task, const std::string& split, si
     return texts[u(rng)];
   };
   const auto& c = model_->config;
-  if (task == "text2pose" || task == "pose2text") {
+  if (task == Task::TextToPose || task == Task::PoseToText) {
     const auto& poses = poses_.at(split);
     const int p = poses[index % poses.size()];
-    Slot pose{"", codes_[p]}, caption{pick(corpus_.captions[p]), {}};
-    return task == "text2pose" ? build_sequence(c, tokenizer_, tmpl, {{"<text>", caption}}, pose)
-                               : build_sequence(c, tokenizer_, tmpl, {{"<pose>", pose}}, caption);
+    nn::Slot pose{"", codes_[p]}, caption{pick(corpus_.captions[p]), {}};
+    return task == Task::TextToPose ? nn::build_sequence(c, tokenizer_, tmpl, {{"<text>", caption}}, pose)
+                                    : nn::build_sequence(c, tokenizer_, tmpl, {{"<pose>", pose}}, caption);
   }
   const auto& pairs = pairs_.at(split);
   if (pairs.empty()) fail(corpus_.dir, "no pairs in the " + split + " split");
   const auto& pr = corpus_.pairs[pairs[index % pairs.size()]];
-  Slot a{"", codes_[pr.a]}, b{"", codes_[pr.b]}, instruction{pick(pr.instructions), {}};
-  return task == "posediff" ? build_sequence(c, tokenizer_, tmpl, {{"<pose_a>", a}, {"<pose_b>", b}}, instruction)
-                            : build_sequence(c, tokenizer_, tmpl, {{"<pose>", a}, {"<text>", instruction}}, b);
+  nn::Slot a{"", codes_[pr.a]}, b{"", codes_[pr.b]}, instruction{pick(pr.instructions), {}};
+  return task == Task::PoseDiff ? nn::build_sequence(c, tokenizer_, tmpl, {{"<pose_a>", a}, {"<pose_b>", b}}, instruction)
+                                : nn::build_sequence(c, tokenizer_, tmpl, {{"<pose>", a}, {"<text>", instruction}}, b);
 }
 
-std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<LmSequence>& batch, const torch::Device& device) {
+std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequence>& batch, const torch::Device& device) {
   // Two savings that leave the losses exactly as one padded batch would give them: sequences of similar
   // length run together (tasks differ by up to 60 positions, so one padded batch wastes a quarter of its
   // work), and the output layer runs only at positions that have a target (under half of them).
@@ -215,7 +125,7 @@ std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<LmSequence
 }
 
 std::map<std::string, torch::Tensor> LmTask::step(std::mt19937_64& rng, const torch::Device& device) {
-  std::vector<LmSequence> batch;
+  std::vector<nn::LmSequence> batch;
   std::uniform_int_distribution<size_t> task(0, tasks_.size() - 1), any(0, 1u << 30);
   for (int i = 0; i < batch_; ++i) batch.push_back(example(tasks_[task(rng)], "train", any(rng), rng));
   return losses(batch, device);
@@ -225,27 +135,28 @@ std::map<std::string, double> LmTask::evaluate(const torch::Device& device) {
   // Fixed validation sequences (the same every time): loss and code accuracy per task.
   std::map<std::string, double> out;
   torch::NoGradGuard ng;
-  std::vector<std::string> unique = tasks_;  // a task listed twice is sampled twice as often, measured once
+  std::vector<Task> unique = tasks_;  // a task listed twice is sampled twice as often, measured once
   std::sort(unique.begin(), unique.end());
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
   for (const auto& t : unique) {
     std::mt19937_64 rng(17);
-    const size_t n = (t == "text2pose" || t == "pose2text") ? poses_.at("val").size() : pairs_.at("val").size();
+    const size_t n = (t == Task::TextToPose || t == Task::PoseToText) ? poses_.at("val").size() : pairs_.at("val").size();
     if (n == 0) continue;
     double text = 0, pose = 0, acc = 0;
     int batches = 0;
     for (size_t start = 0; start < std::min<size_t>(n, 256); start += 32, ++batches) {
-      std::vector<LmSequence> batch;
+      std::vector<nn::LmSequence> batch;
       for (size_t i = start; i < std::min<size_t>({n, start + 32, 256}); ++i) batch.push_back(example(t, "val", i, rng));
       const auto l = losses(batch, device);
       text += l.at("text").item<double>();
       pose += l.at("pose").item<double>();
       acc += l.at("code_accuracy").item<double>();
     }
-    if (t == "pose2text" || t == "posediff") out[t + "_text_loss"] = text / batches;
+    const std::string name = task_name(t);
+    if (!task_info(t).pose_answer) out[name + "_text_loss"] = text / batches;
     else {
-      out[t + "_pose_loss"] = pose / batches;
-      out[t + "_code_accuracy"] = 100 * acc / batches;
+      out[name + "_pose_loss"] = pose / batches;
+      out[name + "_code_accuracy"] = 100 * acc / batches;
     }
   }
   return out;

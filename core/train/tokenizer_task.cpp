@@ -8,7 +8,8 @@
 #include "core/body/mannequin.h"
 #include "core/body/rotations.h"
 #include "core/error.h"
-#include "core/eval/metrics.h"
+#include "core/data/corpus_reader.h"
+#include "core/eval/model_metrics.h"
 #include "core/io/files.h"
 #include "core/nn/module_io.h"
 #include "core/pose/pose_io.h"
@@ -17,13 +18,6 @@ namespace unipose::train {
 namespace {
 
 constexpr int kLossVertices = 600;  // a fixed spread-out subset of the mannequin's vertices for the vertex loss
-
-// Root + 21 body joints as rotation matrices -> all 24 joints' positions (hands at rest), plus skinning.
-body::FkResult fk22(const torch::Tensor& rot22, const torch::Tensor& rest) {
-  const int64_t b = rot22.size(0);
-  const auto hands = torch::eye(3, rot22.options()).expand({b, 2, 3, 3});
-  return body::forward_kinematics(torch::cat({rot22, hands}, 1), rest, body::smpl_parents());
-}
 
 torch::Tensor random_rotation(int64_t n, std::mt19937_64& rng, double yaw_deg, double tilt_deg) {
   std::uniform_real_distribution<double> u(-1, 1);
@@ -39,61 +33,6 @@ torch::Tensor random_rotation(int64_t n, std::mt19937_64& rng, double yaw_deg, d
 
 }  // namespace
 
-std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::string& split) {
-  const auto all = pose::read_poses(dir + "/poses.npz").frames;
-  const std::string splits_path = dir + "/splits.json";
-  nlohmann::json s;
-  try {
-    s = nlohmann::json::parse(io::read_text_file(splits_path));
-  } catch (const nlohmann::json::exception&) {
-    fail(splits_path, "malformed JSON");
-  }
-  if (!s.contains(split) || !s[split].is_array()) fail(splits_path, "no '" + split + "' split");
-  std::vector<pose::Pose> out;
-  for (const auto& i : s[split]) {
-    if (!i.is_number_integer() || i.get<int64_t>() < 0 || i.get<int64_t>() >= static_cast<int64_t>(all.size()))
-      fail(splits_path, "split '" + split + "' refers to a pose that does not exist");
-    out.push_back(all[i.get<int64_t>()]);
-  }
-  if (out.empty()) fail(splits_path, "split '" + split + "' is empty");
-  return out;
-}
-
-ReconstructionMetrics evaluate_reconstruction(nn::PoseVqVae& model, const std::vector<pose::Pose>& poses,
-                                              const torch::Device& device) {
-  torch::NoGradGuard ng;
-  const bool was_training = model->is_training();
-  model->eval();
-  const auto rest = body::to_tensor(body::mannequin_rest_joints()).to(torch::kFloat).to(device);
-  ReconstructionMetrics m;
-  double sum = 0, sum_pa = 0;
-  std::vector<int64_t> usage(model->config.codebook_size, 0);
-  for (size_t start = 0; start < poses.size(); start += 512) {
-    const std::vector<pose::Pose> chunk(poses.begin() + start, poses.begin() + std::min(poses.size(), start + 512));
-    const auto x = nn::poses_to_rot6d(chunk).to(device);
-    const auto ids = model->encode(x);
-    const auto rec = model->decode(ids);
-    const auto j_gt = fk22(body::rot6d_to_matrix(x), rest).joints.narrow(1, 0, body::kNumBodyJoints);
-    const auto j_rec = fk22(body::rot6d_to_matrix(rec), rest).joints.narrow(1, 0, body::kNumBodyJoints);
-    sum += eval::mpjpe(j_rec, j_gt).sum().item<double>();
-    sum_pa += eval::pa_mpjpe(j_rec, j_gt).sum().item<double>();
-    const auto flat = ids.reshape({-1}).cpu();
-    for (int64_t i = 0; i < flat.numel(); ++i) ++usage[flat[i].item<int64_t>()];
-  }
-  m.poses = static_cast<int>(poses.size());
-  m.mpjpe_mm = 1000 * sum / poses.size();
-  m.pa_mpjpe_mm = 1000 * sum_pa / poses.size();
-  double total = 0, entropy = 0;
-  for (auto u : usage) total += u;
-  for (auto u : usage) {
-    if (u == 0) ++m.dead_codes;
-    else entropy -= (u / total) * std::log(u / total);
-  }
-  m.perplexity = std::exp(entropy);
-  if (was_training) model->train();
-  return m;
-}
-
 namespace {
 nn::PoseVqVae seeded_model(const nn::VqVaeConfig& config, std::uint64_t seed) {
   torch::manual_seed(seed);
@@ -103,9 +42,9 @@ nn::PoseVqVae seeded_model(const nn::VqVaeConfig& config, std::uint64_t seed) {
 
 TokenizerTask::TokenizerTask(const nn::VqVaeConfig& config, const std::string& corpus_dir, int batch, std::uint64_t seed)
     : model_(seeded_model(config, seed)), batch_(batch) {
-  const auto train = load_corpus_split(corpus_dir, "train");
-  val_ = load_corpus_split(corpus_dir, "val");
-  train_rot_ = body::poses_to_rotation_matrices(train).narrow(1, 0, body::kNumBodyJoints).to(torch::kFloat).contiguous();
+  const auto train = data::load_corpus_split(corpus_dir, "train");
+  val_ = data::load_corpus_split(corpus_dir, "val");
+  train_rot_ = body::rotation_matrices(train).narrow(1, 0, body::kNumBodyJoints).to(torch::kFloat).contiguous();
   rest_joints_ = body::to_tensor(body::mannequin_rest_joints()).to(torch::kFloat);
   // Vertex subset: every k-th vertex of the mannequin, with its skinning weights.
   const auto mannequin = body::build_mannequin();
@@ -139,7 +78,7 @@ std::map<std::string, torch::Tensor> TokenizerTask::step(std::mt19937_64& rng, c
   const auto rec6d = out.rot6d.to(torch::kFloat);
   const auto rec_rot = body::rot6d_to_matrix(rec6d);
   const auto rest = rest_joints_.to(device);
-  const auto fk_gt = fk22(rot, rest), fk_rec = fk22(rec_rot, rest);
+  const auto fk_gt = body::body_forward_kinematics(rot, rest), fk_rec = body::body_forward_kinematics(rec_rot, rest);
   const auto verts = vertices_.to(device), weights = weights_.to(device);
   const auto v_gt = body::linear_blend_skinning(verts, weights, fk_gt.skinning);
   const auto v_rec = body::linear_blend_skinning(verts, weights, fk_rec.skinning);
@@ -152,7 +91,7 @@ std::map<std::string, torch::Tensor> TokenizerTask::step(std::mt19937_64& rng, c
 }
 
 std::map<std::string, double> TokenizerTask::evaluate(const torch::Device& device) {
-  const auto m = evaluate_reconstruction(model_, val_, device);
+  const auto m = eval::evaluate_reconstruction(model_, val_, device);
   return {{"MPJPE_mm", m.mpjpe_mm}, {"PA-MPJPE_mm", m.pa_mpjpe_mm}, {"perplexity", m.perplexity}, {"dead_codes", double(m.dead_codes)}};
 }
 

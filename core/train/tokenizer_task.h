@@ -13,19 +13,6 @@
 
 namespace unipose::train {
 
-// Poses of a corpus split ("train", "val", "test"), from DIR/poses.npz and DIR/splits.json.
-std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::string& split);
-
-struct ReconstructionMetrics {
-  double mpjpe_mm = 0, pa_mpjpe_mm = 0, perplexity = 0;
-  int dead_codes = 0;  // codes no pose of the set used
-  int poses = 0;
-};
-// Encodes and decodes every pose; errors on the 22 body joints of the mannequin skeleton (root rotation kept,
-// translation ignored).
-ReconstructionMetrics evaluate_reconstruction(nn::PoseVqVae& model, const std::vector<pose::Pose>& poses,
-                                              const torch::Device& device = torch::kCPU);
-
 class TokenizerTask : public TrainTask {
  public:
   // `seed` fixes the initial weights (the training loop seeds everything after that).

@@ -11,26 +11,26 @@
 namespace unipose::body {
 namespace {
 
-pose::Pose some_pose(unsigned seed) {
+PoseParameters some_pose(unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<double> n(0, 0.4);
-  pose::Pose p;
+  PoseParameters p;
   for (auto& r : p.rotations) r = Eigen::Vector3d(n(rng), n(rng), n(rng));
   return p;
 }
 
 void BM_PoseMannequinMesh(benchmark::State& state) {
   const auto model = make_mannequin();
-  const pose::Pose p = some_pose(1);
+  const PoseParameters p = some_pose(1);
   for (auto _ : state) benchmark::DoNotOptimize(model->posed_mesh(p));
   state.counters["vertices"] = static_cast<double>(model->rest_mesh().vertices.size());
 }
 BENCHMARK(BM_PoseMannequinMesh)->Unit(benchmark::kMillisecond);
 
 void BM_ForwardKinematicsBatch(benchmark::State& state) {
-  std::vector<pose::Pose> poses;
+  std::vector<PoseParameters> poses;
   for (int i = 0; i < state.range(0); ++i) poses.push_back(some_pose(i));
-  const auto rot = poses_to_rotation_matrices(poses);
+  const auto rot = rotation_matrices(poses);
   const auto rest = to_tensor(mannequin_rest_joints());
   for (auto _ : state) benchmark::DoNotOptimize(forward_kinematics(rot, rest, smpl_parents()));
   state.SetItemsProcessed(state.iterations() * state.range(0));

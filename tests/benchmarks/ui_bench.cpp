@@ -10,6 +10,7 @@
 
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
+#include "core/pose/pose.h"
 #include "ui/viewport.h"
 
 namespace {

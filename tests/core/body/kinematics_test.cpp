@@ -12,16 +12,16 @@
 namespace unipose::body {
 namespace {
 
-pose::Pose random_pose(std::mt19937& rng, double scale) {
+PoseParameters random_pose(std::mt19937& rng, double scale) {
   std::normal_distribution<double> n(0.0, scale);
-  pose::Pose p;
+  PoseParameters p;
   for (auto& r : p.rotations) r = Eigen::Vector3d(n(rng), n(rng), n(rng));
   p.transl = Eigen::Vector3d(n(rng), n(rng), n(rng));
   return p;
 }
 
 // Forward kinematics written out independently with Eigen, joint by joint.
-JointPositions reference_fk(const pose::Pose& p, const JointPositions& rest) {
+JointPositions reference_fk(const PoseParameters& p, const JointPositions& rest) {
   std::array<Eigen::Matrix3d, kNumJoints> world;
   JointPositions out;
   for (int j = 0; j < kNumJoints; ++j) {
@@ -42,11 +42,11 @@ JointPositions reference_fk(const pose::Pose& p, const JointPositions& rest) {
 
 TEST(Kinematics, ForwardKinematicsMatchesReference) {
   std::mt19937 rng(7);
-  std::vector<pose::Pose> poses;
+  std::vector<PoseParameters> poses;
   for (int i = 0; i < 8; ++i) poses.push_back(random_pose(rng, 0.6));
   const auto& rest = mannequin_rest_joints();
-  const auto fk = forward_kinematics(poses_to_rotation_matrices(poses), to_tensor(rest), smpl_parents(),
-                                     poses_to_translations(poses));
+  const auto fk = forward_kinematics(rotation_matrices(poses), to_tensor(rest), smpl_parents(),
+                                     translations(poses));
   for (int i = 0; i < 8; ++i) {
     const auto want = reference_fk(poses[i], rest);
     const auto got = to_joint_positions(fk.joints[i]);
@@ -55,7 +55,7 @@ TEST(Kinematics, ForwardKinematicsMatchesReference) {
 }
 
 TEST(Kinematics, RotatingOneJointMovesOnlyItsSubtree) {
-  pose::Pose p;
+  PoseParameters p;
   p.rotations[kLeftElbow] = Eigen::Vector3d(0, -1.2, 0);
   const auto& rest = mannequin_rest_joints();
   const auto posed = posed_joint_positions(p, rest);
@@ -69,7 +69,7 @@ TEST(Kinematics, RotatingOneJointMovesOnlyItsSubtree) {
 
 TEST(Kinematics, SkinningOfRestPoseReproducesTemplate) {
   const auto model = make_mannequin();
-  const Mesh posed = model->posed_mesh(pose::Pose());
+  const Mesh posed = model->posed_mesh(PoseParameters());
   const Mesh& rest = model->rest_mesh();
   ASSERT_EQ(posed.vertices.size(), rest.vertices.size());
   double worst = 0;
@@ -82,8 +82,8 @@ TEST(Kinematics, SkinningFollowsRigidMotion) {
   std::mt19937 rng(3);
   const auto p = random_pose(rng, 0.5);
   const auto& rest = mannequin_rest_joints();
-  const auto fk = forward_kinematics(poses_to_rotation_matrices({p}), to_tensor(rest), smpl_parents(),
-                                     poses_to_translations({p}));
+  const auto fk = forward_kinematics(rotation_matrices({&p}), to_tensor(rest), smpl_parents(),
+                                     translations({&p}));
   auto weights = at::zeros({2, kNumJoints}, at::kDouble);
   weights[0][kLeftElbow] = 1;
   weights[1][kHead] = 1;
@@ -107,11 +107,11 @@ namespace {
 TEST(Kinematics, CudaMatchesCpu) {
   if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
   std::mt19937 rng(9);
-  std::vector<pose::Pose> poses;
+  std::vector<PoseParameters> poses;
   for (int i = 0; i < 16; ++i) poses.push_back(random_pose(rng, 0.7));
-  const auto rot = poses_to_rotation_matrices(poses);
+  const auto rot = rotation_matrices(poses);
   const auto rest = to_tensor(mannequin_rest_joints());
-  const auto trans = poses_to_translations(poses);
+  const auto trans = translations(poses);
   const auto cpu = forward_kinematics(rot, rest, smpl_parents(), trans);
   const auto gpu = forward_kinematics(rot.cuda(), rest.cuda(), smpl_parents(), trans.cuda());
   EXPECT_LT((gpu.joints.cpu() - cpu.joints).abs().max().item<double>(), 1e-10);

@@ -69,10 +69,19 @@ TEST(Mannequin, SkinningWeightsArePartitionOfUnityAndLocal) {
 
 TEST(Mannequin, BentKneeMovesTheShinBackward) {
   const auto model = make_mannequin();
-  pose::Pose p;
+  PoseParameters p;
   p.rotations[kLeftKnee] = Eigen::Vector3d(1.5, 0, 0);
   const Mesh posed = model->posed_mesh(p);
   const Mesh& rest = model->rest_mesh();
+  // posed() gives the same surface and the skeleton's joints from the same pass.
+  const PosedBody both = model->posed(p);
+  ASSERT_EQ(both.mesh.vertices.size(), posed.vertices.size());
+  for (size_t i = 0; i < posed.vertices.size(); i += 97) EXPECT_EQ(both.mesh.vertices[i], posed.vertices[i]);
+  const auto frames = posed_joint_frames(p, model->rest_joints());
+  for (int j = 0; j < kNumJoints; ++j) {
+    EXPECT_LT((both.joints.positions[j] - frames.positions[j]).norm(), 1e-12) << j;
+    EXPECT_LT((both.joints.rotations[j] - frames.rotations[j]).norm(), 1e-12) << j;
+  }
   // Vertices of the left lower shin move behind the knee; the right leg stays put.
   for (size_t i = 0; i < rest.vertices.size(); ++i) {
     const auto& v = rest.vertices[i];

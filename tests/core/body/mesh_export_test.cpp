@@ -16,7 +16,7 @@ namespace {
 
 TEST(MeshExport, WritesObjGlbAndFbxThatAssimpReadsBack) {
   const auto model = make_mannequin();
-  pose::Pose p;
+  PoseParameters p;
   p.rotations[kLeftShoulder] = Eigen::Vector3d(0, 0, -1.2);
   const Mesh mesh = model->posed_mesh(p);
   const auto dir = std::filesystem::temp_directory_path() / ("unipose_export_" + std::to_string(::getpid()));

@@ -30,8 +30,8 @@ std::vector<double> nearest_distances(const Mesh& a, const Mesh& b) {
   return out;
 }
 
-pose::Pose test_pose() {
-  pose::Pose p;
+PoseParameters test_pose() {
+  PoseParameters p;
   p.rotations[kLeftShoulder] = Eigen::Vector3d(0.2, -0.4, -1.0);
   p.rotations[kRightKnee] = Eigen::Vector3d(1.1, 0, 0);
   p.rotations[kSpine2] = Eigen::Vector3d(0.3, 0.2, 0);
@@ -41,7 +41,7 @@ pose::Pose test_pose() {
 
 TEST(RiggedMesh, OwnExportImportsAsTheSameBodyInEveryFormat) {
   const auto mannequin = make_mannequin();
-  const pose::Pose posed = test_pose();
+  const PoseParameters posed = test_pose();
   for (const char* ext : {"glb", "fbx", "dae"}) {
     const std::string path = temp_path(std::string("rig.") + ext);
     export_rigged_mesh(*mannequin, posed, path);
@@ -60,14 +60,14 @@ TEST(RiggedMesh, OwnExportImportsAsTheSameBodyInEveryFormat) {
 TEST(RiggedMesh, AnotherBindPoseIsBroughtToTheRestPose) {
   // A rig bound in an A-pose with bent knees and a turned head, as many character files are.
   const auto mannequin = make_mannequin();
-  pose::Pose a_pose;
+  PoseParameters a_pose;
   a_pose.rotations[kLeftShoulder] = Eigen::Vector3d(0, 0, -0.8);
   a_pose.rotations[kRightShoulder] = Eigen::Vector3d(0, 0, 0.8);
   a_pose.rotations[kLeftElbow] = Eigen::Vector3d(0, -0.3, 0);
   a_pose.rotations[kLeftKnee] = Eigen::Vector3d(0.4, 0, 0);
   a_pose.rotations[kNeck] = Eigen::Vector3d(0, 0.4, 0);
   const std::string path = temp_path("apose.glb");
-  export_rigged_mesh(*mannequin, pose::Pose(), path, a_pose);
+  export_rigged_mesh(*mannequin, PoseParameters(), path, a_pose);
   const RiggedImport in = import_rigged_mesh(path);
   for (int j = 0; j < kNumJoints; ++j)
     EXPECT_LT((in.body.rest_joints[j] - mannequin->rest_joints()[j]).norm(), 1e-4) << kJointNames[j];
@@ -83,7 +83,7 @@ TEST(RiggedMesh, ForeignRigIsUnposedFromItsBoneDirections) {
   // Mixamo-named bones: the importer cannot read SMPL frames off them and works from bone directions alone,
   // which is exact for a bind pose without twists about the bones.
   const auto mannequin = make_mannequin();
-  pose::Pose a_pose;
+  PoseParameters a_pose;
   a_pose.rotations[kLeftShoulder] = Eigen::Vector3d(0, 0, -0.8);
   a_pose.rotations[kRightShoulder] = Eigen::Vector3d(0, 0, 0.8);
   a_pose.rotations[kRightElbow] = Eigen::Vector3d(0, 0.5, 0);
@@ -124,7 +124,7 @@ TEST(RiggedMesh, UnriggedAndUnreadableFilesAreRefused) {
     EXPECT_NE(std::string(e.what()).find(junk), std::string::npos);
   }
   std::filesystem::remove(junk);
-  EXPECT_THROW(export_rigged_mesh(*make_mannequin(), pose::Pose(), temp_path("x.obj")), Error);
+  EXPECT_THROW(export_rigged_mesh(*make_mannequin(), PoseParameters(), temp_path("x.obj")), Error);
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ struct TinySmpl {
   }
 
   // SMPL, written out: shape blend, joint regression, pose blend, rigid transforms, skinning.
-  std::vector<Eigen::Vector3d> reference(const pose::Pose& p) const {
+  std::vector<Eigen::Vector3d> reference(const PoseParameters& p) const {
     std::vector<Eigen::Vector3d> shaped(kV), posed(kV), out(kV);
     for (int v = 0; v < kV; ++v)
       for (int k = 0; k < 3; ++k) {
@@ -123,7 +123,7 @@ TEST(SmplModel, MatchesIndependentImplementation) {
   std::mt19937 rng(5);
   std::normal_distribution<double> n(0, 0.5);
   for (int trial = 0; trial < 3; ++trial) {
-    pose::Pose p;
+    PoseParameters p;
     for (auto& r : p.rotations) r = Eigen::Vector3d(n(rng), n(rng), n(rng));
     p.transl = Eigen::Vector3d(n(rng), n(rng), n(rng));
     p.betas = {n(rng), n(rng), n(rng), n(rng)};
@@ -131,9 +131,17 @@ TEST(SmplModel, MatchesIndependentImplementation) {
     const Mesh got = model->posed_mesh(p);
     ASSERT_EQ(got.vertices.size(), static_cast<size_t>(kV));
     for (int v = 0; v < kV; ++v) EXPECT_LT((got.vertices[v].cast<double>() - want[v]).norm(), 1e-5) << "vertex " << v;
+    // Surface and joints in one pass: the shaped joints, the same world rotations as the skeleton alone.
+    const PosedBody both = model->posed(p);
+    const auto joints = model->posed_joints(p);
+    const auto frames = posed_joint_frames(p, model->rest_joints());
+    for (int j = 0; j < kNumJoints; ++j) {
+      EXPECT_LT((both.joints.positions[j] - joints[j]).norm(), 1e-12) << "joint " << j;
+      EXPECT_LT((both.joints.rotations[j] - frames.rotations[j]).norm(), 1e-12) << "joint " << j;
+    }
   }
   // The rest pose with zero shape is the template.
-  const Mesh rest = model->posed_mesh(pose::Pose());
+  const Mesh rest = model->posed_mesh(PoseParameters());
   for (int v = 0; v < kV; ++v)
     EXPECT_NEAR(rest.vertices[v].x(), tiny.v_template[v * 3], 1e-6);
   std::filesystem::remove(path);
@@ -149,7 +157,7 @@ TEST(SmplModel, AcceptsFlatPosedirsLayout) {
   a["posedirs"] = io::NpyArray::from_double({kPoseDirs, kV * 3}, flat);
   const std::string path = temp_path("flat.npz");
   io::write_npz(path, a);
-  pose::Pose p;
+  PoseParameters p;
   p.rotations[kLeftKnee] = Eigen::Vector3d(1.0, 0.2, 0);
   p.transl = Eigen::Vector3d::Zero();
   p.betas = {0, 0, 0, 0};
@@ -201,7 +209,7 @@ TEST(SmplModel, BadFilesGetClearErrors) {
   // Too many betas in the pose is an error, not a silent truncation.
   const std::string path = temp_path("ok.npz");
   io::write_npz(path, tiny.archive());
-  pose::Pose p;
+  PoseParameters p;
   p.betas.assign(10, 0.1);
   EXPECT_THROW(load_smpl_model(path)->posed_mesh(p), Error);
   std::filesystem::remove(path);

@@ -11,7 +11,7 @@
 using namespace unipose;
 
 namespace {
-eval::Words w(const std::string& s) { return eval::tokenize_words(s); }
+eval::Words w(const std::string& s) { return text::tokenize_words(s); }
 // Case-preserving split on spaces, for the published BLEU example (which is case-sensitive).
 eval::Words split(const std::string& s) {
   eval::Words out;
@@ -43,11 +43,6 @@ TEST(PoseMetrics, PaMpjpeByHand) {
   const auto both = eval::pa_mpjpe(torch::cat({pred, copy}), torch::cat({target, target}));
   EXPECT_NEAR(both[1].item<double>(), 0.0, 1e-9);
   EXPECT_NEAR(both[0].item<double>(), (2 * std::sqrt(0.125) + 0.5) / 3, 1e-9);
-}
-
-TEST(TextMetrics, Tokenizer) {
-  EXPECT_EQ(w("The left-hand's UP."), (eval::Words{"the", "left", "hand's", "up"}));
-  EXPECT_TRUE(w("  ...  ").empty());
 }
 
 TEST(TextMetrics, BleuPublishedExample) {
@@ -154,4 +149,17 @@ TEST(RetrievalMetrics, FrechetDistanceByHand) {
   // Variances (n - 1 = 3): 4/3 and 16/3, swapped on the other side -> 25 + 2 (4/3 + 16/3) - 2 * 2 sqrt(64/9).
   EXPECT_NEAR(eval::frechet_distance(c, d), 25 + 2 * (20.0 / 3) - 4 * (8.0 / 3), 1e-9);
   EXPECT_NEAR(eval::frechet_distance(c, c), 0.0, 1e-9);
+}
+
+TEST(PoseMetrics, MpjpeAndProcrustes) {
+  auto target = torch::randn({4, 22, 3}, torch::kDouble);
+  EXPECT_NEAR(eval::mpjpe(target + torch::tensor({0.0, 0.3, 0.4}, torch::kDouble), target).mean().item<double>(), 0.5, 1e-12);
+  // A rotated, scaled and shifted copy is perfect after alignment, but not before.
+  const auto r = torch::tensor({0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0}, torch::kDouble).reshape({3, 3});
+  const auto moved = 1.7 * torch::matmul(target, r.t()) + 2.0;
+  EXPECT_LT(eval::pa_mpjpe(moved, target).max().item<double>(), 1e-9);
+  EXPECT_GT(eval::mpjpe(moved, target).min().item<double>(), 0.5);
+  // A mirror image is not a rotation: alignment must not reach zero.
+  const auto mirrored = target * torch::tensor({-1.0, 1.0, 1.0}, torch::kDouble);
+  EXPECT_GT(eval::pa_mpjpe(mirrored, target).min().item<double>(), 0.1);
 }

@@ -4,22 +4,16 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "tiny_models.h"
 
 namespace unipose::nn {
 namespace {
 
 LmConfig tiny(bool mixed = true) {
-  LmConfig c;
-  c.text_vocab = 50;
-  c.pose_codes = 16;
-  c.pose_tokens = 5;
-  c.dim = 32;
+  auto c = unipose::testing::tiny_lm_config(50, 5, mixed);
   c.layers = 2;
-  c.heads = 4;
   c.kv_heads = 2;
-  c.hidden = 64;
   c.max_positions = 64;
-  c.mixed_attention = mixed;
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include "core/nn/module_io.h"
 #include "core/nn/pose_vqvae.h"
 #include "temp_dir.h"
+#include "tiny_models.h"
 
 namespace unipose::train {
 namespace {
@@ -63,55 +64,11 @@ const Fixture& fixture() {
 }
 
 nn::LmConfig config(const Fixture& f, bool mixed) {
-  nn::LmConfig c;
-  c.text_vocab = f.tokenizer.vocab_size();
-  c.pose_codes = 16;
-  c.pose_tokens = 6;
+  auto c = unipose::testing::tiny_lm_config(f.tokenizer.vocab_size(), 6, mixed);
   c.dim = 48;
   c.layers = 2;
-  c.heads = 4;
-  c.kv_heads = 4;
   c.hidden = 96;
-  c.max_positions = 256;
-  c.mixed_attention = mixed;
   return c;
-}
-
-TEST(LmSequences, LayoutOfPromptsAndAnswers) {
-  const auto& f = fixture();
-  const auto c = config(f, true);
-  const std::vector<int64_t> a{1, 2, 3, 4, 5, 6}, b{6, 5, 4, 3, 2, 1};
-  // Pose-diff: two pose spans in the request, a text answer ending with <eos>.
-  const auto s = build_sequence(c, f.tokenizer, "How do I go from <pose_a> to <pose_b>?", {{"<pose_a>", {"", a}}, {"<pose_b>", {"", b}}},
-                                Slot{"Bend your left knee.", {}});
-  EXPECT_EQ(s.ids[0], f.tokenizer.bos_id());
-  int pose_spans = 0;
-  for (size_t i = 0; i < s.ids.size(); ++i) {
-    if (s.ids[i] == c.pose_begin()) {
-      ++pose_spans;
-      for (int q = 0; q < 6; ++q) EXPECT_EQ(s.spans[i + 1 + q], pose_spans);
-      EXPECT_EQ(s.ids[i + 7], c.pose_end());
-    }
-  }
-  EXPECT_EQ(pose_spans, 2);
-  // Targets: the last prompt position predicts the first answer piece; the last answer piece predicts <eos>.
-  EXPECT_EQ(s.targets[s.prompt_length - 1], s.ids[s.prompt_length]);
-  EXPECT_EQ(s.targets.back(), f.tokenizer.eos_id());
-  EXPECT_EQ(f.tokenizer.decode(std::vector<int>(s.ids.begin() + static_cast<long>(s.prompt_length), s.ids.end())), "Bend your left knee.");
-  // Text-to-pose, mixed: <p> then 6 queries in one span, each with its code target.
-  const auto t = build_sequence(c, f.tokenizer, "Generate a pose: <text>", {{"<text>", {"arms up", {}}}}, Slot{"", a});
-  EXPECT_EQ(t.targets[t.prompt_length - 1], c.pose_begin());
-  for (int q = 0; q < 6; ++q) {
-    EXPECT_EQ(t.ids[t.prompt_length + 1 + q], -(q + 1));
-    EXPECT_EQ(t.codes[t.prompt_length + 1 + q], a[q]);
-  }
-  // Causal: the codes are ordinary next tokens, then </p>.
-  const auto u = build_sequence(config(f, false), f.tokenizer, "Generate a pose: <text>", {{"<text>", {"arms up", {}}}}, Slot{"", a});
-  EXPECT_EQ(u.codes[u.prompt_length], 1);
-  EXPECT_EQ(u.ids[u.prompt_length + 1], c.pose_code_id(1));
-  EXPECT_EQ(u.targets.back(), c.pose_end());
-  EXPECT_THROW(build_sequence(c, f.tokenizer, "Describe <pose>", {}, std::nullopt), Error);
-  EXPECT_THROW(build_sequence(c, f.tokenizer, "Describe <pose>", {{"<pose>", {"", {1, 2}}}}, std::nullopt), Error);
 }
 
 TEST(LmTask, BatchLossesEqualTheLossesOfEachSequenceAlone) {
@@ -121,14 +78,15 @@ TEST(LmTask, BatchLossesEqualTheLossesOfEachSequenceAlone) {
   for (const bool mixed : {true, false}) {
     torch::manual_seed(3);
     LmTask task(nn::LanguageModel(config(f, mixed)), f.corpus, f.codes, f.tokenizer, f.templates, "instruct",
-                {"text2pose", "pose2text", "posediff", "edit"}, 8);
+                {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing}, 8);
     std::mt19937_64 rng(5);
-    std::vector<LmSequence> batch;
-    for (const std::string t : {"text2pose", "pose2text", "posediff", "edit", "edit", "text2pose"}) batch.push_back(task.example(t, "train", batch.size(), rng));
+    std::vector<nn::LmSequence> batch;
+    for (const Task t : {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing, Task::PoseEditing, Task::TextToPose})
+      batch.push_back(task.example(t, "train", batch.size(), rng));
     std::string long_text;
     for (int i = 0; i < 2; ++i) long_text += f.corpus.captions[0][0] + " ";
     const auto& c = task.model()->config;
-    batch.push_back(build_sequence(c, f.tokenizer, "Describe <pose>", {{"<pose>", {"", f.codes[0]}}}, Slot{long_text, {}}));
+    batch.push_back(nn::build_sequence(c, f.tokenizer, "Describe <pose>", {{"<pose>", {"", f.codes[0]}}}, nn::Slot{long_text, {}}));
     size_t shortest = 1 << 30, longest = 0;
     for (const auto& s : batch) shortest = std::min(shortest, s.ids.size()), longest = std::max(longest, s.ids.size());
     ASSERT_GT(longest, shortest + 40);  // more than one length group
@@ -164,7 +122,7 @@ TEST(LmTask, TrainingLowersTheLossOfEveryTask) {
   for (const bool mixed : {true, false}) {
     torch::manual_seed(2);
     LmTask task(nn::LanguageModel(config(f, mixed)), f.corpus, f.codes, f.tokenizer, f.templates, "instruct",
-                {"text2pose", "pose2text", "posediff", "edit"}, 8);
+                {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing}, 8);
     const auto before = task.evaluate(torch::kCPU);
     TrainOptions o;
     o.out_dir = unipose::testing::temp_dir("unipose_lm", mixed ? "mixed" : "causal");
@@ -178,6 +136,17 @@ TEST(LmTask, TrainingLowersTheLossOfEveryTask) {
     EXPECT_LT(r.last_eval.at("text2pose_pose_loss"), before.at("text2pose_pose_loss")) << mixed;
     EXPECT_LT(r.last_eval.at("edit_pose_loss"), before.at("edit_pose_loss")) << mixed;
   }
+}
+
+TEST(LmTask, TasksWithoutTrainingDataAreRefusedByName) {
+  const auto& f = fixture();
+  try {
+    LmTask task(nn::LanguageModel(config(f, true)), f.corpus, f.codes, f.tokenizer, f.templates, "align", {Task::ImageToText}, 8);
+    FAIL() << "image-to-text cannot be trained from poses and texts";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("image-to-text needs the visual branch"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(LmTask(nn::LanguageModel(config(f, true)), f.corpus, f.codes, f.tokenizer, f.templates, "stage5", {Task::PoseToText}, 8), Error);
 }
 
 }  // namespace

@@ -9,12 +9,12 @@
 
 #include "core/data/corpus.h"
 #include "core/error.h"
-#include "core/eval/metrics.h"
 #include "core/io/files.h"
 #include "core/nn/module_io.h"
 #include "core/train/tensorboard.h"
 #include "core/train/tokenizer_task.h"
 #include "temp_dir.h"
+#include "tiny_models.h"
 
 namespace unipose::train {
 namespace {
@@ -22,16 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string temp_dir(const std::string& name) { return unipose::testing::temp_dir("unipose_train", name); }
-
-nn::VqVaeConfig tiny() {
-  nn::VqVaeConfig c;
-  c.tokens = 8;
-  c.codebook_size = 16;
-  c.code_dim = 8;
-  c.width = 16;
-  c.blocks = 1;
-  return c;
-}
+nn::VqVaeConfig tiny() { return unipose::testing::tiny_vqvae_config(); }
 
 const std::string& corpus() {
   static const std::string dir = [] {
@@ -212,98 +203,6 @@ TEST(Trainer, WarmupThenCosine) {
   EXPECT_NEAR(learning_rate(o, 99), 1.0, 1e-12);
   EXPECT_NEAR(learning_rate(o, 550), 0.5, 1e-3);
   EXPECT_LT(learning_rate(o, 999), 1e-4);
-}
-
-TEST(Tokenizer, ResidualLevelsCodeWhatThePreviousLeft) {
-  nn::VqVaeConfig c = tiny();
-  c.residual_levels = 4;  // 8 tokens = 2 positions x 4 levels
-  torch::manual_seed(4);
-  nn::PoseVqVae model(c);
-  std::vector<pose::Pose> poses(64);
-  std::mt19937 rng(3);
-  std::normal_distribution<double> n(0, 0.3);
-  for (auto& p : poses)
-    for (int j = 0; j < 22; ++j) p.rotations[j] = Eigen::Vector3d(n(rng), n(rng), n(rng));
-  const auto x = nn::poses_to_rot6d(poses);
-  model->forward(x);  // training mode: the codebooks start on the data
-  model->eval();
-  torch::NoGradGuard ng;
-  const auto out = model->forward(x);
-  const auto ids = model->encode(x);
-  ASSERT_EQ(ids.sizes(), (std::vector<int64_t>{64, 8}));
-  EXPECT_TRUE(torch::equal(ids, out.indices));
-  EXPECT_TRUE(torch::allclose(model->decode(ids), out.rot6d, 1e-5, 1e-6));
-  // Decoding from code probabilities: one-hot rows are the ids; a 50/50 row decodes the mean code vector.
-  const auto onehot = torch::nn::functional::one_hot(ids, c.codebook_size).to(torch::kFloat);
-  EXPECT_TRUE(torch::allclose(model->decode_probabilities(onehot), out.rot6d, 1e-5, 1e-6));
-  auto half = onehot.clone();
-  half.select(1, 1) = 0.5 * (onehot.select(1, 1) + onehot.select(1, 1).roll(1, 1));
-  EXPECT_FALSE(torch::allclose(model->decode_probabilities(half), out.rot6d, 1e-4, 1e-5));
-  EXPECT_THROW(model->decode_probabilities(onehot.narrow(2, 0, 3)), Error);
-  // Each level shrinks what is left: the error of the summed codes falls level by level.
-  const auto z = model->encode_continuous_for_test(x);
-  auto residual = z;
-  double last = residual.norm().item<double>();
-  for (int l = 0; l < 4; ++l) {
-    const auto level = ids.view({64 * 2, 4}).select(1, l).contiguous();
-    residual = residual - model->level(l)->lookup(level);
-    const double now = residual.norm().item<double>();
-    EXPECT_LT(now, last) << "level " << l;
-    last = now;
-  }
-  // A config whose tokens do not divide into the levels is refused with a clear message.
-  c.residual_levels = 3;
-  EXPECT_THROW(nn::PoseVqVae{c}, Error);
-}
-
-TEST(TokenizerBundle, RoundTripAndTamperedFiles) {
-  nn::PoseVqVae model(tiny());
-  model->eval();
-  const std::string dir = temp_dir("bundle");
-  nn::save_tokenizer_bundle(dir, model, "# test\n", false);
-  auto loaded = nn::load_tokenizer_bundle(dir);
-  const auto x = nn::poses_to_rot6d({pose::Pose()});
-  torch::NoGradGuard ng;
-  EXPECT_TRUE(torch::equal(model->encode(x), loaded->encode(x)));
-  // Half precision bundles load too.
-  nn::save_tokenizer_bundle(dir + "16", model, "# test\n", true);
-  EXPECT_NO_THROW(nn::load_tokenizer_bundle(dir + "16"));
-  // A changed byte fails the checksum, naming the file.
-  auto bytes = io::read_binary_file(dir + "/model.safetensors");
-  bytes[bytes.size() - 3] ^= 0x55;
-  io::write_file_atomic(dir + "/model.safetensors", bytes.data(), bytes.size());
-  try {
-    nn::load_tokenizer_bundle(dir);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("model.safetensors: checksum differs"), std::string::npos) << e.what();
-  }
-  // Weights of another shape: the tensor is named.
-  nn::VqVaeConfig other = tiny();
-  other.width = 24;
-  nn::PoseVqVae wrong(other);
-  nn::save_weights(*wrong, dir + "/other.safetensors", false);
-  try {
-    nn::load_weights(*model, dir + "/other.safetensors");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("has shape"), std::string::npos) << e.what();
-  }
-  fs::remove_all(dir);
-  fs::remove_all(dir + "16");
-}
-
-TEST(Metrics, MpjpeAndProcrustes) {
-  auto target = torch::randn({4, 22, 3}, torch::kDouble);
-  EXPECT_NEAR(eval::mpjpe(target + torch::tensor({0.0, 0.3, 0.4}, torch::kDouble), target).mean().item<double>(), 0.5, 1e-12);
-  // A rotated, scaled and shifted copy is perfect after alignment, but not before.
-  const auto r = torch::tensor({0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0}, torch::kDouble).reshape({3, 3});
-  const auto moved = 1.7 * torch::matmul(target, r.t()) + 2.0;
-  EXPECT_LT(eval::pa_mpjpe(moved, target).max().item<double>(), 1e-9);
-  EXPECT_GT(eval::mpjpe(moved, target).min().item<double>(), 0.5);
-  // A mirror image is not a rotation: alignment must not reach zero.
-  const auto mirrored = target * torch::tensor({-1.0, 1.0, 1.0}, torch::kDouble);
-  EXPECT_GT(eval::pa_mpjpe(mirrored, target).min().item<double>(), 0.1);
 }
 
 }  // namespace

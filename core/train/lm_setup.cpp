@@ -1,0 +1,78 @@
+#include "core/train/lm_setup.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <torch/utils.h>
+
+#include "core/error.h"
+#include "core/io/safetensors.h"
+#include "core/nn/hf_llama.h"
+#include "core/nn/lm_bundle.h"
+#include "core/nn/lm_prompt.h"
+#include "core/text/text_tokenizer.h"
+
+namespace unipose::train {
+
+std::string train_text_tokenizer(const data::Corpus& corpus, const text::InstructionTemplates& templates, const std::string& run, int vocab) {
+  std::filesystem::create_directories(run);
+  const std::string file = run + "/text_tokenizer_input.txt";
+  {
+    std::ofstream f(file);
+    for (const int i : corpus.split("train"))
+      for (const auto& t : corpus.captions[i]) f << t << "\n";
+    for (const int i : corpus.pairs_in("train"))
+      for (const auto& t : corpus.pairs[i].instructions) f << t << "\n";
+    for (const auto& [task, list] : templates)
+      for (const auto& t : list) f << t << "\n";
+    f << nn::kAnswerMarker << "\n";
+    if (!f) fail(file, "cannot write");
+  }
+  text::TextTokenizer::train(file, run + "/text_tokenizer", vocab);
+  std::filesystem::remove(file);
+  return run + "/text_tokenizer.model";
+}
+
+LmSetup set_up_language_model(const LmStart& s, const std::string& tok_dir, nn::PoseVqVae& pose_tok, const data::Corpus& corpus,
+                              const text::InstructionTemplates& templates) {
+  LmSetup out;
+  if (!s.llama_dir.empty()) {
+    out.tokenizer_file = s.llama_dir + "/tokenizer.model";
+    if (!std::filesystem::exists(out.tokenizer_file)) fail(s.llama_dir, "has no tokenizer.model (the checkpoint's SentencePiece model is needed)");
+    nn::HfLoadReport loaded;
+    out.model = nn::load_hf_llama(s.llama_dir, pose_tok->config.codebook_size, pose_tok->config.tokens, &loaded);
+    const int pieces = text::TextTokenizer::load(out.tokenizer_file).vocab_size();
+    if (pieces > loaded.text_vocab)
+      fail(out.tokenizer_file, "has " + std::to_string(pieces) + " pieces, the checkpoint's vocabulary only " + std::to_string(loaded.text_vocab));
+    out.report = "loaded " + s.llama_dir + ": " + std::to_string(loaded.tensors_loaded) + " tensors (" + std::to_string(loaded.tensors_ignored) +
+                 " ignored), text vocabulary " + std::to_string(loaded.text_vocab) + ", " + std::to_string(out.model->config.layers) +
+                 " layers of width " + std::to_string(out.model->config.dim) + (loaded.tied_embeddings ? ", tied embeddings" : "");
+    out.tokenizer_origin = "the SentencePiece model of the checkpoint `" + s.llama_dir + "`";
+  } else if (s.init_bundle.empty()) {
+    out.tokenizer_file = s.text_tokenizer;
+    if (out.tokenizer_file.empty()) {
+      const std::string existing = s.run_dir + "/text_tokenizer.model";
+      out.tokenizer_file = (s.resume && std::filesystem::exists(existing)) ? existing : train_text_tokenizer(corpus, templates, s.run_dir, s.text_vocab);
+    }
+    auto c = s.config;
+    c.text_vocab = text::TextTokenizer::load(out.tokenizer_file).vocab_size();
+    c.pose_codes = pose_tok->config.codebook_size;
+    c.pose_tokens = pose_tok->config.tokens;
+    c.kv_heads = c.heads;
+    c.mixed_attention = !s.causal;
+    if (c.dim % c.heads || (c.dim / c.heads) % 2) throw Error("--dim must split into --heads heads of even size");
+    torch::manual_seed(s.seed);
+    out.model = nn::LanguageModel(c);
+    out.tokenizer_origin = "SentencePiece unigram trained on the corpus's training captions and instructions and the instruction templates";
+  } else {
+    auto init = nn::load_lm_bundle(s.init_bundle);
+    if (!init.pose_tokenizer_sha256.empty() && init.pose_tokenizer_sha256 != io::sha256_file(tok_dir + "/model.safetensors"))
+      fail(s.init_bundle, "was trained on the codes of another pose tokenizer than " + tok_dir + " (pass its --pose-tokenizer)");
+    out.model = init.model;
+    out.tokenizer_file = s.init_bundle + "/tokenizer.model";
+    out.tokenizer_origin = "that of `" + s.init_bundle + "`";
+  }
+  return out;
+}
+
+}  // namespace unipose::train

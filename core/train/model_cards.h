@@ -1,0 +1,48 @@
+// The MODEL_CARD.md of every model this project trains: what was trained, with which exact command, on which
+// data, how long, and what it measured. One layout for all of them (models/README.md): title, command,
+// architecture, training, the model's own figures, licence.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/eval/model_metrics.h"
+#include "core/nn/language_model.h"
+#include "core/nn/pose_vqvae.h"
+#include "core/nn/retrieval.h"
+#include "core/train/trainer.h"
+
+namespace unipose::train {
+
+// How a run made its weights: the facts every card states.
+struct RunRecord {
+  std::string command;   // the command line, as typed
+  TrainOptions options;  // steps, learning rate, weight decay, seed, device
+  int batch = 0;
+  double seconds = 0;
+  std::string data_dir;  // the corpus folder
+  std::string manifest;  // its manifest.json
+};
+
+// Stage 1. `config_name`: small or paper.
+std::string tokenizer_card(const RunRecord& run, const std::string& config_name, const nn::VqVaeConfig& config,
+                           const eval::ReconstructionMetrics& test);
+
+// The retrieval models, with their ground-truth figures on the val and test splits.
+std::string retrieval_card(const RunRecord& run, const nn::RetrievalConfig& config, const std::map<std::string, double>& val,
+                           const std::map<std::string, double>& test);
+
+// Stages 2 and 4.
+struct LanguageModelFacts {
+  std::string stage;                    // align or instruct
+  std::string tasks;                    // as given to --tasks
+  std::string pose_tokenizer_dir;
+  std::string text_tokenizer_origin;    // where tokenizer.model came from, in words
+  std::map<std::string, double> last_validation;
+  size_t corpus_pairs = 0, transfer_pairs = 0;  // training pairs of the corpus, and added limb-transfer pairs
+  std::string export_dir;
+};
+std::string language_model_card(const RunRecord& run, const nn::LmConfig& config, const LanguageModelFacts& facts);
+
+}  // namespace unipose::train

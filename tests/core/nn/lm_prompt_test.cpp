@@ -1,0 +1,80 @@
+#include "core/nn/lm_prompt.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/pose/sampler.h"
+#include "core/text/captioner.h"
+#include "temp_dir.h"
+#include "tiny_models.h"
+
+namespace unipose::nn {
+namespace {
+
+// A small SentencePiece model trained on captions of sampled poses.
+struct Fixture {
+  text::TextTokenizer tokenizer;
+};
+
+const Fixture& fixture() {
+  static const Fixture f = [] {
+    Fixture x;
+    const std::string dir = unipose::testing::temp_dir("unipose_lm_prompt", "tokenizer");
+    std::filesystem::create_directories(dir);
+    {
+      std::ofstream out(dir + "/text.txt");
+      pose::PoseSampler sampler(3);
+      for (int i = 0; i < 150; ++i) out << text::describe_pose(sampler.sample().pose, i) << "\n";
+      out << "How do I go from to? Generate a pose: Describe Answer: arms up Bend your left knee.\n";
+    }
+    text::TextTokenizer::train(dir + "/text.txt", dir + "/tok", 200);
+    x.tokenizer = text::TextTokenizer::load(dir + "/tok.model");
+    return x;
+  }();
+  return f;
+}
+
+LmConfig config(const Fixture& f, bool mixed) { return unipose::testing::tiny_lm_config(f.tokenizer.vocab_size(), 6, mixed); }
+
+TEST(LmSequences, LayoutOfPromptsAndAnswers) {
+  const auto& f = fixture();
+  const auto c = config(f, true);
+  const std::vector<int64_t> a{1, 2, 3, 4, 5, 6}, b{6, 5, 4, 3, 2, 1};
+  // Pose-diff: two pose spans in the request, a text answer ending with <eos>.
+  const auto s = build_sequence(c, f.tokenizer, "How do I go from <pose_a> to <pose_b>?", {{"<pose_a>", {"", a}}, {"<pose_b>", {"", b}}},
+                                Slot{"Bend your left knee.", {}});
+  EXPECT_EQ(s.ids[0], f.tokenizer.bos_id());
+  int pose_spans = 0;
+  for (size_t i = 0; i < s.ids.size(); ++i) {
+    if (s.ids[i] == c.pose_begin()) {
+      ++pose_spans;
+      for (int q = 0; q < 6; ++q) EXPECT_EQ(s.spans[i + 1 + q], pose_spans);
+      EXPECT_EQ(s.ids[i + 7], c.pose_end());
+    }
+  }
+  EXPECT_EQ(pose_spans, 2);
+  // Targets: the last prompt position predicts the first answer piece; the last answer piece predicts <eos>.
+  EXPECT_EQ(s.targets[s.prompt_length - 1], s.ids[s.prompt_length]);
+  EXPECT_EQ(s.targets.back(), f.tokenizer.eos_id());
+  EXPECT_EQ(f.tokenizer.decode(std::vector<int>(s.ids.begin() + static_cast<long>(s.prompt_length), s.ids.end())), "Bend your left knee.");
+  // Text-to-pose, mixed: <p> then 6 queries in one span, each with its code target.
+  const auto t = build_sequence(c, f.tokenizer, "Generate a pose: <text>", {{"<text>", {"arms up", {}}}}, Slot{"", a});
+  EXPECT_EQ(t.targets[t.prompt_length - 1], c.pose_begin());
+  for (int q = 0; q < 6; ++q) {
+    EXPECT_EQ(t.ids[t.prompt_length + 1 + q], -(q + 1));
+    EXPECT_EQ(t.codes[t.prompt_length + 1 + q], a[q]);
+  }
+  // Causal: the codes are ordinary next tokens, then </p>.
+  const auto u = build_sequence(config(f, false), f.tokenizer, "Generate a pose: <text>", {{"<text>", {"arms up", {}}}}, Slot{"", a});
+  EXPECT_EQ(u.codes[u.prompt_length], 1);
+  EXPECT_EQ(u.ids[u.prompt_length + 1], c.pose_code_id(1));
+  EXPECT_EQ(u.targets.back(), c.pose_end());
+  EXPECT_THROW(build_sequence(c, f.tokenizer, "Describe <pose>", {}, std::nullopt), Error);
+  EXPECT_THROW(build_sequence(c, f.tokenizer, "Describe <pose>", {{"<pose>", {"", {1, 2}}}}, std::nullopt), Error);
+}
+
+}  // namespace
+}  // namespace unipose::nn
