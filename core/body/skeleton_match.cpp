@@ -22,9 +22,18 @@ const std::vector<Profile>& profiles() {
                 "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar", "right_collar", "head",
                 "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
                 "left_hand", "right_hand"}},
+      // CMU's motion capture in the MotionBuilder-friendly BVH release (Debian's assimp-testmodels carry it).
       {"cmu", {"Hips", "LeftUpLeg", "RightUpLeg", "LowerBack", "LeftLeg", "RightLeg", "Spine", "LeftFoot",
                "RightFoot", "Spine1", "LeftToeBase", "RightToeBase", "Neck", "LeftShoulder", "RightShoulder", "Head",
                "LeftArm", "RightArm", "LeftForeArm", "RightForeArm", "LeftHand", "RightHand", "LFingers", "RFingers"}},
+      // The "3ds Max friendly" release: zero-length LHipJoint, lowerback, lowerneck and collars; the spine's
+      // third joint is lowerneck (at Chest2), whose bone leads to the neck.
+      {"cmu_3dsmax", {"Hips", "LeftHip", "RightHip", "Chest", "LeftKnee", "RightKnee", "Chest2", "LeftAnkle", "RightAnkle",
+                      "lowerneck", "LeftToe", "RightToe", "Neck", "LeftCollar", "RightCollar", "Head", "LeftShoulder",
+                      "RightShoulder", "LeftElbow", "RightElbow", "LeftWrist", "RightWrist", "LFingers", "RFingers"}},
+      // The "Daz-friendly" release: two spine joints (abdomen, chest), no toes.
+      {"cmu_daz", {"hip", "lThigh", "rThigh", "abdomen", "lShin", "rShin", "", "lFoot", "rFoot", "chest", "", "", "neck",
+                   "lCollar", "rCollar", "head", "lShldr", "rShldr", "lForeArm", "rForeArm", "lHand", "rHand", "lMid1", "rMid1"}},
       {"mixamo", {"Hips", "LeftUpLeg", "RightUpLeg", "Spine", "LeftLeg", "RightLeg", "Spine1", "LeftFoot",
                   "RightFoot", "Spine2", "LeftToeBase", "RightToeBase", "Neck", "LeftShoulder", "RightShoulder",
                   "Head", "LeftArm", "RightArm", "LeftForeArm", "RightForeArm", "LeftHand", "RightHand", "", ""}},
@@ -69,7 +78,8 @@ SkeletonMatch match_skeleton(const std::vector<std::string>& names, const std::s
     }
   }
   if (best_found < 0)
-    fail(where, "unsupported skeleton: no known joint naming (SMPL, CMU, Mixamo, Biovision) matches its joints "
+    fail(where, "unsupported skeleton: no known joint naming (SMPL, CMU in its MotionBuilder, 3ds Max or Daz release, Mixamo, "
+                "Biovision) matches its joints "
                 "(need at least hips, knees, ankles, shoulders and elbows on both sides)");
   return best;
 }
@@ -81,14 +91,21 @@ std::array<std::string, kNumJoints> joint_names_of(const std::string& profile) {
       for (int j = 0; j < kNumJoints; ++j) out[j] = p.joints[j];
       return out;
     }
-  throw Error("unknown joint naming '" + profile + "' (use smpl, cmu, mixamo or biovision)");
+  std::string names;
+  for (const auto& p : profiles()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  throw Error("unknown joint naming '" + profile + "' (use " + names + ")");
 }
 
 Eigen::Matrix3d align_directions(const std::vector<Eigen::Vector3d>& a, const std::vector<Eigen::Vector3d>& b) {
   if (a.empty()) return Eigen::Matrix3d::Identity();
-  bool spread = false;
-  for (size_t k = 1; k < a.size() && !spread; ++k) spread = a[0].normalized().cross(a[k].normalized()).norm() > 0.05;
-  if (!spread) return Eigen::Quaterniond::FromTwoVectors(a[0], b[0]).toRotationMatrix();
+  // Both sets must span a plane: directions that are (nearly) parallel on either side leave the turn about
+  // them undetermined, and an SVD would pick it at random.
+  auto spread = [](const std::vector<Eigen::Vector3d>& v) {
+    for (size_t k = 1; k < v.size(); ++k)
+      if (v[0].normalized().cross(v[k].normalized()).norm() > 0.05) return true;
+    return false;
+  };
+  if (!spread(a) || !spread(b)) return Eigen::Quaterniond::FromTwoVectors(a[0], b[0]).toRotationMatrix();
   Eigen::Matrix3d h = Eigen::Matrix3d::Zero();
   for (size_t k = 0; k < a.size(); ++k) h += a[k].normalized() * b[k].normalized().transpose();
   Eigen::JacobiSVD<Eigen::Matrix3d> svd(h, Eigen::ComputeFullU | Eigen::ComputeFullV);

@@ -14,6 +14,7 @@
 #include "core/body/skeleton_match.h"
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/pose/joint_limits.h"
 
 namespace unipose::pose {
 namespace {
@@ -226,10 +227,24 @@ RetargetResult retarget_to_smpl(const BvhMotion& m, const body::JointPositions& 
     int target;  // mapped SMPL descendant
     Eigen::Vector3d target_rest, source_rest;
   };
+  // The bone along a chain (toward the next spine joint, the neck, the next limb joint) comes first: when the
+  // others do not fix a joint's turn, it alone sets the joint's rest alignment.
+  constexpr int kChainChild[kNumJoints] = {body::kSpine1, body::kLeftKnee, body::kRightKnee, body::kSpine2, body::kLeftAnkle,
+                                           body::kRightAnkle, body::kSpine3, body::kLeftFoot, body::kRightFoot, body::kNeck,
+                                           -1, -1, body::kHead, body::kLeftShoulder, body::kRightShoulder, -1,
+                                           body::kLeftElbow, body::kRightElbow, body::kLeftWrist, body::kRightWrist,
+                                           body::kLeftHand, body::kRightHand, -1, -1};
+  auto on_chain = [&](int j, int descendant) {
+    for (int c = kChainChild[j]; c >= 0; c = src[c] >= 0 ? -1 : kChainChild[c])
+      if (c == descendant) return true;
+    return false;
+  };
   std::array<std::vector<Bone>, kNumJoints> bones;
   std::array<Eigen::Matrix3d, kNumJoints> rest_align;
   for (int j = 0; j < kNumJoints; ++j) {
-    rest_align[j].setIdentity();
+    // A joint that no bone of the source fixes (a hand without fingers, a zero-length joint) turns like its
+    // parent does between the two rest poses.
+    rest_align[j] = j > 0 ? rest_align[body::kParents[j]] : Eigen::Matrix3d::Identity();
     if (src[j] < 0) continue;
     std::vector<int> stack;
     for (int c = kNumJoints - 1; c > j; --c)
@@ -244,14 +259,20 @@ RetargetResult retarget_to_smpl(const BvhMotion& m, const body::JointPositions& 
       }
       const Eigen::Vector3d t = target_rest[c] - target_rest[j];
       const Eigen::Vector3d s = frames.rest[src[c]] - frames.rest[src[j]];
-      if (t.norm() > 1e-6 && s.norm() > 1e-6) bones[j].push_back({c, t, s});
+      if (t.norm() < 1e-6 || s.norm() < 1e-6) continue;  // a zero-length bone says nothing
+      if (on_chain(j, c)) bones[j].insert(bones[j].begin(), {c, t, s});
+      else bones[j].push_back({c, t, s});
     }
+    if (bones[j].empty()) continue;
     std::vector<Eigen::Vector3d> a, b;
     for (const auto& bone : bones[j]) {
-      a.push_back(bone.target_rest);
+      a.push_back(rest_align[j] * bone.target_rest);
       b.push_back(bone.source_rest);
     }
-    rest_align[j] = body::align_directions(a, b);
+    // Bones that span a plane fix the joint's rest turn (Kabsch); one bone fixes its direction only, and the
+    // joint then turns as its parent does plus the shortest arc to the bone (no twist of its own, the way
+    // an arm hanging at rest is the T-pose's arm lowered, its foot carried along).
+    rest_align[j] = body::align_directions(a, b) * rest_align[j];
   }
 
   // Hinges. A bone's direction leaves its twist free, and skeletons disagree on the twist of the rest pose
@@ -323,6 +344,9 @@ RetargetResult retarget_to_smpl(const BvhMotion& m, const body::JointPositions& 
       if (!pose.rotations[j].allFinite()) pose.rotations[j].setZero();
     }
     pose.transl = Eigen::Vector3d(result.scale * frames.positions[f][src[body::kPelvis]] - target_rest[body::kPelvis]);
+    // A foreign skeleton's twists can sit at joints that do not turn that way (CMU's wrists); the same joint
+    // positions with the twists where a body has them. Our own exports are taken as they are.
+    if (result.profile != "smpl") pose = settle_twists(pose);
   }
 
   // Floor. Source files put their floor anywhere and mark their foot joints at different heights above it,

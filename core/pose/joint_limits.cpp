@@ -4,8 +4,13 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
+#include <utility>
 
 #include <Eigen/Geometry>
+
+#include "core/body/axis_angle.h"
+#include "core/body/mannequin.h"
 
 namespace unipose::pose {
 namespace {
@@ -128,6 +133,98 @@ Eigen::Vector3d clamp_joint(int joint, const Eigen::Vector3d& aa) {
 Pose clamp_to_limits(const Pose& pose) {
   Pose out = pose;
   for (int j = 0; j < kNumJoints; ++j) out.rotations[j] = clamp_joint(j, pose.rotations[j]);
+  return out;
+}
+
+namespace {
+
+// How far a local rotation is outside its joint's limits: the sum of squares of each component's excess.
+double excess(int joint, const Eigen::Matrix3d& local) {
+  const JointLimit& l = joint_limit(joint);
+  if (!l.limited) return 0;
+  const Eigen::Vector3d c = decompose(body::axis_angle(local), l.twist_axis);
+  double sum = 0;
+  for (int k = 0; k < 3; ++k) {
+    const double over = std::max(0.0, c[k] - l.max[k]) + std::max(0.0, l.min[k] - c[k]);
+    sum += over * over;
+  }
+  return sum;
+}
+
+// A joint with one child, and the direction of the bone between them in the rest pose: a twist about that
+// bone at the joint, undone at the child, moves nothing.
+struct TwistLink {
+  int joint, child;
+  Eigen::Vector3d axis;
+};
+
+const std::vector<TwistLink>& twist_links() {
+  static const std::vector<TwistLink> links = [] {
+    using namespace body;
+    const auto& rest = mannequin_rest_joints();
+    std::vector<TwistLink> out;
+    for (const auto& [j, c] : std::initializer_list<std::pair<int, int>>{
+             {kSpine1, kSpine2}, {kSpine2, kSpine3}, {kNeck, kHead}, {kLeftHip, kLeftKnee}, {kRightHip, kRightKnee},
+             {kLeftKnee, kLeftAnkle}, {kRightKnee, kRightAnkle}, {kLeftAnkle, kLeftFoot}, {kRightAnkle, kRightFoot},
+             {kLeftCollar, kLeftShoulder}, {kRightCollar, kRightShoulder}, {kLeftShoulder, kLeftElbow},
+             {kRightShoulder, kRightElbow}, {kLeftElbow, kLeftWrist}, {kRightElbow, kRightWrist}, {kLeftWrist, kLeftHand},
+             {kRightWrist, kRightHand}})
+      out.push_back({j, c, (rest[c] - rest[j]).normalized()});
+    return out;
+  }();
+  return links;
+}
+
+}  // namespace
+
+Pose settle_twists(const Pose& pose) {
+  constexpr double kTolerance = 1e-6;  // squared radians: chains this close are left alone
+  constexpr double kPrefer = 1e-4;     // per squared radian of twist moved: among equal results, the least change
+  std::array<Eigen::Matrix3d, kNumJoints> local;
+  std::array<bool, kNumJoints> changed{};
+  for (int j = 0; j < kNumJoints; ++j) local[j] = body::rotation_matrix(pose.rotations[j]);
+  double before = 0;
+  for (const auto& link : twist_links()) before += excess(link.joint, local[link.joint]) + excess(link.child, local[link.child]);
+  if (before < kTolerance) return pose;
+  // Coordinate descent over the links, top down, a few sweeps so that an excess can travel along a chain.
+  for (int sweep = 0; sweep < 24; ++sweep) {
+    bool moved = false;
+    for (const auto& link : twist_links()) {
+      const Eigen::Matrix3d joint = local[link.joint], child = local[link.child];
+      auto cost = [&](double delta) {
+        const Eigen::Matrix3d t = Eigen::AngleAxisd(delta, link.axis).toRotationMatrix();
+        return excess(link.joint, joint * t) + excess(link.child, t.transpose() * child) + kPrefer * delta * delta;
+      };
+      const double now = cost(0);
+      if (now < kTolerance) continue;
+      // The whole circle in 5-degree steps, then a golden-section search around the best step.
+      double best = 0, best_cost = now;
+      for (int k = -36; k <= 36; ++k) {
+        const double d = k * M_PI / 36;
+        const double c = cost(d);
+        if (c < best_cost - 1e-12) best = d, best_cost = c;
+      }
+      double lo = best - M_PI / 36, hi = best + M_PI / 36;
+      const double g = (std::sqrt(5.0) - 1) / 2;
+      for (int it = 0; it < 30; ++it) {
+        const double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+        if (cost(a) < cost(b)) hi = b;
+        else lo = a;
+      }
+      const double refined = (lo + hi) / 2;
+      if (cost(refined) < best_cost) best = refined, best_cost = cost(refined);
+      if (std::abs(best) < 1e-9) continue;
+      const Eigen::Matrix3d t = Eigen::AngleAxisd(best, link.axis).toRotationMatrix();
+      local[link.joint] = joint * t;
+      local[link.child] = t.transpose() * child;
+      changed[link.joint] = changed[link.child] = true;
+      moved = true;
+    }
+    if (!moved) break;
+  }
+  Pose out = pose;
+  for (int j = 0; j < kNumJoints; ++j)
+    if (changed[j]) out.rotations[j] = body::axis_angle(local[j]);
   return out;
 }
 

@@ -33,6 +33,14 @@ Pose clamp_to_limits(const Pose& pose);
 // One joint's rotation clamped, for interactive posing.
 Eigen::Vector3d clamp_joint(int joint, const Eigen::Vector3d& axis_angle);
 
+// The same joint positions with the twists moved along the chains so that the joints stay inside their limits,
+// or as close to them as can be: a twist about a bone can pass to the next joint of its chain (hip - knee -
+// ankle - foot, spine1 - spine2 - spine3, neck - head, collar - shoulder - elbow - wrist - hand) without moving
+// any joint, as a body turns a forearm partly at the elbow and partly at the wrist, or its trunk over all three
+// spine joints. Chains already inside their limits are left exactly as they are. Importers of foreign skeletons
+// use it, whose data often put a twist at a joint that does not turn that way.
+Pose settle_twists(const Pose& pose);
+
 std::string describe(const LimitViolation& v);
 
 }  // namespace unipose::pose
