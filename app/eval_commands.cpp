@@ -71,7 +71,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
     if (o->export_dir.empty() || o->t.rank != 0) return;
     const auto val = eval::evaluate_retrieval(task.model(), corpus, "val");
     const auto test = eval::evaluate_retrieval(task.model(), corpus, "test");
-    const train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, corpus.manifest};
+    const train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, corpus.manifest, {}};
     nn::save_retrieval_bundle(o->export_dir, task.model(), train::retrieval_card(run, task.model()->config, val, test), true);
     std::printf("exported %s; test split:\n", o->export_dir.c_str());
     print_table(test);

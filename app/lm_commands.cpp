@@ -120,7 +120,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       facts.corpus_pairs = corpus.pairs_in("train").size() - transferred;
       facts.transfer_pairs = transferred;
       facts.export_dir = o->export_dir;
-      const train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, corpus.manifest};
+      const train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, corpus.manifest, {}};
       nn::save_lm_bundle(o->export_dir, model, setup.tokenizer_file, io::sha256_file(tok_dir + "/model.safetensors"),
                          train::language_model_card(run, model->config, facts), true);
       std::printf("exported %s\n", o->export_dir.c_str());

@@ -1,5 +1,6 @@
 // unipose train tokenizer | tokenize | detokenize | eval tokenizer
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -67,9 +68,10 @@ void add_train_commands(CLI::App& app) {
   train_cmd->require_subcommand(1);
   struct Options {
     train::TrainOptions t;
-    std::string data, config = "small", export_dir;
+    std::string data, config = "small", export_dir, init;
+    std::vector<std::string> bvh;
     int batch = 128;
-    double yaw = 180;
+    double yaw = 180, bvh_fraction = 0.25;
     int tokens = 0, codebook = 0, code_dim = 0, width = 0, blocks = -1, levels = 0;  // 0 / -1: as --config says
   };
   auto o = std::make_shared<Options>();
@@ -90,8 +92,16 @@ void add_train_commands(CLI::App& app) {
   add_train_options(*tok, o->t);
   tok->add_option("--batch", o->batch, "Poses per step")->check(CLI::Range(1, 65536));
   tok->add_option("--yaw-augmentation", o->yaw, "Random heading change, degrees either way (default 180: the corpus faces +z, real poses do not)")->check(CLI::Range(0.0, 180.0));
+  tok->add_option("--bvh", o->bvh, "Real motion to train on beside the corpus: every frame of these BVH clips (mirrored, joints jittered)")
+      ->check(CLI::ExistingFile);
+  tok->add_option("--bvh-fraction", o->bvh_fraction, "Share of each batch drawn from the --bvh frames")->check(CLI::Range(0.0, 1.0));
+  auto* init = tok->add_option("--init", o->init, "Start from this tokenizer bundle's weights (its configuration; a fresh schedule)");
+  for (const char* size : {"--config", "--tokens", "--codebook", "--code-dim", "--width", "--blocks", "--residual-levels"})
+    init->excludes(tok->get_option(size));
   tok->callback([o] {
-    auto config = o->config == "paper" ? nn::VqVaeConfig::paper() : nn::VqVaeConfig::small();
+    nn::PoseVqVae start{nullptr};
+    if (!o->init.empty()) start = nn::load_tokenizer_bundle(o->init);
+    auto config = start ? start->config : o->config == "paper" ? nn::VqVaeConfig::paper() : nn::VqVaeConfig::small();
     if (o->tokens > 0) config.tokens = o->tokens;
     if (o->codebook > 0) config.codebook_size = o->codebook;
     if (o->code_dim > 0) config.code_dim = o->code_dim;
@@ -101,13 +111,33 @@ void add_train_commands(CLI::App& app) {
     if (config.tokens % config.residual_levels) throw Error("--tokens must be a multiple of --residual-levels");
     train::TokenizerTask task(config, o->data, o->batch, o->t.seed);
     task.set_yaw_augmentation(o->yaw);
+    if (start) task.start_from(start);
+    if (!o->bvh.empty()) {
+      std::vector<pose::Pose> frames;
+      for (const auto& clip : o->bvh) {
+        const auto seq = pose::read_poses(clip);
+        frames.insert(frames.end(), seq.frames.begin(), seq.frames.end());
+      }
+      task.add_real_motion(frames, o->bvh_fraction);
+      std::printf("real motion: %zu frames from %zu clips, %.0f%% of each batch\n", frames.size(), o->bvh.size(), 100 * o->bvh_fraction);
+    }
     ProgressBar bar;
     const auto r = train_and_report(task, o->t, bar);
     if (r.interrupted) return;
     if (o->export_dir.empty() || o->t.rank != 0) return;
     const auto m = eval::evaluate_reconstruction(task.model(), data::load_corpus_split(o->data, "test"));
-    const train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, io::read_text_file(o->data + "/manifest.json")};
-    nn::save_tokenizer_bundle(o->export_dir, task.model(), train::tokenizer_card(run, o->config, config, m), false);
+    train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, io::read_text_file(o->data + "/manifest.json"), {}};
+    if (!o->init.empty()) run.notes.push_back("started from the weights of `" + o->init + "`");
+    if (!o->bvh.empty()) {
+      std::string clips;
+      for (const auto& c : o->bvh) clips += (clips.empty() ? "`" : ", `") + std::filesystem::path(c).filename().string() + "`";
+      run.notes.push_back("real motion beside the corpus: every frame of " + clips + " (mirrored half the time, joints jittered by 3 degrees), " +
+                          std::to_string(static_cast<int>(std::lround(100 * o->bvh_fraction))) + "% of each batch");
+    }
+    const std::string name = config.to_json() == nn::VqVaeConfig::small().to_json()   ? "small"
+                             : config.to_json() == nn::VqVaeConfig::paper().to_json() ? "paper"
+                                                                                      : "custom";
+    nn::save_tokenizer_bundle(o->export_dir, task.model(), train::tokenizer_card(run, name, config, m), false);
     std::printf("exported %s (test MPJPE %.2f mm, PA-MPJPE %.2f mm)\n", o->export_dir.c_str(), m.mpjpe_mm, m.pa_mpjpe_mm);
   });
 

@@ -22,6 +22,7 @@ void head(std::ostringstream& card, const std::string& title, const std::string&
 void training(std::ostringstream& card, const RunRecord& run, const std::vector<std::string>& lines = {}) {
   card << "## Training\n\n";
   for (const auto& l : lines) card << "- " << l << "\n";
+  for (const auto& l : run.notes) card << "- " << l << "\n";
   const auto& o = run.options;
   card << "- steps " << o.steps << ", batch " << run.batch << ", AdamW lr " << o.lr;
   if (o.weight_decay > 0) card << " (weight decay " << o.weight_decay << ", warm-up then cosine)";

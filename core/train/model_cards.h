@@ -23,6 +23,7 @@ struct RunRecord {
   double seconds = 0;
   std::string data_dir;  // the corpus folder
   std::string manifest;  // its manifest.json
+  std::vector<std::string> notes;  // more about the data or the start (one bullet each)
 };
 
 // Stage 1. `config_name`: small or paper.

@@ -1,14 +1,15 @@
 #include "core/train/tokenizer_task.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
 #include "core/body/kinematics.h"
 #include "core/body/mannequin.h"
 #include "core/body/rotations.h"
-#include "core/error.h"
 #include "core/data/corpus_reader.h"
+#include "core/error.h"
 #include "core/eval/model_metrics.h"
 #include "core/io/files.h"
 #include "core/nn/module_io.h"
@@ -59,11 +60,45 @@ TokenizerTask::TokenizerTask(const nn::VqVaeConfig& config, const std::string& c
   weights_ = torch::from_blob(w.data(), {static_cast<int64_t>(w.size() / body::kNumJoints), body::kNumJoints}, torch::kFloat).clone();
 }
 
+void TokenizerTask::add_real_motion(const std::vector<pose::Pose>& poses, double fraction, double noise_degrees) {
+  if (fraction < 0 || fraction > 1) throw Error("the share of real motion in a batch must be between 0 and 1");
+  if (poses.empty()) throw Error("no real-motion poses given");
+  std::vector<pose::Pose> both = poses;
+  for (const auto& p : poses) both.push_back(pose::mirror(p));
+  motion_rot_ = body::rotation_matrices(both).narrow(1, 0, body::kNumBodyJoints).to(torch::kFloat).contiguous();
+  motion_fraction_ = fraction;
+  motion_noise_ = noise_degrees * M_PI / 180;
+}
+
+void TokenizerTask::start_from(nn::PoseVqVae& trained) {
+  if (trained->config.to_json() != model_->config.to_json())
+    throw Error("the tokenizer to start from has another configuration than the one being trained");
+  torch::NoGradGuard ng;
+  auto from = trained->named_parameters(true);
+  for (auto& p : model_->named_parameters(true)) p.value().copy_(from[p.key()]);
+  auto from_buffers = trained->named_buffers(true);
+  for (auto& b : model_->named_buffers(true)) b.value().copy_(from_buffers[b.key()]);
+}
+
 std::map<std::string, torch::Tensor> TokenizerTask::step(std::mt19937_64& rng, const torch::Device& device) {
   std::uniform_int_distribution<int64_t> pick(0, train_rot_.size(0) - 1);
-  std::vector<int64_t> idx(batch_);
+  const int64_t from_motion = motion_rot_.defined() ? static_cast<int64_t>(std::lround(motion_fraction_ * batch_)) : 0;
+  std::vector<int64_t> idx(batch_ - from_motion);
   for (auto& i : idx) i = pick(rng);
   auto rot = train_rot_.index_select(0, torch::tensor(idx));
+  if (from_motion > 0) {
+    std::uniform_int_distribution<int64_t> pick_motion(0, motion_rot_.size(0) - 1);
+    std::vector<int64_t> m(from_motion);
+    for (auto& i : m) i = pick_motion(rng);
+    // Every joint turned a little about a random axis: real motion is scarce, its neighbourhood is not.
+    std::normal_distribution<double> n(0, motion_noise_);
+    auto aa = torch::empty({from_motion, body::kNumBodyJoints, 3}, torch::kFloat);
+    auto acc = aa.accessor<float, 3>();
+    for (int64_t i = 0; i < from_motion; ++i)
+      for (int64_t j = 0; j < body::kNumBodyJoints; ++j)
+        for (int k = 0; k < 3; ++k) acc[i][j][k] = static_cast<float>(j == 0 ? 0.0 : n(rng));
+    rot = torch::cat({rot, torch::matmul(motion_rot_.index_select(0, torch::tensor(m)), body::axis_angle_to_matrix(aa))});
+  }
   // Global-orientation augmentation: heading (default +-45 deg), tilt +-20 deg about the other axes.
   const auto turn = random_rotation(batch_, rng, yaw_degrees_, 20);
   rot = torch::cat({torch::matmul(turn, rot.narrow(1, 0, 1).squeeze(1)).unsqueeze(1), rot.narrow(1, 1, body::kNumBodyJoints - 1)}, 1);

@@ -25,11 +25,18 @@ class TokenizerTask : public TrainTask {
   // Heading augmentation range, degrees either way. DESIGN.md says 45, for data with natural headings; our
   // corpus faces +z, and the full circle measured far better on real clips (docs/conventions.md).
   void set_yaw_augmentation(double degrees) { yaw_degrees_ = degrees; }
+  // Real motion (BVH frames, say) beside the corpus: `fraction` of every batch is drawn from these poses,
+  // each mirrored half the time and with every joint turned by a small random rotation (`noise_degrees`).
+  void add_real_motion(const std::vector<pose::Pose>& poses, double fraction, double noise_degrees = 3);
+  // Starts from these weights (a trained tokenizer of the same configuration) instead of random ones.
+  void start_from(nn::PoseVqVae& trained);
 
  private:
   nn::PoseVqVae model_;
   std::vector<pose::Pose> val_;
   torch::Tensor train_rot_;  // [N, 22, 3, 3]
+  torch::Tensor motion_rot_;  // [M, 22, 3, 3]: real motion and its mirror image (the second half)
+  double motion_fraction_ = 0, motion_noise_ = 0;
   torch::Tensor rest_joints_, vertices_, weights_;
   int batch_;
   double yaw_degrees_ = 180;

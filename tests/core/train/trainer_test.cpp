@@ -2,15 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <random>
 #include <filesystem>
 
 #include <ATen/autocast_mode.h>
 
 #include "core/data/corpus.h"
+#include "core/data/corpus_reader.h"
 #include "core/error.h"
 #include "core/io/files.h"
 #include "core/nn/module_io.h"
+#include "core/pose/pose_io.h"
 #include "core/train/tensorboard.h"
 #include "core/train/tokenizer_task.h"
 #include "temp_dir.h"
@@ -72,6 +76,35 @@ TEST(Trainer, ResumeAfterAKillContinuesExactly) {
   // Starting over in a folder with a checkpoint needs --resume.
   TokenizerTask c(tiny(), corpus(), 8);
   EXPECT_THROW(run_training(c, options(run_b)), Error);
+}
+
+TEST(TokenizerTask, StartsFromAModelAndTrainsOnRealMotion) {
+  // Starting from a trained model: the same codes before any step.
+  TokenizerTask a(tiny(), corpus(), 8, 1);
+  TokenizerTask b(tiny(), corpus(), 8, 2);
+  const auto x = nn::poses_to_rot6d(data::load_corpus_split(corpus(), "val"));
+  auto codes = [&x](TokenizerTask& t) {
+    torch::NoGradGuard ng;
+    t.model()->eval();
+    return t.model()->encode(x);
+  };
+  ASSERT_FALSE(torch::equal(codes(a), codes(b)));
+  b.start_from(a.model());
+  EXPECT_TRUE(torch::equal(codes(a), codes(b)));
+  nn::VqVaeConfig other = tiny();
+  other.width = 24;
+  nn::PoseVqVae wrong(other);
+  EXPECT_THROW(b.start_from(wrong), Error);
+  // Real motion: a batch made of it alone trains; shares outside 0..1 and no frames are refused.
+  const auto bvh = pose::read_poses("/usr/share/assimp/models/BVH/01_01.bvh").frames;
+  const std::vector<pose::Pose> frames(bvh.begin(), bvh.begin() + 40);
+  EXPECT_THROW(b.add_real_motion(frames, 1.5), Error);
+  EXPECT_THROW(b.add_real_motion({}, 0.5), Error);
+  b.add_real_motion(frames, 1.0);
+  b.model()->train();
+  std::mt19937_64 rng(3);
+  const auto losses = b.step(rng, torch::kCPU);
+  EXPECT_TRUE(std::isfinite(losses.at("loss").item<double>()));
 }
 
 TEST(Trainer, CorruptCheckpointIsReportedNotCrashed) {
