@@ -9,6 +9,7 @@
 #include "core/engine/evaluation.h"
 #include "core/error.h"
 #include "core/eval/model_metrics.h"
+#include "core/eval/phrasing.h"
 #include "core/eval/tasks.h"
 #include "core/eval/text_metrics.h"
 #include "core/io/files.h"
@@ -168,6 +169,42 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
       std::printf("wrote %s\n", et->json.c_str());
     });
   }
+
+  // ------------------------------------------------------------------ eval phrasing
+  struct Phrasing {
+    std::string cases, model, pose_tokenizer, json;
+    bool verbose = false;
+  };
+  auto ph = std::make_shared<Phrasing>();
+  auto* phrasing = eval_cmd.add_subcommand("phrasing", "Free-phrasing cases: does the model do what a person's own words ask? "
+                                                       "(format: README beside ../shared/eval/phrasing_dev.jsonl)");
+  phrasing->add_option("--cases", ph->cases, "JSONL file of cases")->required();
+  phrasing->add_option("--model", ph->model, "Language model bundle (default: the shipped one)");
+  phrasing->add_option("--pose-tokenizer", ph->pose_tokenizer, "Pose tokenizer bundle (default: the model's)");
+  phrasing->add_option("--json", ph->json, "Also write every case with its measurements here");
+  phrasing->add_flag("--verbose", ph->verbose, "Show the measurements of passing cases too");
+  phrasing->callback([ph] {
+    const auto cases = eval::read_phrasing_cases(ph->cases);
+    const std::string model = ph->model.empty() ? engine::Engine::default_language_model() : ph->model;
+    engine::Engine e(model, ph->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : ph->pose_tokenizer);
+    ProgressBar bar;
+    const auto report = eval::evaluate_phrasing(
+        cases, [&e](const pose::Pose& start, const std::string& text) { return *e.edit(start, text).pose; },
+        [&e](const std::string& text) { return *e.generate(text).pose; },
+        [&bar](int done, int total) { bar.update("cases", double(done) / total); });
+    for (const auto& r : report.results) {
+      std::printf("%s %s%s '%s'\n", r.passed ? "PASS" : "FAIL", r.item.task.c_str(),
+                  r.item.start.empty() ? "" : (" [" + r.item.start + "]").c_str(), r.item.text.c_str());
+      if (!r.error.empty()) std::printf("     error: %s\n", r.error.c_str());
+      if (r.passed && !ph->verbose) continue;
+      for (const auto& c : r.checks)
+        std::printf("     %s %s = %.2f (want %s)\n", c.ok ? "ok " : "NO ", c.what.c_str(), c.value, c.want.empty() ? ">= 0" : c.want.c_str());
+    }
+    std::printf("phrasing: %d/%d edits, %d/%d generations\n", report.edits_passed, report.edits, report.generations_passed, report.generations);
+    if (ph->json.empty()) return;
+    io::write_file_atomic(ph->json, eval::phrasing_report_json(report, ph->cases, model));
+    std::printf("wrote %s\n", ph->json.c_str());
+  });
 }
 
 }  // namespace unipose::app

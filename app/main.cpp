@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
       "  unipose eval tokenizer --data DIR | --bvh FILE   reconstruction error (MPJPE, PA-MPJPE)\n"
       "  unipose train retrieval --kind pose-text|pair-text --data DIR --out RUN   the metrics' retrieval models\n"
       "  unipose eval text2pose|pose2text|posediff|edit --model M --data DIR [--json OUT]   task metrics\n"
+      "  unipose eval phrasing --cases FILE [--model M]   free-phrasing cases (a person's own words)\n"
       "  unipose train align|instruct --data DIR --out RUN  the language model (stages 2 and 4)\n"
       "  unipose describe|diff|generate|edit ...           pose <-> words with the language model\n"
       "  unipose bench text2pose                          one-step vs token-by-token pose generation\n"

@@ -324,6 +324,24 @@ TEST_F(Cli, ShippedLanguageModelKeepsItsMeasuredQuality) {
   EXPECT_GT(edit["R-precision_top3"].get<double>(), 42.0) << edit.dump();
 }
 
+// `eval phrasing` runs a person's own cases through the model: one line per case, the totals last, and a
+// JSON record; a broken case file gets one clear line.
+TEST_F(Cli, PhrasingCasesRunThroughTheModel) {
+  write("cases.jsonl",
+        "{\"task\": \"edit\", \"start\": \"sitting\", \"text\": \"stretch out your right leg\", \"expect\": [{\"angle\": \"right_knee\", \"min\": 150}]}\n"
+        "{\"task\": \"generate\", \"text\": \"a person kneeling on one knee\", \"expect\": [{\"height\": \"pelvis\", \"max\": 0.8}]}\n");
+  const Result r = run("eval phrasing --cases " + path("cases.jsonl") + " --json " + path("p.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("edit [sitting] 'stretch out your right leg'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nphrasing: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" edits, "), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(unipose::io::read_text_file(path("p.json")));
+  EXPECT_EQ(j["edits"]["of"], 1);
+  EXPECT_EQ(j["results"].size(), 2u);
+  write("broken.jsonl", "{\"task\": \"edit\", \"text\": \"x\", \"expect\": [{\"tilt\": true}]}\n");
+  expect_clear_error("eval phrasing --cases " + path("broken.jsonl"), path("broken.jsonl") + ": line 1", "start");
+}
+
 TEST_F(Cli, LlamaCheckpointFineTunesWithLoraAndAnswers) {
   ASSERT_EQ(run("data make --out " + path("c") + " --poses 150 --pairs 150 --seed 5").status, 0);
   // A tiny LLaMA-family checkpoint with its own SentencePiece model, as a user would download one.
