@@ -125,7 +125,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
       const bool baseline = std::find(baselines.begin(), baselines.end(), et->model) != baselines.end();
       if (!baseline && !std::filesystem::is_directory(et->model))
         throw Error("--model: '" + et->model + "' is neither a baseline of " + task_name(task) + " nor a model folder");
-      const std::string tokenizer_dir = et->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : et->pose_tokenizer;
+      const std::string tokenizer_dir = et->pose_tokenizer.empty() ? engine::Engine::pose_tokenizer_of(et->model) : et->pose_tokenizer;
       std::unique_ptr<engine::Engine> lm;
       if (!baseline) lm = std::make_unique<engine::Engine>(et->model, tokenizer_dir);
       const std::string retrieval_dir = pairs ? (et->pair_retrieval.empty() ? default_retrieval(true) : et->pair_retrieval)
@@ -186,7 +186,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
   phrasing->callback([ph] {
     const auto cases = eval::read_phrasing_cases(ph->cases);
     const std::string model = ph->model.empty() ? engine::Engine::default_language_model() : ph->model;
-    engine::Engine e(model, ph->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : ph->pose_tokenizer);
+    engine::Engine e(model, ph->pose_tokenizer.empty() ? engine::Engine::pose_tokenizer_of(model) : ph->pose_tokenizer);
     ProgressBar bar;
     const auto report = eval::evaluate_phrasing(
         cases, [&e](const pose::Pose& start, const std::string& text) { return *e.edit(start, text).pose; },

@@ -4,6 +4,7 @@
 
 #include "app/commands.h"
 #include "app/progress.h"
+#include "core/data/targeted.h"
 #include "core/data/transfer_pairs.h"
 #include "core/engine/engine.h"
 #include "core/error.h"
@@ -27,6 +28,19 @@ void print_warning(const engine::Result& r) {
   if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
 }
 
+// The answer of describe / diff, with how well it fits (when the retrieval models are installed).
+void print_text(const engine::Result& r, const char* what) {
+  std::printf("%s\n", r.text.c_str());
+  if (r.consistency >= 0) {
+    std::fprintf(stderr, "(fits %s better than %.0f%% of the descriptions of similar %s; %.0f ms)\n", what, 100 * r.consistency,
+                 std::string(what) == "this pose" ? "poses" : "changes", r.milliseconds);
+    if (r.consistency < engine::kDoubtfulConsistency)
+      std::fprintf(stderr, "warning: this may not be what the %s shows: other words fit it as well\n", std::string(what) == "this pose" ? "pose" : "change");
+  } else {
+    std::fprintf(stderr, "(%.0f ms)\n", r.milliseconds);
+  }
+}
+
 }  // namespace
 
 void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
@@ -34,10 +48,11 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   struct TrainLm {
     train::TrainOptions t;
     std::string data, pose_tokenizer, text_tokenizer, init, llama, export_dir, tasks = "text2pose,pose2text,posediff,edit";
-    int batch = 16, text_vocab = 1000, lora_rank = 0, transfer_pairs = -1;
+    int batch = 16, text_vocab = 1000, lora_rank = 0, transfer_pairs = -1, targeted_edits = -1, described_poses = -1;
     double lora_alpha = 16;
     nn::LmConfig config;
-    bool causal = false;
+    bool causal = false, ungrounded = false;
+    double joint_loss = 10;
   };
   for (const std::string stage : {"align", "instruct"}) {
     auto o = std::make_shared<TrainLm>();
@@ -66,31 +81,35 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
                         cmd->add_option("--layers", o->config.layers, "Transformer layers")->check(CLI::Range(1, 512)),
                         cmd->add_option("--heads", o->config.heads, "Attention heads")->check(CLI::Range(1, 1024)),
                         cmd->add_option("--hidden", o->config.hidden, "SwiGLU hidden size")->check(CLI::Range(16, 1 << 20)),
-                        cmd->add_flag("--causal", o->causal, "Causal attention everywhere: pose codes token by token (the ablation)")})
+                        cmd->add_flag("--causal", o->causal, "Causal attention everywhere: pose codes token by token (the ablation)"),
+                        cmd->add_flag("--ungrounded", o->ungrounded,
+                                      "The paper's pose tokens: each code a vocabulary entry learned from scratch (the ablation of the grounded default)")})
         opt->excludes(llama)->excludes(init);
     } else {
       cmd->add_option("--init", o->init, "The aligned model bundle to start from")->required();
     }
+    cmd->add_option("--joint-loss", o->joint_loss, "Grounded models: weight of the joint-position loss of pose answers (per metre of L1)")
+        ->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--lora-rank", o->lora_rank, "Train LoRA adapters of this rank on every projection instead of all weights (merged on export)")->check(CLI::Range(0, 4096));
     cmd->add_option("--lora-alpha", o->lora_alpha, "LoRA scale numerator (scale = alpha / rank)")->check(CLI::PositiveNumber);
     cmd->add_option("--tasks", o->tasks, "Comma-separated: " + task_names(train::LmTask::trainable_tasks()) + " (a task named twice is drawn twice as often)");
     cmd->add_option("--transfer-pairs", o->transfer_pairs,
                     "Editing pairs with one limb group moved a lot, added to the training pairs (default: half as many as the corpus has; docs/corpus.md)")
         ->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--targeted-edits", o->targeted_edits,
+                    "Editing pairs of one to three named changes in everyday words (default: as many as the corpus has pairs; docs/corpus.md)")
+        ->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--described-poses", o->described_poses,
+                    "Poses with one-line descriptions in everyday words, for text-to-pose (default: as many as the corpus has poses)")
+        ->check(CLI::Range(0, 1 << 24));
     add_train_options(*cmd, o->t);
     cmd->add_option("--batch", o->batch, "Sequences per step")->check(CLI::Range(1, 65536));
     cmd->callback([o, stage] {
       ProgressBar bar;
-      const std::string tok_dir = o->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : o->pose_tokenizer;
+      const std::string tok_dir = !o->pose_tokenizer.empty() ? o->pose_tokenizer
+                                  : o->init.empty()           ? engine::Engine::default_pose_tokenizer()
+                                                              : engine::Engine::pose_tokenizer_of(o->init);
       nn::PoseCodec codec(nn::load_tokenizer_bundle(tok_dir));
-      auto corpus = data::read_corpus(o->data);
-      const int transfer = o->transfer_pairs >= 0 ? o->transfer_pairs : static_cast<int>(corpus.pairs_in("train").size() / 2);
-      const int transferred = data::add_transfer_pairs(corpus, "train", transfer, o->t.seed);
-      const auto templates = text::load_instruction_templates(text::resources_dir() + "/text/instruction_templates.json");
-      std::vector<Task> tasks;
-      std::stringstream ss(o->tasks);
-      for (std::string t; std::getline(ss, t, ',');)
-        if (!t.empty()) tasks.push_back(parse_task(t));
       train::LmStart start;
       start.llama_dir = o->llama;
       start.init_bundle = o->init;
@@ -98,9 +117,22 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       start.text_vocab = o->text_vocab;
       start.config = o->config;
       start.causal = o->causal;
+      start.grounded = !o->ungrounded;
       start.run_dir = o->t.out_dir;
       start.resume = o->t.resume;
       start.seed = o->t.seed;
+      train::check_lm_start(start);
+      std::vector<Task> tasks;
+      std::stringstream ss(o->tasks);
+      for (std::string t; std::getline(ss, t, ',');)
+        if (!t.empty()) tasks.push_back(parse_task(t));
+      auto corpus = data::read_corpus(o->data);
+      const int transfer = o->transfer_pairs >= 0 ? o->transfer_pairs : static_cast<int>(corpus.pairs_in("train").size() / 2);
+      const int transferred = data::add_transfer_pairs(corpus, "train", transfer, o->t.seed);
+      bar.update("everyday words", 0);
+      const int described = data::add_described_poses(corpus, "train", o->described_poses >= 0 ? o->described_poses : static_cast<int>(corpus.split("train").size()), o->t.seed);
+      const int targeted = data::add_targeted_edits(corpus, "train", o->targeted_edits >= 0 ? o->targeted_edits : static_cast<int>(corpus.pairs_in("train").size()), o->t.seed);
+      const auto templates = text::load_instruction_templates(text::resources_dir() + "/text/instruction_templates.json");
       auto setup = train::set_up_language_model(start, tok_dir, codec.tokenizer(), corpus, templates);
       if (!setup.report.empty()) std::printf("%s\n", setup.report.c_str());
       auto& model = setup.model;
@@ -108,6 +140,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       model->train();
       auto codes = codec.encode_all(corpus.poses, [&bar](double f) { bar.update("encoding poses", f); });
       train::LmTask task(model, corpus, std::move(codes), text::TextTokenizer::load(setup.tokenizer_file), templates, stage, tasks, o->batch);
+      if (model->config.grounded) task.set_joint_loss(codec.tokenizer(), o->joint_loss);
       const auto r = train_and_report(task, o->t, bar);
       if (r.interrupted || o->export_dir.empty() || o->t.rank != 0) return;
       if (model->has_lora()) model->merge_lora();
@@ -117,8 +150,10 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       facts.pose_tokenizer_dir = tok_dir;
       facts.text_tokenizer_origin = setup.tokenizer_origin;
       facts.last_validation = r.last_eval;
-      facts.corpus_pairs = corpus.pairs_in("train").size() - transferred;
+      facts.corpus_pairs = corpus.pairs_in("train").size() - transferred - targeted;
       facts.transfer_pairs = transferred;
+      facts.targeted_edits = targeted;
+      facts.described_poses = described;
       facts.export_dir = o->export_dir;
       const train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, corpus.manifest, {}};
       nn::save_lm_bundle(o->export_dir, model, setup.tokenizer_file, io::sha256_file(tok_dir + "/model.safetensors"),
@@ -133,12 +168,12 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   };
   auto u = std::make_shared<Use>();
   auto open_engine = [u] {
-    return std::make_unique<engine::Engine>(u->model.empty() ? engine::Engine::default_language_model() : u->model,
-                                            u->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : u->pose_tokenizer);
+    const std::string model = u->model.empty() ? engine::Engine::default_language_model() : u->model;
+    return std::make_unique<engine::Engine>(model, u->pose_tokenizer.empty() ? engine::Engine::pose_tokenizer_of(model) : u->pose_tokenizer);
   };
   auto add_model_options = [u](CLI::App* c) {
     c->add_option("--model", u->model, "Language model bundle (default: the shipped one)");
-    c->add_option("--pose-tokenizer", u->pose_tokenizer, "Pose tokenizer bundle (default: the shipped one)");
+    c->add_option("--pose-tokenizer", u->pose_tokenizer, "Pose tokenizer bundle (default: the model's own, else the shipped one)");
   };
   auto* describe = app.add_subcommand("describe", "Describe a pose in words with the language model");
   describe->add_option("--pose", u->pose, "Pose file")->required();
@@ -146,9 +181,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   describe->callback([u, open_engine] {
     const auto p = read_one(u->pose);
     auto e = open_engine();
-    const auto r = e->describe(p);
-    std::printf("%s\n", r.text.c_str());
-    std::fprintf(stderr, "(%.0f ms)\n", r.milliseconds);
+    print_text(e->describe(p), "this pose");
   });
   auto* diff = app.add_subcommand("diff", "Say how to go from pose A to pose B, with the language model");
   diff->add_option("--pose-a", u->pose_a, "First pose")->required();
@@ -157,9 +190,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   diff->callback([u, open_engine] {
     const auto a = read_one(u->pose_a), b = read_one(u->pose_b);
     auto e = open_engine();
-    const auto r = e->diff(a, b);
-    std::printf("%s\n", r.text.c_str());
-    std::fprintf(stderr, "(%.0f ms)\n", r.milliseconds);
+    print_text(e->diff(a, b), "this change");
   });
   auto* generate = app.add_subcommand("generate", "Generate a pose from a description");
   generate->add_option("--text", u->text, "What the pose looks like")->required();
@@ -197,8 +228,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   bench->add_option("--pose-tokenizer", b->pose_tokenizer, "Pose tokenizer bundle (default: the shipped one)");
   bench->add_option("--runs", b->runs, "Timed runs of each")->check(CLI::Range(3, 100000));
   bench->callback([b] {
-    engine::Engine e(b->model.empty() ? engine::Engine::default_language_model() : b->model,
-                     b->pose_tokenizer.empty() ? engine::Engine::default_pose_tokenizer() : b->pose_tokenizer);
+    const std::string model = b->model.empty() ? engine::Engine::default_language_model() : b->model;
+    engine::Engine e(model, b->pose_tokenizer.empty() ? engine::Engine::pose_tokenizer_of(model) : b->pose_tokenizer);
     const std::string text = "The person stands with the left arm raised above the head and the right knee bent.";
     const auto s = e.measure_speed(text, pose::read_pose(text::resources_dir() + "/poses/standing.json"), "raise your left arm above your head", b->runs);
     std::printf("model: %s (dim %d, %d layers, %d pose codes per pose), prompt %d positions, %d runs each, CPU threads %d\n", s.model.c_str(),

@@ -71,7 +71,7 @@ void add_train_commands(CLI::App& app) {
     std::string data, config = "small", export_dir, init;
     std::vector<std::string> bvh;
     int batch = 128;
-    double yaw = 180, bvh_fraction = 0.25;
+    double yaw = 180, bvh_fraction = 0.25, bvh_jitter = 3;
     int tokens = 0, codebook = 0, code_dim = 0, width = 0, blocks = -1, levels = 0;  // 0 / -1: as --config says
   };
   auto o = std::make_shared<Options>();
@@ -95,6 +95,7 @@ void add_train_commands(CLI::App& app) {
   tok->add_option("--bvh", o->bvh, "Real motion to train on beside the corpus: every frame of these BVH clips (mirrored, joints jittered)")
       ->check(CLI::ExistingFile);
   tok->add_option("--bvh-fraction", o->bvh_fraction, "Share of each batch drawn from the --bvh frames")->check(CLI::Range(0.0, 1.0));
+  tok->add_option("--bvh-jitter", o->bvh_jitter, "Random turn of every joint of a --bvh frame, degrees (standard deviation)")->check(CLI::Range(0.0, 45.0));
   auto* init = tok->add_option("--init", o->init, "Start from this tokenizer bundle's weights (its configuration; a fresh schedule)");
   for (const char* size : {"--config", "--tokens", "--codebook", "--code-dim", "--width", "--blocks", "--residual-levels"})
     init->excludes(tok->get_option(size));
@@ -118,7 +119,7 @@ void add_train_commands(CLI::App& app) {
         const auto seq = pose::read_poses(clip);
         frames.insert(frames.end(), seq.frames.begin(), seq.frames.end());
       }
-      task.add_real_motion(frames, o->bvh_fraction);
+      task.add_real_motion(frames, o->bvh_fraction, o->bvh_jitter);
       std::printf("real motion: %zu frames from %zu clips, %.0f%% of each batch\n", frames.size(), o->bvh.size(), 100 * o->bvh_fraction);
     }
     ProgressBar bar;
@@ -131,7 +132,9 @@ void add_train_commands(CLI::App& app) {
     if (!o->bvh.empty()) {
       std::string clips;
       for (const auto& c : o->bvh) clips += (clips.empty() ? "`" : ", `") + std::filesystem::path(c).filename().string() + "`";
-      run.notes.push_back("real motion beside the corpus: every frame of " + clips + " (mirrored half the time, joints jittered by 3 degrees), " +
+      char jitter[32];
+      std::snprintf(jitter, sizeof(jitter), "%g", o->bvh_jitter);
+      run.notes.push_back("real motion beside the corpus: every frame of " + clips + " (mirrored half the time, joints jittered by " + jitter + " degrees), " +
                           std::to_string(static_cast<int>(std::lround(100 * o->bvh_fraction))) + "% of each batch");
     }
     const std::string name = config.to_json() == nn::VqVaeConfig::small().to_json()   ? "small"

@@ -11,9 +11,10 @@ EngineService::~EngineService() = default;
 
 engine::Engine& EngineService::engine() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!engine_)
-    engine_ = std::make_unique<engine::Engine>(language_model_dir_.empty() ? engine::Engine::default_language_model() : language_model_dir_,
-                                               pose_tokenizer_dir_.empty() ? engine::Engine::default_pose_tokenizer() : pose_tokenizer_dir_);
+  if (!engine_) {
+    const std::string model = language_model_dir_.empty() ? engine::Engine::default_language_model() : language_model_dir_;
+    engine_ = std::make_unique<engine::Engine>(model, pose_tokenizer_dir_.empty() ? engine::Engine::pose_tokenizer_of(model) : pose_tokenizer_dir_);
+  }
   return *engine_;
 }
 

@@ -18,6 +18,14 @@
 namespace unipose::ui {
 namespace {
 QString shorten(const QString& s, int n = 40) { return s.size() <= n ? s : s.left(n - 1) + QString::fromUtf8("\u2026"); }
+
+// How well the words fit what they describe, so that a wrong sentence is not shown as fact.
+QString fit_note(const engine::Result& r, const QString& what) {
+  if (r.consistency < 0) return {};
+  const QString fit = QString("\n\n(Fits this %1 better than %2% of the descriptions of similar %1s.)").arg(what).arg(r.consistency * 100, 0, 'f', 0);
+  if (r.consistency >= engine::kDoubtfulConsistency) return fit;
+  return QString("\n\n\u26A0 This may not be what the %1 shows: other words fit it as well.").arg(what) + fit;
+}
 }  // namespace
 
 LanguagePanel::LanguagePanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<EngineService> engine, QWidget* parent)
@@ -106,7 +114,7 @@ void LanguagePanel::generate(const QString& description) {
 void LanguagePanel::describe() {
   const pose::Pose current = doc_->pose();
   tasks_->run("Describing the pose", [engine = engine_, current](TaskContext&) { return engine->engine().describe(current); },
-              [this](const engine::Result& r) { output_->setPlainText(QString::fromStdString(r.text)); });
+              [this](const engine::Result& r) { output_->setPlainText(QString::fromStdString(r.text) + fit_note(r, "pose")); });
 }
 
 void LanguagePanel::compare_with(const QString& path) {
@@ -116,7 +124,7 @@ void LanguagePanel::compare_with(const QString& path) {
   tasks_->run("Comparing with " + name,
               [engine = engine_, current, file](TaskContext&) { return engine->engine().diff(current, pose::read_pose(file)); },
               [this, name](const engine::Result& r) {
-                output_->setPlainText(QString("From this pose to %1:\n%2").arg(name, QString::fromStdString(r.text)));
+                output_->setPlainText(QString("From this pose to %1:\n%2").arg(name, QString::fromStdString(r.text)) + fit_note(r, "change"));
               });
 }
 

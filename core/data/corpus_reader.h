@@ -14,6 +14,7 @@ struct CorpusPair {
   int a = 0, b = 0;
   std::string split;
   std::vector<std::string> instructions;
+  bool targeted = false;  // made in memory for editing: one to three named changes (data/targeted.h), not the pipeline's words
 };
 
 struct Corpus {
@@ -21,6 +22,9 @@ struct Corpus {
   std::string manifest;                           // manifest.json as written
   std::vector<pose::Pose> poses;                  // facing +z
   std::vector<std::vector<std::string>> captions; // per pose (may be empty for a pose without text)
+  // One-line descriptions as a person would type them, per pose; made in memory for text-to-pose (data/targeted.h),
+  // empty or as long as `poses`.
+  std::vector<std::vector<std::string>> descriptions;
   std::vector<CorpusPair> pairs;
   std::map<std::string, std::vector<int>> splits; // "train", "val", "test" -> pose indices
 

@@ -59,6 +59,7 @@ int add_transfer_pairs(Corpus& corpus, const std::string& split, int count, std:
     pair.instructions = text::render_instructions(codes, seed * 104729ull + static_cast<std::uint64_t>(attempt), instructions_per_pair, 4);
     corpus.poses.push_back(a);
     corpus.captions.emplace_back();
+    if (!corpus.descriptions.empty()) corpus.descriptions.emplace_back();
     corpus.pairs.push_back(std::move(pair));
     ++added;
   }

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/eval/consistency.h"
 #include "core/io/safetensors.h"
 #include "core/nn/lm_bundle.h"
 #include "core/nn/lm_prompt.h"
@@ -54,11 +55,12 @@ struct Engine::Impl {
   nn::LmBundle lm;
   nn::PoseCodec codec;
   text::InstructionTemplates templates;
+  std::unique_ptr<eval::ConsistencyScorer> consistency;
 
   Impl(nn::LmBundle bundle, nn::PoseVqVae tokenizer) : lm(std::move(bundle)), codec(std::move(tokenizer)) {}
 
   // The request of `task` in its first wording, with the slots filled; a pose task's prompt ends with <p>.
-  std::vector<int64_t> prompt(Task task, const std::map<std::string, nn::Slot>& slots) const;
+  nn::LmInput prompt(Task task, const std::map<std::string, nn::Slot>& slots) const;
   std::string answer_text(Task task, const std::map<std::string, nn::Slot>& slots);
   std::string check_text(const std::string& text) const;  // throws for empty / too long; returns a warning
 };
@@ -68,6 +70,11 @@ std::string Engine::model_dir() const { return impl_->lm.dir; }
 
 std::string Engine::default_language_model() { return models_dir() + "/language_model"; }
 std::string Engine::default_pose_tokenizer() { return models_dir() + "/pose_tokenizer"; }
+
+std::string Engine::pose_tokenizer_of(const std::string& lm_dir) {
+  const std::string own = lm_dir + "/pose_tokenizer";
+  return std::filesystem::exists(own + "/config.json") ? own : default_pose_tokenizer();
+}
 
 Engine::Engine(const std::string& lm_dir, const std::string& tok_dir) {
   auto lm = nn::load_lm_bundle(lm_dir);
@@ -79,14 +86,20 @@ Engine::Engine(const std::string& lm_dir, const std::string& tok_dir) {
   if (c.pose_tokens != tokenizer->config.tokens || c.pose_codes != tokenizer->config.codebook_size)
     fail(lm_dir, "expects " + std::to_string(c.pose_tokens) + " pose codes of " + std::to_string(c.pose_codes) + "; the pose tokenizer gives " +
                      std::to_string(tokenizer->config.tokens) + " of " + std::to_string(tokenizer->config.codebook_size));
+  if (c.grounded && (c.pose_levels != tokenizer->config.residual_levels || c.code_dim != tokenizer->config.code_dim))
+    fail(lm_dir, "reads poses of " + std::to_string(c.pose_levels) + " levels of " + std::to_string(c.code_dim) + "-d codes; the pose tokenizer has " +
+                     std::to_string(tokenizer->config.residual_levels) + " of " + std::to_string(tokenizer->config.code_dim));
   impl_ = std::make_unique<Impl>(std::move(lm), std::move(tokenizer));
   impl_->templates = text::load_instruction_templates(text::resources_dir() + "/text/instruction_templates.json");
+  const std::string pose_text = models_dir() + "/retrieval_pose_text", pair_text = models_dir() + "/retrieval_pair_text";
+  if (std::filesystem::exists(pose_text + "/config.json") && std::filesystem::exists(pair_text + "/config.json"))
+    impl_->consistency = std::make_unique<eval::ConsistencyScorer>(nn::load_retrieval_bundle(pose_text), nn::load_retrieval_bundle(pair_text));
 }
 
 std::string Engine::Impl::check_text(const std::string& text) const {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw Error("the text is empty: say what the pose should be or do");
   const auto ids = lm.tokenizer.encode(text);
-  const int room = lm.model->config.max_positions - 2 * lm.model->config.pose_tokens - 32;
+  const int room = lm.model->config.max_positions - 2 * lm.model->config.pose_positions() - 32;
   if (static_cast<int>(ids.size()) > room)
     throw Error("the text is too long: " + std::to_string(ids.size()) + " pieces, the model reads at most " + std::to_string(room));
   int unknown = 0;
@@ -96,10 +109,17 @@ std::string Engine::Impl::check_text(const std::string& text) const {
   return "";
 }
 
-std::vector<int64_t> Engine::Impl::prompt(Task task, const std::map<std::string, nn::Slot>& slots) const {
-  auto seq = nn::build_sequence(lm.model->config, lm.tokenizer, templates.at(task).front(), slots, std::nullopt);
-  if (task_info(task).pose_answer) seq.ids.push_back(lm.model->config.pose_begin());  // the answer starts with <p>
-  return seq.ids;
+nn::LmInput Engine::Impl::prompt(Task task, const std::map<std::string, nn::Slot>& slots) const {
+  const auto& c = lm.model->config;
+  auto seq = nn::build_sequence(c, lm.tokenizer, templates.at(task).front(), slots, std::nullopt);
+  // The spans as in training (the positions of a pose attend to each other both ways), and the codes beside.
+  auto in = seq.input(c);
+  if (task_info(task).pose_answer) {  // the answer starts with <p>
+    in.ids.push_back(c.pose_begin());
+    in.spans.push_back(0);
+    if (!in.codes.empty()) in.codes.insert(in.codes.end(), c.pose_levels, -1);
+  }
+  return in;
 }
 
 std::string Engine::Impl::answer_text(Task task, const std::map<std::string, nn::Slot>& slots) {
@@ -118,6 +138,7 @@ Result Engine::describe(const pose::Pose& pose) {
   const auto t = std::chrono::steady_clock::now();
   Result r;
   r.text = impl_->answer_text(Task::PoseToText, {{"<pose>", nn::Slot{"", impl_->codec.encode(pose)}}});
+  if (impl_->consistency) r.consistency = impl_->consistency->of_description(pose, r.text);
   r.milliseconds = since(t);
   return r;
 }
@@ -132,6 +153,7 @@ Result Engine::diff(const pose::Pose& a, const pose::Pose& b) {
   Result r;
   r.text = impl_->answer_text(Task::PoseDiff, {{"<pose_a>", nn::Slot{"", impl_->codec.encode(a, yaw, "pose A")}},
                                                {"<pose_b>", nn::Slot{"", impl_->codec.encode(b, yaw, "pose B")}}});
+  if (impl_->consistency) r.consistency = impl_->consistency->of_instruction(a, b, r.text);
   r.milliseconds = since(t);
   return r;
 }
@@ -154,8 +176,12 @@ Result Engine::edit(const pose::Pose& input, const std::string& instruction) {
   r.warning = impl_->check_text(instruction);
   input.validate("pose");
   const double heading = pose::pose_frame(input).yaw;
+  const auto codes = impl_->codec.encode(input, heading);
+  const auto& c = impl_->lm.model->config;
+  // A grounded model's answer starts from the input pose (as it was trained).
   const auto scores = impl_->lm.model->pose_code_logits(
-      impl_->prompt(Task::PoseEditing, {{"<pose>", nn::Slot{"", impl_->codec.encode(input, heading)}}, {"<text>", nn::Slot{instruction, {}}}}));
+      impl_->prompt(Task::PoseEditing, {{"<pose>", nn::Slot{"", codes}}, {"<text>", nn::Slot{instruction, {}}}}),
+      c.grounded && c.mixed_attention ? codes : std::vector<int64_t>{});
   r.pose = nn::PoseCodec::like_input(impl_->codec.decode_scores(scores), input, heading);
   r.milliseconds = since(t);
   return r;
@@ -193,7 +219,7 @@ SpeedReport Engine::measure_speed(const std::string& text, const pose::Pose& pos
     r.dim = model->config.dim;
     r.layers = model->config.layers;
     r.pose_tokens = model->config.pose_tokens;
-    r.prompt_positions = static_cast<int>(prompt.size());
+    r.prompt_positions = static_cast<int>(prompt.ids.size());
     r.runs = runs;
     r.one_step_ms = median(one_ms);
     r.token_by_token_ms = median(causal_ms);

@@ -15,11 +15,19 @@
 
 namespace unipose::engine {
 
+// Below this Result::consistency a text is shown with a doubt. Measured (eval/consistency.h, 40 sampled poses):
+// the caption pipeline's own description of a pose scores 0.80 on average, the same with left and right swapped
+// 0.64, another pose's description 0.14.
+inline constexpr double kDoubtfulConsistency = 0.6;
+
 struct Result {
   std::string text;                // describe, diff
   std::optional<pose::Pose> pose;  // generate, edit
   double milliseconds = 0;
   std::string warning;             // e.g. most of the text is unknown to the model
+  // describe, diff: how well the text fits the pose (the pair), 0..1: the share of descriptions of near variants
+  // of the pose that fit it less well (eval/consistency.h); below 0 when the retrieval models are not installed.
+  double consistency = -1;
 };
 
 // Speed of the loaded model: pose generation in one forward step over the Lp pose queries (mixed attention)
@@ -34,7 +42,8 @@ struct SpeedReport {
 
 class Engine {
  public:
-  // Loads the language model and the pose tokenizer it was trained with (checked by checksum).
+  // Loads the language model and the pose tokenizer it was trained with (checked by checksum), and the
+  // retrieval models of the models folder when they are there (for Result::consistency).
   Engine(const std::string& language_model_dir, const std::string& pose_tokenizer_dir);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -53,6 +62,9 @@ class Engine {
   static std::string models_dir();
   static std::string default_language_model();
   static std::string default_pose_tokenizer();
+  // The pose tokenizer a language model speaks: the bundle's own `pose_tokenizer/` when it carries one (a model
+  // trained before the shipped tokenizer changed), else the default.
+  static std::string pose_tokenizer_of(const std::string& language_model_dir);
 
  private:
   struct Impl;

@@ -12,7 +12,7 @@
 
 namespace unipose::nn {
 
-LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tokens, HfLoadReport* report) {
+LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tokens, HfLoadReport* report, int grounded_levels, int code_dim) {
   if (!std::filesystem::is_directory(dir)) fail(dir, "not a checkpoint folder");
   const std::string config_path = dir + "/config.json";
   nlohmann::json j;
@@ -38,6 +38,11 @@ LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tok
   c.rope_theta = j.value("rope_theta", 10000.0);
   c.norm_eps = j.value("rms_norm_eps", 1e-6);
   c.mixed_attention = true;
+  if (grounded_levels > 0) {
+    c.grounded = true;
+    c.pose_levels = grounded_levels;
+    c.code_dim = code_dim;
+  }
   if (c.dim % c.heads || c.heads % c.kv_heads || (c.dim / c.heads) % 2) fail(config_path, "head sizes do not divide the hidden size");
   const bool tied = j.value("tie_word_embeddings", false);
   LanguageModel model(c);
@@ -104,7 +109,11 @@ LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tok
     state["lm_head.weight"].copy_(state["embed_tokens.weight"]);
   }
   for (const auto& p : state) {
-    if (p.key() == "pose_queries" || (p.key() == "lm_head.weight" && !have_head) || filled.count(p.key())) continue;
+    // The pose queries and a grounded model's pose layers are new to any checkpoint.
+    static const std::set<std::string> fresh = {"pose_queries", "pose_position", "code_bias", "code_log_scale"};
+    if (fresh.count(p.key()) || p.key().rfind("pose_in.", 0) == 0 || p.key().rfind("pose_out.", 0) == 0 ||
+        (p.key() == "lm_head.weight" && !have_head) || filled.count(p.key()))
+      continue;
     const auto dot = p.key().find('.');
     const std::string hf = p.key().rfind("layers.", 0) == 0 ? "model." + p.key() : "model." + p.key().substr(0, dot) + p.key().substr(dot);
     fail(dir, "the checkpoint lacks '" + hf + "'");

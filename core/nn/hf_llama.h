@@ -17,6 +17,9 @@ struct HfLoadReport {
   bool tied_embeddings = false;
 };
 
-LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tokens, HfLoadReport* report = nullptr);
+// `grounded_levels` > 0 makes a grounded model (architecture 2) of that many residual levels of `code_dim`-d
+// codes; its codebooks are set afterwards (LanguageModelImpl::set_codebooks).
+LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tokens, HfLoadReport* report = nullptr, int grounded_levels = 0,
+                            int code_dim = 0);
 
 }  // namespace unipose::nn

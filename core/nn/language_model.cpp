@@ -13,7 +13,7 @@ namespace F = torch::nn::functional;
 
 std::string LmConfig::to_json() const {
   nlohmann::ordered_json j;
-  j["architecture"] = "unipose.language_model/1";
+  j["architecture"] = grounded ? "unipose.language_model/2" : "unipose.language_model/1";
   j["text_vocab"] = text_vocab;
   j["pose_codes"] = pose_codes;
   j["pose_tokens"] = pose_tokens;
@@ -26,6 +26,10 @@ std::string LmConfig::to_json() const {
   j["rope_theta"] = rope_theta;
   j["norm_eps"] = norm_eps;
   j["mixed_attention"] = mixed_attention;
+  if (grounded) {
+    j["pose_levels"] = pose_levels;
+    j["code_dim"] = code_dim;
+  }
   return j.dump(2);
 }
 
@@ -36,8 +40,10 @@ LmConfig LmConfig::from_json(const std::string& text, const std::string& where) 
   } catch (const nlohmann::json::exception&) {
     fail(where, "malformed JSON");
   }
-  if (!j.is_object() || j.value("architecture", "") != "unipose.language_model/1") fail(where, "not a language model config");
+  const std::string architecture = j.is_object() ? j.value("architecture", "") : "";
+  if (architecture != "unipose.language_model/1" && architecture != "unipose.language_model/2") fail(where, "not a language model config");
   LmConfig c;
+  c.grounded = architecture == "unipose.language_model/2";
   auto get = [&](const char* key, int lo, int hi) {
     if (!j.contains(key) || !j[key].is_number_integer()) fail(where, std::string("missing or non-integer '") + key + "'");
     const int v = j[key].get<int>();
@@ -56,6 +62,11 @@ LmConfig LmConfig::from_json(const std::string& text, const std::string& where) 
   c.rope_theta = j.value("rope_theta", 10000.0);
   c.norm_eps = j.value("norm_eps", 1e-5);
   c.mixed_attention = j.value("mixed_attention", true);
+  if (c.grounded) {
+    c.pose_levels = get("pose_levels", 1, 64);
+    c.code_dim = get("code_dim", 1, 8192);
+    if (c.pose_tokens % c.pose_levels) fail(where, "pose_tokens must be a multiple of pose_levels");
+  }
   if (c.dim % c.heads || c.heads % c.kv_heads || (c.dim / c.heads) % 2)
     fail(where, "dim must split into heads of even size, and heads into kv_heads groups");
   return c;
@@ -180,8 +191,18 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
 LanguageModelImpl::LanguageModelImpl(const LmConfig& c) : config(c) {
   if (c.dim % c.heads || c.heads % c.kv_heads || (c.dim / c.heads) % 2)
     throw Error("language model: dim must split into heads of even size, and heads into kv_heads groups");
+  if (c.grounded && (c.pose_levels < 1 || c.code_dim < 1 || c.pose_tokens % c.pose_levels))
+    throw Error("language model: a grounded model needs pose_levels dividing pose_tokens and a code_dim");
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab(), c.dim));
-  pose_queries = register_parameter("pose_queries", torch::randn({c.pose_tokens, c.dim}) * 0.02);
+  pose_queries = register_parameter("pose_queries", torch::randn({c.pose_positions(), c.dim}) * 0.02);
+  if (c.grounded) {
+    pose_codebooks = register_buffer("pose_codebooks", torch::zeros({c.pose_levels, c.pose_codes, c.code_dim}));
+    pose_in = register_module("pose_in", torch::nn::Linear(c.pose_levels * c.code_dim, c.dim));
+    pose_position = register_parameter("pose_position", torch::randn({c.pose_positions(), c.dim}) * 0.02);
+    pose_out = register_module("pose_out", torch::nn::Linear(c.dim, c.pose_levels * c.code_dim));
+    code_bias = register_parameter("code_bias", torch::zeros({c.pose_levels, c.pose_codes}));
+    code_log_scale = register_parameter("code_log_scale", torch::zeros({c.pose_levels}));
+  }
   layers = register_module("layers", torch::nn::ModuleList());
   for (int l = 0; l < c.layers; ++l) layers->push_back(DecoderLayer(c));
   norm = register_module("norm", RmsNorm(c.dim, c.norm_eps));
@@ -198,7 +219,13 @@ void LanguageModelImpl::add_lora(const LoraOptions& o) {
     if (std::find(known.begin(), known.end(), name) == known.end()) throw Error("unknown LoRA target '" + name + "'");
   }
   for (auto& p : parameters()) p.set_requires_grad(false);
+  // New to any pretrained model: the pose queries and (grounded) the pose input and output layers.
   pose_queries.set_requires_grad(true);
+  if (config.grounded) {
+    for (auto& p : pose_in->parameters()) p.set_requires_grad(true);
+    for (auto& p : pose_out->parameters()) p.set_requires_grad(true);
+    for (auto* t : {&pose_position, &code_bias, &code_log_scale}) t->set_requires_grad(true);
+  }
   for (const auto& layer_module : *layers) {
     auto* layer = layer_module->as<DecoderLayerImpl>();
     auto* a = layer->self_attn.get();
@@ -247,16 +274,71 @@ void LanguageModelImpl::merge_lora() {
   for (auto& p : parameters()) p.set_requires_grad(true);
 }
 
+void LanguageModelImpl::set_codebooks(const torch::Tensor& codebooks) {
+  if (!config.grounded) throw Error("language model: only a grounded model reads the pose tokenizer's codebooks");
+  if (codebooks.dim() != 3 || codebooks.size(0) != config.pose_levels || codebooks.size(1) != config.pose_codes ||
+      codebooks.size(2) != config.code_dim)
+    throw Error("language model: codebooks of shape [" + std::to_string(config.pose_levels) + ", " + std::to_string(config.pose_codes) + ", " +
+                std::to_string(config.code_dim) + "] expected");
+  torch::NoGradGuard ng;
+  pose_codebooks.copy_(codebooks);
+  // Scores start as distances: s (u . c - |c|^2 / 2) is -s/2 |u - c|^2 up to a constant, with s set so that
+  // a typical gap between codes is worth a few units of logit.
+  for (int l = 0; l < config.pose_levels; ++l) {
+    const auto cb = codebooks[l].to(torch::kFloat);
+    const double spread = (cb - cb.mean(0, true)).pow(2).sum(1).mean().item<double>();
+    const double scale = 4.0 / std::max(spread, 1e-8);
+    code_log_scale[l].fill_(std::log(scale));
+    code_bias[l].copy_(-0.5 * scale * cb.pow(2).sum(1));
+  }
+}
+
+torch::Tensor LanguageModelImpl::pose_scores(const torch::Tensor& h) {
+  if (!config.grounded) throw Error("language model: pose_scores is for grounded models");
+  auto shape = h.sizes().vec();
+  shape.pop_back();
+  const int64_t n = h.numel() / config.dim;
+  const auto u = pose_out(h.reshape({n, config.dim})).view({n, config.pose_levels, config.code_dim}).to(torch::kFloat);
+  // [n, L, D] x [L, K, D] -> [n, L, K]
+  const auto dots = torch::einsum("nld,lkd->nlk", {u, pose_codebooks.to(torch::kFloat)});
+  auto out = dots * code_log_scale.exp().view({1, -1, 1}) + code_bias.unsqueeze(0);
+  shape.push_back(config.pose_levels);
+  shape.push_back(config.pose_codes);
+  return out.view(shape);
+}
+
 torch::Tensor LanguageModelImpl::embed(const std::vector<LmInput>& batch) {
   if (batch.empty()) throw Error("language model: empty batch");
   const size_t t = batch[0].ids.size();
-  std::vector<int64_t> ids, queries;
+  const int levels = config.grounded ? config.pose_levels : 1;
+  const int64_t positions = config.pose_positions();
+  std::vector<int64_t> ids, queries, pose_rows, pose_at, code_rows, codes;
+  int64_t row = 0;
   for (const auto& in : batch) {
     if (in.ids.size() != t || in.spans.size() != t) throw Error("language model: inputs of a batch must have one length and one span id per position");
-    for (const auto id : in.ids) {
-      if (id >= config.vocab() || id < -config.pose_tokens) throw Error("language model: id " + std::to_string(id) + " is outside the vocabulary");
+    if (!in.codes.empty() && (!config.grounded || in.codes.size() != t * levels))
+      throw Error("language model: codes beside the ids are for grounded models, " + std::to_string(levels) + " per position");
+    for (size_t i = 0; i < t; ++i, ++row) {
+      const int64_t id = in.ids[i];
+      const bool pose_position = config.grounded && id >= LmConfig::kPosePosition && id < LmConfig::kPosePosition + positions;
+      if (id >= config.vocab() || (id < -positions && !pose_position))
+        throw Error("language model: id " + std::to_string(id) + " is outside the vocabulary");
       ids.push_back(std::max<int64_t>(id, 0));
-      queries.push_back(id < 0 ? -id - 1 : -1);
+      queries.push_back(id < 0 && !pose_position ? -id - 1 : -1);
+      if (pose_position) {
+        pose_rows.push_back(row);
+        pose_at.push_back(id - LmConfig::kPosePosition);
+      }
+      if (!in.codes.empty() && in.codes[i * levels] >= 0) {
+        for (int l = 0; l < levels; ++l) {
+          const int64_t k = in.codes[i * levels + l];
+          if (k < 0 || k >= config.pose_codes) throw Error("language model: pose code " + std::to_string(k) + " is outside the codebook");
+          codes.push_back(k);
+        }
+        code_rows.push_back(row);
+      } else if (pose_position) {
+        throw Error("language model: a pose position needs its codes");
+      }
     }
   }
   const auto dev = embed_tokens->weight.device();
@@ -264,8 +346,23 @@ torch::Tensor LanguageModelImpl::embed(const std::vector<LmInput>& batch) {
   const auto q = torch::tensor(queries, torch::kLong);
   const auto is_query = q.ge(0);
   if (is_query.any().item<bool>()) {
-    const auto rows = is_query.nonzero().squeeze(1).to(dev);
-    e = e.index_copy(0, rows, pose_queries.index_select(0, q.index_select(0, is_query.nonzero().squeeze(1)).to(dev)));
+    const auto where = is_query.nonzero().squeeze(1);
+    const auto which = q.index_select(0, where).to(dev);
+    auto rows = pose_queries.index_select(0, which);
+    if (config.grounded) rows = rows + pose_position.index_select(0, which);
+    e = e.index_copy(0, where.to(dev), rows);
+  }
+  if (!pose_rows.empty())
+    e = e.index_copy(0, torch::tensor(pose_rows, torch::kLong).to(dev), pose_position.index_select(0, torch::tensor(pose_at, torch::kLong).to(dev)));
+  if (!code_rows.empty()) {
+    // Each level's code vector, side by side, through one projection: the pose as the tokenizer sees it.
+    const int64_t n = static_cast<int64_t>(code_rows.size());
+    const auto k = torch::tensor(codes, torch::kLong).view({n, levels}).to(dev);
+    std::vector<torch::Tensor> parts;
+    for (int l = 0; l < levels; ++l) parts.push_back(pose_codebooks[l].index_select(0, k.select(1, l)));
+    const auto vectors = torch::cat(parts, 1).to(e.dtype());
+    const auto at = torch::tensor(code_rows, torch::kLong).to(dev);
+    e = e.index_add(0, at, pose_in(vectors).to(e.dtype()));
   }
   return e.view({static_cast<int64_t>(batch.size()), static_cast<int64_t>(t), config.dim});
 }
@@ -305,15 +402,14 @@ torch::Tensor LanguageModelImpl::hidden_masked(const torch::Tensor& x, const tor
   return norm(h);
 }
 
-std::vector<int64_t> LanguageModelImpl::generate_text(const std::vector<int64_t>& prompt, int max_new, const std::vector<int64_t>& stop,
-                                                      double temperature, double top_p, std::uint64_t seed) {
-  if (prompt.empty()) throw Error("language model: empty prompt");
+std::vector<int64_t> LanguageModelImpl::generate_text(const LmInput& in, int max_new, const std::vector<int64_t>& stop, double temperature,
+                                                      double top_p, std::uint64_t seed) {
+  if (in.ids.empty()) throw Error("language model: empty prompt");
   torch::NoGradGuard ng;
   std::mt19937_64 rng(seed);
   KvCache cache;
   std::vector<int64_t> out;
-  LmInput in{prompt, std::vector<int>(prompt.size(), 0)};
-  auto h = hidden(embed({in}), in.spans, &cache, static_cast<int64_t>(prompt.size()) - 1);  // only the last position speaks
+  auto h = hidden(embed({in}), in.spans, &cache, static_cast<int64_t>(in.ids.size()) - 1);  // only the last position speaks
   for (int step = 0; step < max_new; ++step) {
     auto logits = linear_forward(h.select(1, h.size(1) - 1), lm_head->weight).squeeze(0).to(torch::kFloat).cpu();  // [V]
     // Text positions never emit the pose-query range; pose codes come from generate_pose.
@@ -344,46 +440,66 @@ std::vector<int64_t> LanguageModelImpl::generate_text(const std::vector<int64_t>
     out.push_back(next);
     if (std::find(stop.begin(), stop.end(), next) != stop.end()) break;
     if (cache.length() + 1 > config.max_positions) break;
-    LmInput step_in{{next}, {0}};
+    const LmInput step_in = text_input({next});
     h = hidden(embed({step_in}), step_in.spans, &cache);
   }
   return out;
 }
 
-std::vector<int64_t> LanguageModelImpl::generate_pose(const std::vector<int64_t>& prompt) {
-  const auto codes = pose_code_logits(prompt).argmax(-1).contiguous();
+std::vector<int64_t> LanguageModelImpl::generate_pose(const LmInput& prompt, const std::vector<int64_t>& start) {
+  const auto codes = pose_code_logits(prompt, start).argmax(-1).contiguous();
   return std::vector<int64_t>(codes.data_ptr<int64_t>(), codes.data_ptr<int64_t>() + codes.numel());
 }
 
-torch::Tensor LanguageModelImpl::pose_code_logits(const std::vector<int64_t>& prompt) {
+torch::Tensor LanguageModelImpl::pose_code_logits(const LmInput& prompt_input, const std::vector<int64_t>& start) {
+  const auto& prompt = prompt_input.ids;
   if (prompt.empty() || prompt.back() != config.pose_begin()) throw Error("language model: a pose prompt must end with <p>");
+  if (prompt_input.spans.size() != prompt.size()) throw Error("language model: one span id per prompt position is needed");
+  if (!start.empty() && (!config.grounded || static_cast<int>(start.size()) != config.pose_tokens))
+    throw Error("language model: a start pose is for grounded models, " + std::to_string(config.pose_tokens) + " codes");
   torch::NoGradGuard ng;
-  const int lp = config.pose_tokens;
-  auto code_scores = [&](const torch::Tensor& h) {  // pose-code logits of hidden states [..., D]
-    return linear_forward(h, lm_head->weight.narrow(0, config.text_vocab, config.pose_codes)).to(torch::kFloat);
+  const int positions = config.pose_positions(), levels = config.grounded ? config.pose_levels : 1;
+  // Scores over the codes of hidden states [..., D] -> [..., levels, K].
+  auto code_scores = [&](const torch::Tensor& h) {
+    if (config.grounded) return pose_scores(h);
+    return linear_forward(h, lm_head->weight.narrow(0, config.text_vocab, config.pose_codes)).to(torch::kFloat).unsqueeze(-2);
+  };
+  auto with_codes = [&](LmInput in) {  // grounded inputs carry a codes row per position
+    if (config.grounded && in.codes.empty()) in.codes.assign(in.ids.size() * levels, -1);
+    return in;
   };
   if (config.mixed_attention) {
-    LmInput in{prompt, std::vector<int>(prompt.size(), 0)};
-    for (int q = 0; q < lp; ++q) {
+    LmInput in = with_codes(prompt_input);
+    const int span = 1 + *std::max_element(in.spans.begin(), in.spans.end());
+    for (int q = 0; q < positions; ++q) {
       in.ids.push_back(-(q + 1));
-      in.spans.push_back(1);
+      in.spans.push_back(span);
+      if (config.grounded)
+        for (int l = 0; l < levels; ++l) in.codes.push_back(start.empty() ? -1 : start[q * levels + l]);
     }
     const auto h = hidden(embed({in}), in.spans, nullptr, static_cast<int64_t>(prompt.size()));  // the query positions
-    return code_scores(h).squeeze(0).cpu();
+    return code_scores(h).squeeze(0).reshape({positions * levels, config.pose_codes}).cpu();
   }
-  // Causal ablation: one code per forward step, each (the best) fed back as a token.
+  // Causal ablation: one pose position per forward step, its best codes fed back.
   KvCache cache;
-  LmInput in{prompt, std::vector<int>(prompt.size(), 0)};
-  auto h = hidden(embed({in}), in.spans, &cache, static_cast<int64_t>(prompt.size()) - 1);
+  const LmInput first = with_codes(prompt_input);
+  auto h = hidden(embed({first}), first.spans, &cache, static_cast<int64_t>(prompt.size()) - 1);
   std::vector<torch::Tensor> rows;
-  for (int q = 0; q < lp; ++q) {
-    rows.push_back(code_scores(h.select(1, h.size(1) - 1)).squeeze(0));
-    if (q + 1 == lp) break;
-    const int64_t code = rows.back().argmax().item<int64_t>();
-    LmInput step{{config.pose_code_id(static_cast<int>(code))}, {0}};
+  for (int q = 0; q < positions; ++q) {
+    rows.push_back(code_scores(h.select(1, h.size(1) - 1)).squeeze(0));  // [levels, K]
+    if (q + 1 == positions) break;
+    const auto best = rows.back().argmax(-1);
+    LmInput step;
+    step.spans = {0};
+    if (config.grounded) {
+      step.ids = {LmConfig::kPosePosition + q};
+      for (int l = 0; l < levels; ++l) step.codes.push_back(best[l].item<int64_t>());
+    } else {
+      step.ids = {config.pose_code_id(static_cast<int>(best[0].item<int64_t>()))};
+    }
     h = hidden(embed({step}), step.spans, &cache);
   }
-  return torch::stack(rows).cpu();
+  return torch::stack(rows).reshape({positions * levels, config.pose_codes}).cpu();
 }
 
 }  // namespace unipose::nn

@@ -7,6 +7,13 @@
 //
 // Parameter names follow Hugging Face's LLaMA layout (embed_tokens, layers.N.self_attn.q_proj, ..., norm,
 // lm_head) so real checkpoints map onto the module by name.
+//
+// Two ways of reading and writing poses. Architecture 1 (the paper's): each of the Lp pose codes is a token of
+// the vocabulary with an embedding learned from scratch, and the output layer scores them. Architecture 2,
+// "grounded": one position per latent position of the pose tokenizer, embedded from the tokenizer's own
+// codebook vectors of all its residual levels (so a pose means its geometry from the first step), and pose
+// answers scored per level against those codebooks; an edit's queries start from the input pose, so what the
+// words leave alone is there to copy (docs/language_model.md, "Grounded pose tokens").
 #pragma once
 
 #include <string>
@@ -24,9 +31,18 @@ struct LmConfig {
   int max_positions = 1024;
   double rope_theta = 10000, norm_eps = 1e-5;
   bool mixed_attention = true;
+  bool grounded = false;  // architecture 2
+  int pose_levels = 1;    // grounded: residual levels of the pose tokenizer (codes per position)
+  int code_dim = 0;       // grounded: its code vector size
 
-  // Special tokens after the pose codes.
-  int pose_begin() const { return text_vocab + pose_codes; }  // <p>
+  // Positions of a pose in a sequence (and pose queries): one per code, or one per latent position.
+  int pose_positions() const { return pose_tokens / pose_levels; }
+  // Pose codes as tokens of the vocabulary (architecture 1 only).
+  int code_ids() const { return grounded ? 0 : pose_codes; }
+  // Grounded pose positions in a sequence carry this id plus their position (their codes ride beside).
+  static constexpr int64_t kPosePosition = -(int64_t{1} << 40);
+  // Special tokens after the text (and, architecture 1, the pose codes).
+  int pose_begin() const { return text_vocab + code_ids(); }  // <p>
   int pose_end() const { return pose_begin() + 1; }           // </p>
   int image_token() const { return pose_begin() + 2; }        // <image> placeholder
   int vocab() const { return pose_begin() + 3; }
@@ -110,11 +126,17 @@ struct DecoderLayerImpl : torch::nn::Module {
 };
 TORCH_MODULE(DecoderLayer);
 
-// One sequence element: a token id, or (id < 0) the learned pose query number -id-1.
+// One sequence element: a token id, or (id < 0) the learned pose query number -id-1, or (grounded) pose
+// position p, id kPosePosition + p.
 struct LmInput {
   std::vector<int64_t> ids;   // token ids; -(q+1) for pose query q
   std::vector<int> spans;     // span id per position (0 text, > 0 a bidirectional span)
+  // Grounded only: pose_levels codes per position (-1 where none): a pose position's codes, or the codes a
+  // query starts from (an edit's input pose). Empty when there are none.
+  std::vector<int64_t> codes;
 };
+// Text positions only (no pose span, no codes).
+inline LmInput text_input(const std::vector<int64_t>& ids) { return LmInput{ids, std::vector<int>(ids.size(), 0), {}}; }
 
 struct LanguageModelImpl : torch::nn::Module {
   explicit LanguageModelImpl(const LmConfig& config);
@@ -127,17 +149,31 @@ struct LanguageModelImpl : torch::nn::Module {
   // The same for a batch whose sequences have their own attention rules: allowed [B, T, T] (training).
   torch::Tensor hidden_masked(const torch::Tensor& embeddings, const torch::Tensor& allowed);
   torch::Tensor logits(const torch::Tensor& hidden) { return lm_head(hidden); }
+  // Grounded: pose-code scores of hidden states [..., D] -> [..., pose_levels, pose_codes], per level against
+  // its codebook (a learned scale and bias per code beside the dot products).
+  torch::Tensor pose_scores(const torch::Tensor& hidden);
+  // Grounded: the pose tokenizer's codebooks [pose_levels, pose_codes, code_dim] (a copy; frozen).
+  void set_codebooks(const torch::Tensor& codebooks);
 
   // Text continuation: greedy when temperature <= 0, else sampling with temperature and nucleus top_p.
-  // Stops at any of `stop` or after max_new tokens; uses the KV cache. Returns the new ids.
+  // Stops at any of `stop` or after max_new tokens; uses the KV cache. Returns the new ids. The prompt's
+  // spans are those it was trained with (a pose span attends both ways); a plain id list is all text.
+  std::vector<int64_t> generate_text(const LmInput& prompt, int max_new, const std::vector<int64_t>& stop, double temperature = 0,
+                                     double top_p = 1, std::uint64_t seed = 0);
   std::vector<int64_t> generate_text(const std::vector<int64_t>& prompt, int max_new, const std::vector<int64_t>& stop,
-                                     double temperature = 0, double top_p = 1, std::uint64_t seed = 0);
-  // Pose codes for a prompt that ends with <p>: mixed attention fills all Lp queries in one forward pass;
-  // the causal configuration generates them one by one with the KV cache. Returns codes in [0, pose_codes).
-  std::vector<int64_t> generate_pose(const std::vector<int64_t>& prompt);
-  // The same generation, returning the scores over the pose codes at each of the Lp tokens [Lp, pose_codes]
+                                     double temperature = 0, double top_p = 1, std::uint64_t seed = 0) {
+    return generate_text(text_input(prompt), max_new, stop, temperature, top_p, seed);
+  }
+  // Pose codes for a prompt that ends with <p>: mixed attention fills all the queries in one forward pass;
+  // the causal configuration generates them one by one with the KV cache. Returns Lp codes in [0, pose_codes),
+  // position-major as the pose tokenizer orders them. `start` (grounded, optional): Lp codes the queries
+  // start from (an edit's input pose).
+  std::vector<int64_t> generate_pose(const LmInput& prompt, const std::vector<int64_t>& start = {});
+  std::vector<int64_t> generate_pose(const std::vector<int64_t>& prompt) { return generate_pose(text_input(prompt)); }
+  // The same generation, returning the scores over the pose codes of each of the Lp codes [Lp, pose_codes]
   // (float, on the CPU); their argmax is generate_pose's answer.
-  torch::Tensor pose_code_logits(const std::vector<int64_t>& prompt);
+  torch::Tensor pose_code_logits(const LmInput& prompt, const std::vector<int64_t>& start = {});
+  torch::Tensor pose_code_logits(const std::vector<int64_t>& prompt) { return pose_code_logits(text_input(prompt)); }
 
   // LoRA: adds adapters to the target projections of every layer and freezes everything else (the pose
   // queries stay trainable: they are new to any pretrained model). merge_lora folds them into the weights.
@@ -147,7 +183,14 @@ struct LanguageModelImpl : torch::nn::Module {
 
   LmConfig config;
   torch::nn::Embedding embed_tokens{nullptr};
-  torch::Tensor pose_queries;  // [Lp, D]
+  torch::Tensor pose_queries;  // [pose_positions, D]
+  // Grounded only.
+  torch::Tensor pose_codebooks;         // [levels, codes, code_dim], a buffer
+  torch::nn::Linear pose_in{nullptr};   // levels * code_dim -> D
+  torch::Tensor pose_position;          // [pose_positions, D]
+  torch::nn::Linear pose_out{nullptr};  // D -> levels * code_dim
+  torch::Tensor code_bias;              // [levels, codes]
+  torch::Tensor code_log_scale;         // [levels]
   torch::nn::ModuleList layers;
   RmsNorm norm{nullptr};
   torch::nn::Linear lm_head{nullptr};

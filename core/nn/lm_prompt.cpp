@@ -4,33 +4,53 @@
 
 namespace unipose::nn {
 
+LmInput LmSequence::input(const LmConfig& config) const {
+  LmInput in{ids, spans, {}};
+  if (config.grounded) in.codes = input_codes;
+  return in;
+}
+
 LmSequence build_sequence(const LmConfig& c, const text::TextTokenizer& tok, const std::string& tmpl,
-                          const std::map<std::string, Slot>& slots, const std::optional<Slot>& answer) {
+                          const std::map<std::string, Slot>& slots, const std::optional<Slot>& answer,
+                          const std::vector<int64_t>* query_start) {
+  const int levels = c.grounded ? c.pose_levels : 1, positions = c.pose_positions();
   LmSequence s;
   int next_span = 1;
+  // One position: its id, span and (grounded) the codes it reads; no targets yet.
+  auto push = [&](int64_t id, int span, const int64_t* reads) {
+    s.ids.push_back(id);
+    s.spans.push_back(span);
+    s.targets.push_back(-100);
+    for (int l = 0; l < levels; ++l) {
+      s.codes.push_back(-100);
+      s.input_codes.push_back(reads ? reads[l] : -1);
+    }
+  };
+  auto check_pose = [&](const std::vector<int64_t>& codes, const char* what) {
+    if (static_cast<int>(codes.size()) != c.pose_tokens)
+      throw Error(std::string(what) + " needs " + std::to_string(c.pose_tokens) + " codes, got " + std::to_string(codes.size()));
+    for (const auto k : codes)
+      if (k < 0 || k >= c.pose_codes) throw Error("pose code " + std::to_string(k) + " is outside the codebook");
+  };
   auto push_text = [&](const std::string& text) {
     for (const int id : tok.encode(text)) {
       if (id >= c.text_vocab) throw Error("text tokenizer and language model disagree: piece " + std::to_string(id) + " >= text_vocab");
-      s.ids.push_back(id);
-      s.spans.push_back(0);
+      push(id, 0, nullptr);
     }
+  };
+  // A pose position: its code as a token (architecture 1), or its place with its codes beside (grounded).
+  auto pose_position = [&](const std::vector<int64_t>& codes, int p, int span) {
+    if (c.grounded) push(LmConfig::kPosePosition + p, span, &codes[static_cast<size_t>(p) * levels]);
+    else push(c.pose_code_id(static_cast<int>(codes[p])), span, nullptr);
   };
   auto push_pose = [&](const std::vector<int64_t>& codes) {
-    if (static_cast<int>(codes.size()) != c.pose_tokens)
-      throw Error("a pose needs " + std::to_string(c.pose_tokens) + " codes, got " + std::to_string(codes.size()));
-    s.ids.push_back(c.pose_begin());
-    s.spans.push_back(0);
+    check_pose(codes, "a pose");
+    push(c.pose_begin(), 0, nullptr);
     const int span = next_span++;
-    for (const auto k : codes) {
-      if (k < 0 || k >= c.pose_codes) throw Error("pose code " + std::to_string(k) + " is outside the codebook");
-      s.ids.push_back(c.pose_code_id(static_cast<int>(k)));
-      s.spans.push_back(span);
-    }
-    s.ids.push_back(c.pose_end());
-    s.spans.push_back(0);
+    for (int p = 0; p < positions; ++p) pose_position(codes, p, span);
+    push(c.pose_end(), 0, nullptr);
   };
-  s.ids.push_back(tok.bos_id());
-  s.spans.push_back(0);
+  push(tok.bos_id(), 0, nullptr);
   // The template, placeholder by placeholder.
   size_t at = 0;
   while (at < tmpl.size()) {
@@ -50,41 +70,35 @@ LmSequence build_sequence(const LmConfig& c, const text::TextTokenizer& tok, con
   }
   push_text(kAnswerMarker);
   s.prompt_length = s.ids.size();
-  s.targets.assign(s.ids.size(), -100);
-  s.codes.assign(s.ids.size(), -100);
+  if (query_start) {
+    if (!c.grounded || !c.mixed_attention) throw Error("pose queries start from a pose only in a grounded model with mixed attention");
+    check_pose(*query_start, "a start pose");
+  }
   if (!answer) return s;
   auto target_next = [&](int64_t id) { s.targets.back() = id; };  // the last position predicts `id`
+  auto codes_at = [&](size_t position, const std::vector<int64_t>& codes, int p) {  // `position` is trained to give pose position p
+    for (int l = 0; l < levels; ++l) s.codes[position * levels + l] = codes[static_cast<size_t>(p) * levels + l];
+  };
   if (!answer->pose()) {
     for (const int id : tok.encode(" " + answer->text)) {
       target_next(id);
-      s.ids.push_back(id);
-      s.spans.push_back(0);
-      s.targets.push_back(-100);
-      s.codes.push_back(-100);
+      push(id, 0, nullptr);
     }
     target_next(tok.eos_id());
   } else {
+    check_pose(answer->codes, "an answer pose");
     target_next(c.pose_begin());
-    s.ids.push_back(c.pose_begin());
-    s.spans.push_back(0);
-    s.targets.push_back(-100);
-    s.codes.push_back(-100);
-    if (static_cast<int>(answer->codes.size()) != c.pose_tokens) throw Error("an answer pose needs " + std::to_string(c.pose_tokens) + " codes");
+    push(c.pose_begin(), 0, nullptr);
     if (c.mixed_attention) {
       const int span = next_span++;
-      for (int q = 0; q < c.pose_tokens; ++q) {
-        s.ids.push_back(-(q + 1));
-        s.spans.push_back(span);
-        s.targets.push_back(-100);
-        s.codes.push_back(answer->codes[q]);
+      for (int q = 0; q < positions; ++q) {
+        push(-(q + 1), span, query_start ? &(*query_start)[static_cast<size_t>(q) * levels] : nullptr);
+        codes_at(s.ids.size() - 1, answer->codes, q);
       }
     } else {
-      for (int q = 0; q < c.pose_tokens; ++q) {
-        s.codes.back() = answer->codes[q];  // the previous position predicts this code (over the code range)
-        s.ids.push_back(c.pose_code_id(static_cast<int>(answer->codes[q])));
-        s.spans.push_back(0);
-        s.targets.push_back(-100);
-        s.codes.push_back(-100);
+      for (int q = 0; q < positions; ++q) {
+        codes_at(s.ids.size() - 1, answer->codes, q);  // the previous position predicts this one (over the codes)
+        pose_position(answer->codes, q, 0);
       }
       target_next(c.pose_end());
     }

@@ -1,8 +1,9 @@
 // How the language model reads a request and its answer: one sequence of token ids. <bos>, the request (an
-// instruction template with its placeholders filled: pose slots become <p> codes </p> spans, text slots the
-// caption or instruction), the answer marker, then the answer (text, or <p> and the pose: Lp query positions
-// with mixed attention, the codes themselves in the causal configuration). Training and the engine build
-// their sequences here, so that what the model learned is what it is asked.
+// instruction template with its placeholders filled: pose slots become <p> pose </p> spans, text slots the
+// caption or instruction), the answer marker, then the answer (text, or <p> and the pose: query positions
+// with mixed attention, the pose itself in the causal configuration). A pose is one position per code
+// (architecture 1) or per latent position of the pose tokenizer with its codes beside (grounded). Training
+// and the engine build their sequences here, so that what the model learned is what it is asked.
 #pragma once
 
 #include <cstdint>
@@ -24,19 +25,24 @@ struct Slot {
 };
 
 struct LmSequence {
-  std::vector<int64_t> ids;      // token ids; -(q+1) = pose query q
-  std::vector<int> spans;        // 0 text, k > 0 the k-th pose span
-  std::vector<int64_t> targets;  // next-token target per position, -100 where none
-  std::vector<int64_t> codes;    // pose-code target per position (query positions), -100 where none
-  size_t prompt_length = 0;      // positions up to and including the answer marker
+  std::vector<int64_t> ids;          // token ids; -(q+1) = pose query q; grounded pose position p: kPosePosition + p
+  std::vector<int> spans;            // 0 text, k > 0 the k-th pose span
+  std::vector<int64_t> targets;      // next-token target per position, -100 where none
+  std::vector<int64_t> codes;        // pose-code targets, `levels` per position (query positions), -100 where none
+  std::vector<int64_t> input_codes;  // grounded: the codes each position reads (pose positions, query starts), -1 where none
+  size_t prompt_length = 0;          // positions up to and including the answer marker
+  // The model's input (ids, spans and, grounded, the codes beside).
+  LmInput input(const LmConfig& config) const;
 };
 
 // The text "Answer:" that separates request and answer.
 inline constexpr const char* kAnswerMarker = " Answer:";
 
 // Builds one sequence; `answer` absent gives the prompt only (for generation). Unknown placeholders or slots
-// missing from `slots` throw.
+// missing from `slots` throw. `query_start` (grounded, mixed): the codes a pose answer's queries start from
+// (an edit's input pose).
 LmSequence build_sequence(const LmConfig& config, const text::TextTokenizer& tokenizer, const std::string& request_template,
-                          const std::map<std::string, Slot>& slots, const std::optional<Slot>& answer);
+                          const std::map<std::string, Slot>& slots, const std::optional<Slot>& answer,
+                          const std::vector<int64_t>* query_start = nullptr);
 
 }  // namespace unipose::nn

@@ -218,6 +218,12 @@ torch::Tensor PoseVqVaeImpl::decode(const torch::Tensor& ids) {
   return decode_continuous(zq.reshape({b, p, config.code_dim}).permute({0, 2, 1}));
 }
 
+torch::Tensor PoseVqVaeImpl::codebooks() {
+  std::vector<torch::Tensor> out;
+  for (int l = 0; l < config.residual_levels; ++l) out.push_back(level(l)->codebook.detach().clone());
+  return torch::stack(out);
+}
+
 torch::Tensor PoseVqVaeImpl::decode_probabilities(const torch::Tensor& probs) {
   if (probs.dim() != 3 || probs.size(1) != config.tokens || probs.size(2) != config.codebook_size)
     throw Error("code probabilities must be [B, " + std::to_string(config.tokens) + ", " + std::to_string(config.codebook_size) + "]");

@@ -67,6 +67,8 @@ struct PoseVqVaeImpl : torch::nn::Module {
   // code vector is the probability-weighted mean of its codebook, so an uncertain token adds the mean of
   // what it might be instead of one guess. One-hot rows give exactly decode(ids).
   torch::Tensor decode_probabilities(const torch::Tensor& probabilities);
+  // Every level's codebook [residual_levels, codebook_size, code_dim] (a copy).
+  torch::Tensor codebooks();
   // The encoder output before quantisation, one row per latent position [B * P, D] (for tests and analysis).
   torch::Tensor encode_continuous_for_test(const torch::Tensor& rot6d) {
     return encode_continuous(rot6d).permute({0, 2, 1}).reshape({-1, config.code_dim});

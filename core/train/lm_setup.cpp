@@ -19,8 +19,11 @@ std::string train_text_tokenizer(const data::Corpus& corpus, const text::Instruc
   const std::string file = run + "/text_tokenizer_input.txt";
   {
     std::ofstream f(file);
-    for (const int i : corpus.split("train"))
+    for (const int i : corpus.split("train")) {
       for (const auto& t : corpus.captions[i]) f << t << "\n";
+      if (static_cast<size_t>(i) < corpus.descriptions.size())
+        for (const auto& t : corpus.descriptions[i]) f << t << "\n";
+    }
     for (const int i : corpus.pairs_in("train"))
       for (const auto& t : corpus.pairs[i].instructions) f << t << "\n";
     for (const auto& [task, list] : templates)
@@ -33,6 +36,15 @@ std::string train_text_tokenizer(const data::Corpus& corpus, const text::Instruc
   return run + "/text_tokenizer.model";
 }
 
+void check_lm_start(const LmStart& s) {
+  if (!s.llama_dir.empty()) {
+    if (!std::filesystem::is_directory(s.llama_dir)) fail(s.llama_dir, "not a checkpoint folder");
+    if (!std::filesystem::exists(s.llama_dir + "/tokenizer.model")) fail(s.llama_dir, "has no tokenizer.model (the checkpoint's SentencePiece model is needed)");
+  }
+  if (!s.init_bundle.empty() && !std::filesystem::exists(s.init_bundle + "/config.json")) fail(s.init_bundle, "not a model folder");
+  if (!s.text_tokenizer.empty() && !std::filesystem::exists(s.text_tokenizer)) fail(s.text_tokenizer, "no such file");
+}
+
 LmSetup set_up_language_model(const LmStart& s, const std::string& tok_dir, nn::PoseVqVae& pose_tok, const data::Corpus& corpus,
                               const text::InstructionTemplates& templates) {
   LmSetup out;
@@ -40,7 +52,9 @@ LmSetup set_up_language_model(const LmStart& s, const std::string& tok_dir, nn::
     out.tokenizer_file = s.llama_dir + "/tokenizer.model";
     if (!std::filesystem::exists(out.tokenizer_file)) fail(s.llama_dir, "has no tokenizer.model (the checkpoint's SentencePiece model is needed)");
     nn::HfLoadReport loaded;
-    out.model = nn::load_hf_llama(s.llama_dir, pose_tok->config.codebook_size, pose_tok->config.tokens, &loaded);
+    out.model = nn::load_hf_llama(s.llama_dir, pose_tok->config.codebook_size, pose_tok->config.tokens, &loaded,
+                                  s.grounded ? pose_tok->config.residual_levels : 0, pose_tok->config.code_dim);
+    if (s.grounded) out.model->set_codebooks(pose_tok->codebooks());
     const int pieces = text::TextTokenizer::load(out.tokenizer_file).vocab_size();
     if (pieces > loaded.text_vocab)
       fail(out.tokenizer_file, "has " + std::to_string(pieces) + " pieces, the checkpoint's vocabulary only " + std::to_string(loaded.text_vocab));
@@ -60,9 +74,15 @@ LmSetup set_up_language_model(const LmStart& s, const std::string& tok_dir, nn::
     c.pose_tokens = pose_tok->config.tokens;
     c.kv_heads = c.heads;
     c.mixed_attention = !s.causal;
+    c.grounded = s.grounded;
+    if (c.grounded) {
+      c.pose_levels = pose_tok->config.residual_levels;
+      c.code_dim = pose_tok->config.code_dim;
+    }
     if (c.dim % c.heads || (c.dim / c.heads) % 2) throw Error("--dim must split into --heads heads of even size");
     torch::manual_seed(s.seed);
     out.model = nn::LanguageModel(c);
+    if (c.grounded) out.model->set_codebooks(pose_tok->codebooks());
     out.tokenizer_origin = "SentencePiece unigram trained on the corpus's training captions and instructions and the instruction templates";
   } else {
     auto init = nn::load_lm_bundle(s.init_bundle);

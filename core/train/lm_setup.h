@@ -21,6 +21,7 @@ struct LmStart {
   int text_vocab = 1000;       // pieces of a newly trained text tokenizer
   nn::LmConfig config;         // a new model's sizes (vocabulary and pose sizes are filled in here)
   bool causal = false;         // a new model with causal attention everywhere (the ablation)
+  bool grounded = true;        // a new model reads and scores poses through the tokenizer's codebooks (architecture 2)
   std::string run_dir;
   bool resume = false;         // a resumed run keeps the text tokenizer it trained before
   std::uint64_t seed = 1;      // a new model's initial weights
@@ -32,6 +33,10 @@ struct LmSetup {
   std::string tokenizer_origin;  // where it came from, in words (for the model card)
   std::string report;            // what was loaded, one line (empty for a new model)
 };
+
+// The checks set_up_language_model makes of its folders, made before any work (a checkpoint without its
+// tokenizer.model, a bundle that is not one): errors name the folder.
+void check_lm_start(const LmStart& start);
 
 // `pose_tokenizer_dir` holds `pose_tokenizer`; a bundle trained on another one's codes is refused.
 LmSetup set_up_language_model(const LmStart& start, const std::string& pose_tokenizer_dir, nn::PoseVqVae& pose_tokenizer,

@@ -2,10 +2,22 @@
 
 #include <algorithm>
 
+#include "core/body/kinematics.h"
+#include "core/body/mannequin.h"
+#include "core/body/rotations.h"
 #include "core/error.h"
 
 namespace unipose::train {
 namespace F = torch::nn::functional;
+
+namespace {
+// Joint positions [B, 22, 3] of the tokenizer's output [B, 22, 6] on the mannequin skeleton.
+torch::Tensor joints_of(const torch::Tensor& rot6d) {
+  static const torch::Tensor rest = body::to_tensor(body::mannequin_rest_joints()).to(torch::kFloat);
+  return body::body_forward_kinematics(body::rot6d_to_matrix(rot6d.to(torch::kFloat)), rest.to(rot6d.device()))
+      .joints.narrow(1, 0, body::kNumBodyJoints);
+}
+}  // namespace
 
 const std::vector<Task>& LmTask::trainable_tasks() {
   static const std::vector<Task> tasks = {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing};
@@ -24,10 +36,16 @@ LmTask::LmTask(nn::LanguageModel model, const data::Corpus& corpus, std::vector<
       throw Error("training " + task_info(t).title + " needs " + (task_info(t).image_input ? "the visual branch, which is not built yet" : "data this trainer does not read") +
                   " (trainable: " + task_names(trainable_tasks()) + ")");
   for (const std::string split : {"train", "val"}) {
-    for (const int i : corpus.split(split))
+    for (auto* list : {&poses_, &described_, &pairs_, &pipeline_pairs_}) (*list)[split];
+    for (const int i : corpus.split(split)) {
       if (!corpus.captions[i].empty()) poses_[split].push_back(i);
-    for (const int i : corpus.pairs_in(split))
-      if (!corpus.pairs[i].instructions.empty()) pairs_[split].push_back(i);
+      if (static_cast<size_t>(i) < corpus.descriptions.size() && !corpus.descriptions[i].empty()) described_[split].push_back(i);
+    }
+    for (const int i : corpus.pairs_in(split)) {
+      if (corpus.pairs[i].instructions.empty()) continue;
+      pairs_[split].push_back(i);
+      if (!corpus.pairs[i].targeted) pipeline_pairs_[split].push_back(i);  // pose-diff answers in the pipeline's words
+    }
   }
   if (poses_["train"].empty()) fail(corpus.dir, "no captioned training poses");
 }
@@ -42,18 +60,34 @@ nn::LmSequence LmTask::example(Task task, const std::string& split, size_t index
   };
   const auto& c = model_->config;
   if (task == Task::TextToPose || task == Task::PoseToText) {
+    // Text-to-pose reads one-line descriptions as often as the pipeline's captions when there are any.
+    const auto described = described_.find(split);
+    if (task == Task::TextToPose && described != described_.end() && !described->second.empty() && (index / 7) % 2 == 1) {
+      const int p = described->second[index % described->second.size()];
+      return nn::build_sequence(c, tokenizer_, tmpl, {{"<text>", nn::Slot{pick(corpus_.descriptions[p]), {}}}}, nn::Slot{"", codes_[p]});
+    }
     const auto& poses = poses_.at(split);
     const int p = poses[index % poses.size()];
     nn::Slot pose{"", codes_[p]}, caption{pick(corpus_.captions[p]), {}};
     return task == Task::TextToPose ? nn::build_sequence(c, tokenizer_, tmpl, {{"<text>", caption}}, pose)
                                     : nn::build_sequence(c, tokenizer_, tmpl, {{"<pose>", pose}}, caption);
   }
-  const auto& pairs = pairs_.at(split);
+  const auto& pairs = (task == Task::PoseDiff ? pipeline_pairs_ : pairs_).at(split);
   if (pairs.empty()) fail(corpus_.dir, "no pairs in the " + split + " split");
   const auto& pr = corpus_.pairs[pairs[index % pairs.size()]];
   nn::Slot a{"", codes_[pr.a]}, b{"", codes_[pr.b]}, instruction{pick(pr.instructions), {}};
-  return task == Task::PoseDiff ? nn::build_sequence(c, tokenizer_, tmpl, {{"<pose_a>", a}, {"<pose_b>", b}}, instruction)
-                                : nn::build_sequence(c, tokenizer_, tmpl, {{"<pose>", a}, {"<text>", instruction}}, b);
+  if (task == Task::PoseDiff) return nn::build_sequence(c, tokenizer_, tmpl, {{"<pose_a>", a}, {"<pose_b>", b}}, instruction);
+  // Grounded: an edit's queries start from the input pose.
+  const bool start = c.grounded && c.mixed_attention;
+  return nn::build_sequence(c, tokenizer_, tmpl, {{"<pose>", a}, {"<text>", instruction}}, b, start ? &codes_[pr.a] : nullptr);
+}
+
+void LmTask::set_joint_loss(nn::PoseVqVae tokenizer, double weight) {
+  if (!model_->config.grounded) throw Error("the joint-position loss is for grounded models");
+  pose_tokenizer_ = std::move(tokenizer);
+  pose_tokenizer_->eval();
+  for (auto& p : pose_tokenizer_->parameters()) p.set_requires_grad(false);
+  joint_weight_ = weight;
 }
 
 std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequence>& batch, const torch::Device& device) {
@@ -65,10 +99,12 @@ std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequ
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return batch[a].ids.size() < batch[b].ids.size(); });
   constexpr size_t kSlack = 24;  // positions of padding a group may carry before a new group starts
+  const int levels = cfg.grounded ? cfg.pose_levels : 1, positions = cfg.pose_positions();
   auto text_sum = torch::zeros({}, torch::TensorOptions().device(device));
   auto pose_sum = torch::zeros({}, text_sum.options());
+  auto joint_sum = torch::zeros({}, text_sum.options());
   auto correct = torch::zeros({}, text_sum.options());
-  int64_t text_count = 0, code_count = 0;
+  int64_t text_count = 0, code_count = 0, joint_count = 0;
   for (size_t g = 0; g < order.size();) {
     size_t end = g + 1;
     while (end < order.size() && batch[order[end]].ids.size() <= batch[order[g]].ids.size() + kSlack) ++end;
@@ -78,9 +114,10 @@ std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequ
     std::vector<int64_t> text_rows, text_targets, code_rows, code_targets;
     for (size_t j = g; j < end; ++j) {
       const auto& s = batch[order[j]];
-      nn::LmInput in{s.ids, s.spans};
+      nn::LmInput in = s.input(cfg);
       in.ids.resize(len, 0);  // padding sits at the end, where no real position looks
       in.spans.resize(len, 0);
+      if (!in.codes.empty()) in.codes.resize(len * levels, -1);
       masks.push_back(nn::mixed_attention_mask(in.spans, cfg.mixed_attention));
       inputs.push_back(std::move(in));
       const int64_t base = static_cast<int64_t>((j - g) * len);
@@ -89,9 +126,9 @@ std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequ
           text_rows.push_back(base + static_cast<int64_t>(i));
           text_targets.push_back(s.targets[i]);
         }
-        if (s.codes[i] != -100) {
+        if (s.codes[i * levels] != -100) {
           code_rows.push_back(base + static_cast<int64_t>(i));
-          code_targets.push_back(s.codes[i]);
+          for (int l = 0; l < levels; ++l) code_targets.push_back(s.codes[i * levels + l]);
         }
       }
     }
@@ -104,23 +141,43 @@ std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequ
       text_count += static_cast<int64_t>(text_rows.size());
     }
     if (!code_rows.empty()) {
-      // Codes are chosen among the pose codes only.
-      const auto code_weights = model_->lm_head->weight.narrow(0, cfg.text_vocab, cfg.pose_codes);
-      const auto logits = F::linear(rows_of(code_rows), code_weights).to(torch::kFloat);
+      // Codes are chosen among the pose codes only: per level against the codebook (grounded), or over the
+      // code range of the output layer.
+      const auto hq = rows_of(code_rows);
+      const auto logits = cfg.grounded ? model_->pose_scores(hq).reshape({-1, cfg.pose_codes})
+                                       : F::linear(hq, model_->lm_head->weight.narrow(0, cfg.text_vocab, cfg.pose_codes)).to(torch::kFloat);
       const auto want = torch::tensor(code_targets, torch::kLong).to(device);
       pose_sum = pose_sum + F::cross_entropy(logits, want, F::CrossEntropyFuncOptions().reduction(torch::kSum));
       correct = correct + logits.argmax(1).eq(want).sum().to(torch::kFloat);
-      code_count += static_cast<int64_t>(code_rows.size());
+      code_count += static_cast<int64_t>(want.size(0));
+      // The pose the scores mean, through the frozen tokenizer's decoder and the skeleton: its joints against
+      // those of the target codes. Only whole answers (mixed attention: the query rows of one sequence in order).
+      if (pose_tokenizer_ && cfg.mixed_attention && joint_weight_ > 0 && code_rows.size() % positions == 0) {
+        if (pose_tokenizer_->parameters().front().device() != device) pose_tokenizer_->to(device);
+        const int64_t poses = static_cast<int64_t>(code_rows.size()) / positions;
+        const auto probs = torch::softmax(logits, -1).view({poses, positions * levels, cfg.pose_codes});
+        torch::Tensor target_joints;
+        {
+          torch::NoGradGuard ng;
+          const auto onehot = F::one_hot(want, cfg.pose_codes).to(torch::kFloat).view({poses, positions * levels, cfg.pose_codes});
+          target_joints = joints_of(pose_tokenizer_->decode_probabilities(onehot));
+        }
+        const auto joints = joints_of(pose_tokenizer_->decode_probabilities(probs));
+        joint_sum = joint_sum + (joints - target_joints).abs().sum();
+        joint_count += target_joints.numel();
+      }
     }
     g = end;
   }
   const auto text_loss = text_count ? text_sum / static_cast<double>(text_count) : text_sum;
   const auto pose_loss = code_count ? pose_sum / static_cast<double>(code_count) : pose_sum;
+  const auto joint_loss = joint_count ? joint_sum / static_cast<double>(joint_count) : joint_sum;  // metres
   std::map<std::string, torch::Tensor> out;
   out["text"] = text_loss.detach();
   out["pose"] = pose_loss.detach();
   out["code_accuracy"] = (code_count ? correct / static_cast<double>(code_count) : correct).detach();
-  out["loss"] = text_loss + pose_loss;
+  if (joint_count) out["joint_mm"] = (1000 * joint_loss).detach();
+  out["loss"] = text_loss + pose_loss + joint_weight_ * joint_loss;
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "core/data/corpus_reader.h"
 #include "core/nn/language_model.h"
 #include "core/nn/lm_prompt.h"
+#include "core/nn/pose_vqvae.h"
 #include "core/tasks.h"
 #include "core/text/instruction_templates.h"
 #include "core/text/text_tokenizer.h"
@@ -34,6 +35,9 @@ class LmTask : public TrainTask {
   std::map<std::string, double> evaluate(const torch::Device& device) override;
   std::int64_t items_per_step() const override { return batch_; }
   nn::LanguageModel& model() { return model_; }
+  // Grounded models: also learn the pose their code scores mean, decoded by the (frozen) pose tokenizer, by
+  // the L1 distance of its joints to the target's, in metres times `weight`.
+  void set_joint_loss(nn::PoseVqVae tokenizer, double weight);
 
   // Losses of a batch of sequences: "text" (next-token CE), "pose" (code CE at the queries), "loss" (sum),
   // and "code_accuracy".
@@ -42,6 +46,8 @@ class LmTask : public TrainTask {
 
  private:
   nn::LanguageModel model_{nullptr};
+  nn::PoseVqVae pose_tokenizer_{nullptr};
+  double joint_weight_ = 0;
   const data::Corpus& corpus_;
   std::vector<std::vector<int64_t>> codes_;
   text::TextTokenizer tokenizer_;
@@ -49,7 +55,8 @@ class LmTask : public TrainTask {
   std::string stage_;
   std::vector<Task> tasks_;
   int batch_;
-  std::map<std::string, std::vector<int>> poses_, pairs_;  // per split: captioned poses, pairs with instructions
+  // Per split: captioned poses, described poses, pairs with instructions, the pairs in the pipeline's words.
+  std::map<std::string, std::vector<int>> poses_, described_, pairs_, pipeline_pairs_;
 };
 
 }  // namespace unipose::train

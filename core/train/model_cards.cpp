@@ -83,7 +83,9 @@ std::string language_model_card(const RunRecord& run, const nn::LmConfig& config
   training(card, run, {"tasks: " + f.tasks});
   card << "## Validation (last)\n\n" << std::fixed << std::setprecision(3);
   for (const auto& [k, v] : f.last_validation) card << "- " << k << ": " << v << "\n";
-  card << "\nTraining pairs: " << f.corpus_pairs << " of the corpus and " << f.transfer_pairs << " limb-transfer pairs (docs/corpus.md).\n"
+  card << "\nTraining pairs: " << f.corpus_pairs << " of the corpus, " << f.transfer_pairs << " limb-transfer pairs and " << f.targeted_edits
+       << " edits of one to three named changes in everyday words; " << f.described_poses
+       << " poses with one-line descriptions for text-to-pose (docs/corpus.md).\n"
        << "\nTask metrics: `unipose eval <task> --model " << f.export_dir << " --data DIR` (docs/evaluation.md).\n\n";
   licence(card, "procedural poses, CMU motion capture, automatic captions");
   return card.str();

