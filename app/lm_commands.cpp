@@ -26,6 +26,7 @@ pose::Pose read_one(const std::string& path) { return pose::read_pose(path, std:
 
 void print_warning(const engine::Result& r) {
   if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
+  if (!r.note.empty()) std::fprintf(stderr, "note: %s\n", r.note.c_str());
 }
 
 // The answer of describe / diff, with how well it fits (when the retrieval models are installed).
@@ -39,6 +40,7 @@ void print_text(const engine::Result& r, const char* what) {
   } else {
     std::fprintf(stderr, "(%.0f ms)\n", r.milliseconds);
   }
+  for (const auto& c : r.contradictions) std::fprintf(stderr, "warning: measured otherwise: %s\n", c.c_str());
 }
 
 }  // namespace
@@ -157,7 +159,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       facts.export_dir = o->export_dir;
       const train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, corpus.manifest, {}};
       nn::save_lm_bundle(o->export_dir, model, setup.tokenizer_file, io::sha256_file(tok_dir + "/model.safetensors"),
-                         train::language_model_card(run, model->config, facts), true);
+                         train::language_model_card(run, model->config, facts), true,
+                         text::WordNormaliser::from_texts(train::training_texts(corpus, templates)));
       std::printf("exported %s\n", o->export_dir.c_str());
     });
   }
@@ -232,10 +235,10 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
     engine::Engine e(model, b->pose_tokenizer.empty() ? engine::Engine::pose_tokenizer_of(model) : b->pose_tokenizer);
     const std::string text = "The person stands with the left arm raised above the head and the right knee bent.";
     const auto s = e.measure_speed(text, pose::read_pose(text::resources_dir() + "/poses/standing.json"), "raise your left arm above your head", b->runs);
-    std::printf("model: %s (dim %d, %d layers, %d pose codes per pose), prompt %d positions, %d runs each, CPU threads %d\n", s.model.c_str(),
-                s.dim, s.layers, s.pose_tokens, s.prompt_positions, s.runs, s.cpu_threads);
+    std::printf("model: %s (dim %d, %d layers, %d pose codes per pose in %d positions), prompt %d positions, %d runs each, CPU threads %d\n",
+                s.model.c_str(), s.dim, s.layers, s.pose_tokens, s.pose_positions, s.prompt_positions, s.runs, s.cpu_threads);
     std::printf("mixed attention, one forward step:   %8.2f ms median\n", s.one_step_ms);
-    std::printf("causal, %d steps with a KV cache:     %8.2f ms median\n", s.pose_tokens, s.token_by_token_ms);
+    std::printf("causal, %d steps with a KV cache:     %8.2f ms median\n", s.pose_positions, s.token_by_token_ms);
     std::printf("edit (instruction to new pose, tokenizers included): %.2f ms median\n", s.edit_ms);
     std::printf("peak memory: %.0f MB\n", s.peak_memory_mb);
     std::printf("speedup: %.2f\nedit_latency_ms_median: %.2f\n", s.token_by_token_ms / s.one_step_ms, s.edit_ms);

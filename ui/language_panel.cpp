@@ -21,10 +21,13 @@ QString shorten(const QString& s, int n = 40) { return s.size() <= n ? s : s.lef
 
 // How well the words fit what they describe, so that a wrong sentence is not shown as fact.
 QString fit_note(const engine::Result& r, const QString& what) {
-  if (r.consistency < 0) return {};
+  QString measured;
+  for (const auto& c : r.contradictions) measured += QString("\n\u26A0 Measured otherwise: %1.").arg(QString::fromStdString(c));
+  if (!measured.isEmpty()) measured = "\n" + measured;
+  if (r.consistency < 0) return measured;
   const QString fit = QString("\n\n(Fits this %1 better than %2% of the descriptions of similar %1s.)").arg(what).arg(r.consistency * 100, 0, 'f', 0);
-  if (r.consistency >= engine::kDoubtfulConsistency) return fit;
-  return QString("\n\n\u26A0 This may not be what the %1 shows: other words fit it as well.").arg(what) + fit;
+  if (r.consistency >= engine::kDoubtfulConsistency) return measured + fit;
+  return measured + QString("\n\n\u26A0 This may not be what the %1 shows: other words fit it as well.").arg(what) + fit;
 }
 }  // namespace
 
@@ -92,7 +95,8 @@ void LanguagePanel::apply_instruction(const QString& instruction) {
                 doc_->apply(*r.pose, text);
                 instruction_->clear();
                 output_->setPlainText(QString("Applied \"%1\" (%2 ms).").arg(text).arg(r.milliseconds, 0, 'f', 0) +
-                                      (r.warning.empty() ? QString() : "\nNote: " + QString::fromStdString(r.warning)));
+                                      (r.warning.empty() ? QString() : "\nNote: " + QString::fromStdString(r.warning)) +
+                                      (r.note.empty() ? QString() : "\n(" + QString::fromStdString(r.note) + ")"));
               });
 }
 
@@ -107,7 +111,8 @@ void LanguagePanel::generate(const QString& description) {
               [this, text](const engine::Result& r) {
                 doc_->apply(*r.pose, "Generate: " + shorten(text));
                 output_->setPlainText(QString("Generated \"%1\" (%2 ms).").arg(text).arg(r.milliseconds, 0, 'f', 0) +
-                                      (r.warning.empty() ? QString() : "\nNote: " + QString::fromStdString(r.warning)));
+                                      (r.warning.empty() ? QString() : "\nNote: " + QString::fromStdString(r.warning)) +
+                                      (r.note.empty() ? QString() : "\n(" + QString::fromStdString(r.note) + ")"));
               });
 }
 

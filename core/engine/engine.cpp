@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/eval/claims.h"
 #include "core/eval/consistency.h"
 #include "core/io/safetensors.h"
 #include "core/nn/lm_bundle.h"
@@ -63,6 +64,8 @@ struct Engine::Impl {
   nn::LmInput prompt(Task task, const std::map<std::string, nn::Slot>& slots) const;
   std::string answer_text(Task task, const std::map<std::string, nn::Slot>& slots);
   std::string check_text(const std::string& text) const;  // throws for empty / too long; returns a warning
+  // The words as the model reads them (unknown words as known synonyms), and a note of what was replaced.
+  std::string read_words(const std::string& text, std::string* note) const;
 };
 
 Engine::~Engine() = default;
@@ -94,6 +97,13 @@ Engine::Engine(const std::string& lm_dir, const std::string& tok_dir) {
   const std::string pose_text = models_dir() + "/retrieval_pose_text", pair_text = models_dir() + "/retrieval_pair_text";
   if (std::filesystem::exists(pose_text + "/config.json") && std::filesystem::exists(pair_text + "/config.json"))
     impl_->consistency = std::make_unique<eval::ConsistencyScorer>(nn::load_retrieval_bundle(pose_text), nn::load_retrieval_bundle(pair_text));
+}
+
+std::string Engine::Impl::read_words(const std::string& text, std::string* note) const {
+  std::vector<std::pair<std::string, std::string>> replaced;
+  const std::string out = lm.words.normalise(text, &replaced);
+  for (const auto& [word, synonym] : replaced) *note += (note->empty() ? "read as words the model knows: " : ", ") + word + " -> " + synonym;
+  return out;
 }
 
 std::string Engine::Impl::check_text(const std::string& text) const {
@@ -139,6 +149,7 @@ Result Engine::describe(const pose::Pose& pose) {
   Result r;
   r.text = impl_->answer_text(Task::PoseToText, {{"<pose>", nn::Slot{"", impl_->codec.encode(pose)}}});
   if (impl_->consistency) r.consistency = impl_->consistency->of_description(pose, r.text);
+  r.contradictions = eval::contradictions(eval::check_description(r.text, pose));
   r.milliseconds = since(t);
   return r;
 }
@@ -163,8 +174,9 @@ Result Engine::generate(const std::string& text) {
   const auto t = std::chrono::steady_clock::now();
   Result r;
   r.warning = impl_->check_text(text);
-  const auto scores = impl_->lm.model->pose_code_logits(impl_->prompt(Task::TextToPose, {{"<text>", nn::Slot{text, {}}}}));
-  r.pose = nn::PoseCodec::on_floor(impl_->codec.decode_scores(scores));
+  const std::string words = impl_->read_words(text, &r.note);
+  const auto scores = impl_->lm.model->pose_code_logits(impl_->prompt(Task::TextToPose, {{"<text>", nn::Slot{words, {}}}}));
+  r.pose = nn::PoseCodec::on_floor(impl_->codec.decode_scores(scores, !impl_->lm.model->config.grounded));
   r.milliseconds = since(t);
   return r;
 }
@@ -174,15 +186,16 @@ Result Engine::edit(const pose::Pose& input, const std::string& instruction) {
   const auto t = std::chrono::steady_clock::now();
   Result r;
   r.warning = impl_->check_text(instruction);
+  const std::string words = impl_->read_words(instruction, &r.note);
   input.validate("pose");
   const double heading = pose::pose_frame(input).yaw;
   const auto codes = impl_->codec.encode(input, heading);
   const auto& c = impl_->lm.model->config;
   // A grounded model's answer starts from the input pose (as it was trained).
   const auto scores = impl_->lm.model->pose_code_logits(
-      impl_->prompt(Task::PoseEditing, {{"<pose>", nn::Slot{"", codes}}, {"<text>", nn::Slot{instruction, {}}}}),
+      impl_->prompt(Task::PoseEditing, {{"<pose>", nn::Slot{"", codes}}, {"<text>", nn::Slot{words, {}}}}),
       c.grounded && c.mixed_attention ? codes : std::vector<int64_t>{});
-  r.pose = nn::PoseCodec::like_input(impl_->codec.decode_scores(scores), input, heading);
+  r.pose = nn::PoseCodec::like_input(impl_->codec.decode_scores(scores, !c.grounded), input, heading);
   r.milliseconds = since(t);
   return r;
 }
@@ -219,6 +232,7 @@ SpeedReport Engine::measure_speed(const std::string& text, const pose::Pose& pos
     r.dim = model->config.dim;
     r.layers = model->config.layers;
     r.pose_tokens = model->config.pose_tokens;
+    r.pose_positions = model->config.pose_positions();
     r.prompt_positions = static_cast<int>(prompt.ids.size());
     r.runs = runs;
     r.one_step_ms = median(one_ms);

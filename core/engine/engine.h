@@ -25,9 +25,13 @@ struct Result {
   std::optional<pose::Pose> pose;  // generate, edit
   double milliseconds = 0;
   std::string warning;             // e.g. most of the text is unknown to the model
+  std::string note;                // e.g. words the model did not know, read as synonyms it knows
   // describe, diff: how well the text fits the pose (the pair), 0..1: the share of descriptions of near variants
   // of the pose that fit it less well (eval/consistency.h); below 0 when the retrieval models are not installed.
   double consistency = -1;
+  // describe: what the text says of the arms and legs that the pose measurably is not (eval/claims.h), e.g.
+  // "says the left arm is raised; the left hand is 0.41 m below the shoulder". Empty when all it says holds.
+  std::vector<std::string> contradictions;
 };
 
 // Speed of the loaded model: pose generation in one forward step over the Lp pose queries (mixed attention)
@@ -35,7 +39,7 @@ struct Result {
 // to new pose, both tokenizers included).
 struct SpeedReport {
   std::string model;
-  int dim = 0, layers = 0, pose_tokens = 0, prompt_positions = 0, runs = 0, cpu_threads = 0;
+  int dim = 0, layers = 0, pose_tokens = 0, pose_positions = 0, prompt_positions = 0, runs = 0, cpu_threads = 0;  // positions: steps of the causal run
   double one_step_ms = 0, token_by_token_ms = 0, edit_ms = 0;  // medians
   double peak_memory_mb = 0;                                   // of the whole process so far
 };

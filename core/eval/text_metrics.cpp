@@ -13,6 +13,8 @@
 
 #include <libstemmer.h>
 
+#include "core/text/wordnet.h"
+
 namespace unipose::eval {
 
 // ---------------------------------------------------------------------------------------------- BLEU
@@ -110,103 +112,9 @@ std::string porter_stem(const std::string& word) {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------- WordNet
+bool wordnet_available() { return text::WordNet::instance().available(); }
 
-namespace {
-
-class WordNet {
- public:
-  static WordNet& instance() {
-    static WordNet wn;
-    return wn;
-  }
-  bool available() const { return available_; }
-
-  // Synset keys (part of speech in the top digits, byte offset below) of every base form of the word.
-  const std::vector<std::uint64_t>& synsets(const std::string& word) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (const auto it = cache_.find(word); it != cache_.end()) return it->second;
-    std::vector<std::uint64_t> out;
-    for (int pos = 0; pos < 4; ++pos)
-      for (const auto& base : base_forms(word, pos))
-        if (const auto it = index_[pos].find(base); it != index_[pos].end()) out.insert(out.end(), it->second.begin(), it->second.end());
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return cache_.emplace(word, std::move(out)).first->second;
-  }
-
- private:
-  WordNet() {
-    std::string dir = "/usr/share/wordnet";
-    if (const char* env = std::getenv("WNSEARCHDIR"); env && *env) dir = env;
-    static const char* names[4] = {"noun", "verb", "adj", "adv"};
-    for (int pos = 0; pos < 4; ++pos) {
-      std::ifstream idx(dir + "/index." + names[pos]);
-      if (!idx) return;
-      std::string line;
-      while (std::getline(idx, line)) {
-        if (line.empty() || line[0] == ' ') continue;  // licence header
-        std::istringstream in(line);
-        std::string lemma, p;
-        int synset_cnt = 0, p_cnt = 0, sense_cnt = 0, tagsense = 0;
-        if (!(in >> lemma >> p >> synset_cnt >> p_cnt)) continue;
-        std::string sym;
-        for (int i = 0; i < p_cnt; ++i) in >> sym;
-        in >> sense_cnt >> tagsense;
-        auto& keys = index_[pos][lemma];
-        for (int i = 0; i < synset_cnt; ++i) {
-          std::uint64_t off = 0;
-          if (in >> off) keys.push_back(static_cast<std::uint64_t>(pos) * 1000000000ULL + off);
-        }
-      }
-      std::ifstream exc(dir + "/" + names[pos] + ".exc");
-      while (std::getline(exc, line)) {
-        std::istringstream in(line);
-        std::string inflected, base;
-        if (!(in >> inflected)) continue;
-        while (in >> base) exceptions_[pos][inflected].push_back(base);
-      }
-    }
-    available_ = !index_[0].empty() && !index_[1].empty();
-  }
-
-  // WordNet's base-form rules (morphy): the word itself, its listed exceptions, and the suffix rules of
-  // each part of speech, keeping forms that are in the index.
-  std::vector<std::string> base_forms(const std::string& word, int pos) const {
-    static const std::vector<std::pair<std::string, std::string>> rules[4] = {
-        {{"s", ""}, {"ses", "s"}, {"xes", "x"}, {"zes", "z"}, {"ches", "ch"}, {"shes", "sh"}, {"men", "man"}, {"ies", "y"}},
-        {{"s", ""}, {"ies", "y"}, {"es", "e"}, {"es", ""}, {"ed", "e"}, {"ed", ""}, {"ing", "e"}, {"ing", ""}},
-        {{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}},
-        {}};
-    std::vector<std::string> out{word};
-    if (const auto it = exceptions_[pos].find(word); it != exceptions_[pos].end()) out.insert(out.end(), it->second.begin(), it->second.end());
-    for (const auto& [suffix, repl] : rules[pos])
-      if (word.size() > suffix.size() && word.compare(word.size() - suffix.size(), suffix.size(), suffix) == 0)
-        out.push_back(word.substr(0, word.size() - suffix.size()) + repl);
-    return out;
-  }
-
-  bool available_ = false;
-  std::unordered_map<std::string, std::vector<std::uint64_t>> index_[4];
-  std::unordered_map<std::string, std::vector<std::string>> exceptions_[4];
-  std::unordered_map<std::string, std::vector<std::uint64_t>> cache_;
-  std::mutex mutex_;
-};
-
-}  // namespace
-
-bool wordnet_available() { return WordNet::instance().available(); }
-
-bool wordnet_synonyms(const std::string& a, const std::string& b) {
-  auto& wn = WordNet::instance();
-  if (!wn.available()) return false;
-  if (a == b) return true;
-  const auto sa = wn.synsets(a);
-  const auto& sb = wn.synsets(b);
-  for (const auto k : sa)
-    if (std::binary_search(sb.begin(), sb.end(), k)) return true;
-  return false;
-}
+bool wordnet_synonyms(const std::string& a, const std::string& b) { return text::WordNet::instance().synonyms(a, b); }
 
 std::string meteor_modules_description() {
   return wordnet_available() ? "exact, stem (Porter), synonym (WordNet 3.0)" : "exact, stem (Porter); no WordNet installed";

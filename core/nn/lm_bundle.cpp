@@ -12,7 +12,7 @@
 namespace unipose::nn {
 
 void save_lm_bundle(const std::string& dir, LanguageModel& model, const std::string& tokenizer_model_file,
-                    const std::string& pose_tokenizer_sha256, const std::string& model_card, bool half) {
+                    const std::string& pose_tokenizer_sha256, const std::string& model_card, bool half, const text::WordNormaliser& words) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) fail(dir, "cannot create folder: " + ec.message());
@@ -23,7 +23,12 @@ void save_lm_bundle(const std::string& dir, LanguageModel& model, const std::str
   const auto bytes = io::read_binary_file(tokenizer_model_file);
   io::write_file_atomic(dir + "/tokenizer.model", bytes.data(), bytes.size());
   io::write_file_atomic(dir + "/MODEL_CARD.md", model_card);
-  io::write_sha256sums(dir, {"config.json", "model.safetensors", "tokenizer.model", "MODEL_CARD.md"});
+  std::vector<std::string> files = {"config.json", "model.safetensors", "tokenizer.model", "MODEL_CARD.md"};
+  if (!words.empty()) {
+    io::write_file_atomic(dir + "/words.txt", words.to_text());
+    files.push_back("words.txt");
+  }
+  io::write_sha256sums(dir, files);
 }
 
 LmBundle load_lm_bundle(const std::string& dir) {
@@ -38,6 +43,7 @@ LmBundle load_lm_bundle(const std::string& dir) {
   b.tokenizer = text::TextTokenizer::load(dir + "/tokenizer.model");
   if (b.tokenizer.vocab_size() > config.text_vocab)
     fail(dir + "/tokenizer.model", "has " + std::to_string(b.tokenizer.vocab_size()) + " pieces, the model only " + std::to_string(config.text_vocab));
+  if (std::filesystem::exists(dir + "/words.txt")) b.words = text::WordNormaliser::parse(io::read_text_file(dir + "/words.txt"), dir + "/words.txt");
   b.model = LanguageModel(config);
   load_weights(*b.model, dir + "/model.safetensors");
   b.model->eval();

@@ -56,13 +56,13 @@ pose::Pose PoseCodec::decode(const std::vector<int64_t>& codes) {
   return rot6d_to_poses(tokenizer_->decode(torch::tensor(codes, torch::kLong).unsqueeze(0))).front();
 }
 
-pose::Pose PoseCodec::decode_scores(const torch::Tensor& scores) {
+pose::Pose PoseCodec::decode_scores(const torch::Tensor& scores, bool hard_coarse) {
   torch::NoGradGuard ng;
   if (scores.dim() != 2 || scores.size(0) != tokens() || scores.size(1) != codebook_size())
     throw Error("code scores of shape [" + std::to_string(tokens()) + ", " + std::to_string(codebook_size()) + "] expected");
   const auto best = scores.argmax(-1);
   const auto onehot = torch::nn::functional::one_hot(best, scores.size(1)).to(scores.dtype());
-  const auto coarse = torch::arange(scores.size(0)).remainder(tokenizer_->config.residual_levels).eq(0).unsqueeze(1);
+  const auto coarse = torch::arange(scores.size(0)).remainder(tokenizer_->config.residual_levels).eq(0).logical_and(torch::tensor(hard_coarse)).unsqueeze(1);
   const auto probs = torch::where(coarse, onehot, torch::softmax(scores, -1));  // [Lp, K]
   return rot6d_to_poses(tokenizer_->decode_probabilities(probs.unsqueeze(0))).front();
 }

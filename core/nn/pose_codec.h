@@ -32,11 +32,13 @@ class PoseCodec {
 
   // The pose of `tokens()` codes, each in [0, codebook_size()); others throw Error saying so.
   pose::Pose decode(const std::vector<int64_t>& codes);
-  // The pose (facing +z) of the language model's code scores [tokens, codebook_size]. The coarse residual
-  // level (level 0: the code of each body region) takes its best code; the finer levels, which even two
-  // near-identical poses rarely share (docs/language_model.md), the probability-weighted mean of their
-  // codebooks instead of one guess (measured in models/language_model/MODEL_CARD.md).
-  pose::Pose decode_scores(const torch::Tensor& scores);
+  // The pose (facing +z) of the language model's code scores [tokens, codebook_size]. The finer residual
+  // levels, which even two near-identical poses rarely share (docs/language_model.md), decode as the
+  // probability-weighted mean of their codebooks instead of one guess. The coarse level (level 0: the code
+  // of each body region) takes its best code when `hard_coarse` (what suits a model trained on codes alone),
+  // else its mean too (what a grounded model trained with the joint loss on that mean gives best;
+  // docs/language_model.md, "Decoding a pose answer").
+  pose::Pose decode_scores(const torch::Tensor& scores, bool hard_coarse = true);
 
   // A decoded pose put back into the world. like_input: with the input's heading (`input_heading`, the yaw
   // encode removed) and shape; its horizontal position kept and its height set so that it stands on the floor,

@@ -14,21 +14,24 @@
 
 namespace unipose::train {
 
+std::vector<std::string> training_texts(const data::Corpus& corpus, const text::InstructionTemplates& templates) {
+  std::vector<std::string> out;
+  for (const int i : corpus.split("train")) {
+    out.insert(out.end(), corpus.captions[i].begin(), corpus.captions[i].end());
+    if (static_cast<size_t>(i) < corpus.descriptions.size()) out.insert(out.end(), corpus.descriptions[i].begin(), corpus.descriptions[i].end());
+  }
+  for (const int i : corpus.pairs_in("train")) out.insert(out.end(), corpus.pairs[i].instructions.begin(), corpus.pairs[i].instructions.end());
+  for (const auto& [task, list] : templates) out.insert(out.end(), list.begin(), list.end());
+  out.push_back(nn::kAnswerMarker);
+  return out;
+}
+
 std::string train_text_tokenizer(const data::Corpus& corpus, const text::InstructionTemplates& templates, const std::string& run, int vocab) {
   std::filesystem::create_directories(run);
   const std::string file = run + "/text_tokenizer_input.txt";
   {
     std::ofstream f(file);
-    for (const int i : corpus.split("train")) {
-      for (const auto& t : corpus.captions[i]) f << t << "\n";
-      if (static_cast<size_t>(i) < corpus.descriptions.size())
-        for (const auto& t : corpus.descriptions[i]) f << t << "\n";
-    }
-    for (const int i : corpus.pairs_in("train"))
-      for (const auto& t : corpus.pairs[i].instructions) f << t << "\n";
-    for (const auto& [task, list] : templates)
-      for (const auto& t : list) f << t << "\n";
-    f << nn::kAnswerMarker << "\n";
+    for (const auto& t : training_texts(corpus, templates)) f << t << "\n";
     if (!f) fail(file, "cannot write");
   }
   text::TextTokenizer::train(file, run + "/text_tokenizer", vocab);

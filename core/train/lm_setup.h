@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/data/corpus_reader.h"
 #include "core/nn/language_model.h"
@@ -42,8 +43,11 @@ void check_lm_start(const LmStart& start);
 LmSetup set_up_language_model(const LmStart& start, const std::string& pose_tokenizer_dir, nn::PoseVqVae& pose_tokenizer,
                               const data::Corpus& corpus, const text::InstructionTemplates& templates);
 
-// Trains a SentencePiece model on the training split's captions and instructions, the instruction templates
-// and the answer marker; returns RUN/text_tokenizer.model.
+// The text a language model trains on: the training split's captions, descriptions and instructions, the
+// instruction templates and the answer marker.
+std::vector<std::string> training_texts(const data::Corpus& corpus, const text::InstructionTemplates& templates);
+
+// Trains a SentencePiece model on training_texts; returns RUN/text_tokenizer.model.
 std::string train_text_tokenizer(const data::Corpus& corpus, const text::InstructionTemplates& templates, const std::string& run_dir,
                                  int vocab);
 

@@ -59,6 +59,12 @@ TEST(PoseCodec, DecodingChecksTheCodesAndScores) {
   auto scores = torch::full({8, 32}, -30.0);
   for (int i = 0; i < 8; ++i) scores[i][codes[i]] = 30.0;
   EXPECT_LT(pose::max_rotation_difference(codec.decode_scores(scores), p), 1e-5);
+  EXPECT_LT(pose::max_rotation_difference(codec.decode_scores(scores, false), p), 1e-5);
+  // Two codes equally likely at the coarse level of the first position: its best code, or the mean of both.
+  auto unsure = scores.clone();
+  unsure[0][codes[0]] = 0.0;
+  unsure[0][(codes[0] + 1) % 32] = 0.0;
+  EXPECT_GT(pose::max_rotation_difference(codec.decode_scores(unsure, true), codec.decode_scores(unsure, false)), 1e-4);
   auto message = [&](const std::function<void()>& fn) {
     try {
       fn();
