@@ -313,10 +313,10 @@ TEST_F(Cli, LanguageModelTrainsAndAnswersEveryTask) {
   EXPECT_NE(ev.out.find("R-precision_top5"), std::string::npos);
 }
 
-// The shipped language model on a corpus it never saw (another generator seed), against floors between what
-// it measured when it was committed (text-to-pose top-5 97.4, top-1 69.6; editing limb-transfer pairs top-3
-// 52.0, where the unchanged pose gets 10.5) and what the model before it measured (92.8, 55.8; 40.0): a
-// broken or weaker model, prompt or decoding fails here.
+// The shipped language model on a corpus it never saw (another generator seed), against floors below what it
+// measured when it was committed (text-to-pose top-5 85.2, top-1 52.6 on these 50 test poses; editing
+// limb-transfer pairs top-3 67.8, where the unchanged pose gets 10.5 and the model before it 44.8): a broken or
+// weaker model, prompt or decoding fails here.
 TEST_F(Cli, ShippedLanguageModelKeepsItsMeasuredQuality) {
   ASSERT_EQ(run("data make --out " + path("c") + " --poses 1000 --pairs 0 --seed 77").status, 0);
   auto metrics = [&](const std::string& args) {
@@ -325,12 +325,12 @@ TEST_F(Cli, ShippedLanguageModelKeepsItsMeasuredQuality) {
     return nlohmann::json::parse(unipose::io::read_text_file(path("m.json")))["metrics"];
   };
   const auto t2p = metrics("text2pose");
-  EXPECT_GT(t2p["R-precision_top5"].get<double>(), 90.0) << t2p.dump();
-  EXPECT_GT(t2p["R-precision_top1"].get<double>(), 60.0) << t2p.dump();
-  // The corpus's BVH frames go through the anatomical import (issue 15) since this model was trained: it
-  // measured 52.0 here on frames of the old import, 44.8 on the new.
+  EXPECT_GT(t2p["R-precision_top5"].get<double>(), 78.0) << t2p.dump();
+  EXPECT_GT(t2p["R-precision_top1"].get<double>(), 45.0) << t2p.dump();
+  EXPECT_LT(t2p["MPJPE_mm"].get<double>(), 115.0) << t2p.dump();
   const auto edit = metrics("edit --transfer-pairs 100");
-  EXPECT_GT(edit["R-precision_top3"].get<double>(), 42.0) << edit.dump();
+  EXPECT_GT(edit["R-precision_top3"].get<double>(), 58.0) << edit.dump();
+  EXPECT_LT(edit["MPJPE_mm"].get<double>(), 52.0) << edit.dump();
 }
 
 // `eval phrasing` runs a person's own cases through the model: one line per case, the totals last, and a

@@ -1,6 +1,8 @@
 // The desktop application driven as a person would: mouse on the 3D view, fields in the joint panel, undo
 // and redo, files, screenshots. Runs under Xvfb (see tests/CMakeLists.txt).
 #include <gtest/gtest.h>
+
+#include "core/text/wordnet.h"
 #include <sys/wait.h>
 
 #include <iostream>
@@ -279,6 +281,13 @@ TEST_F(Gui, TypedInstructionChangesThePoseAsOneUndoableStep) {
   window_->language_panel()->compare_with(QString::fromStdString(sample("arms_up.json")));
   window_->tasks()->wait_idle();
   EXPECT_TRUE(window_->language_panel()->output().startsWith("From this pose to arms_up.json")) << window_->language_panel()->output().toStdString();
+  // A word the model never saw is read as a synonym it knows, and the panel says so.
+  if (text::WordNet::instance().available()) {
+    window_->language_panel()->apply_instruction("elevate your left arm");
+    window_->tasks()->wait_idle();
+    EXPECT_TRUE(window_->language_panel()->output().contains("read as words the model knows: elevate -> raise"))
+        << window_->language_panel()->output().toStdString();
+  }
 }
 
 TEST_F(Gui, MissingLanguageModelIsReportedNotCrashed) {
