@@ -120,10 +120,14 @@ void TextTokenizer::train(const std::string& input, const std::string& prefix, i
   // Debian's spm_train in its own process: SentencePiece's trainer logs to std::cerr, which a module loaded
   // with RTLD_DEEPBIND reaches as an unconstructed object when the program itself uses std::cerr.
   if (!std::filesystem::is_regular_file(input)) fail(input, "file not found");
-  const std::string log = prefix + ".train.log";
+  // It runs in the output folder with relative names: the model file records its trainer's arguments, and a
+  // shipped model must not name a folder of the machine it was trained on.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::absolute(prefix).parent_path();
+  const std::string log = (dir / (fs::path(prefix).filename().string() + ".train.log")).string();
   std::vector<std::string> args = {"spm_train",
-                                   "--input=" + input,
-                                   "--model_prefix=" + prefix,
+                                   "--input=" + fs::absolute(input).lexically_relative(dir).string(),
+                                   "--model_prefix=" + fs::path(prefix).filename().string(),
                                    "--vocab_size=" + std::to_string(vocab_size),
                                    "--model_type=unigram",
                                    "--character_coverage=1.0",
@@ -139,6 +143,7 @@ void TextTokenizer::train(const std::string& input, const std::string& prefix, i
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, "spm_train", &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/io/files.h"
 #include "core/text/captioner.h"
 #include "core/pose/sampler.h"
 #include "temp_dir.h"
@@ -22,6 +23,8 @@ TEST(TextTokenizer, TrainsEncodesAndDecodesThroughTheModule) {
   }
   TextTokenizer::train(dir + "/text.txt", dir + "/tok", 300);
   const auto tok = TextTokenizer::load(dir + "/tok.model");
+  // The model records its trainer's arguments: relative names, no folder of this machine.
+  EXPECT_EQ(unipose::io::read_text_file(dir + "/tok.model").find(dir), std::string::npos);
   EXPECT_GT(tok.vocab_size(), 100);
   EXPECT_LE(tok.vocab_size(), 300);
   EXPECT_EQ(tok.pad_id(), 0);
