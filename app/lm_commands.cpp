@@ -69,7 +69,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
     cmd->add_option("--data", o->data, "Corpus folder (unipose data make)")->required();
     cmd->add_option("--out", o->t.out_dir, "Run folder: checkpoint.pt, metrics.csv, TensorBoard events")->required();
     cmd->add_option("--export", o->export_dir, "Write the trained model bundle here when done");
-    cmd->add_option("--pose-tokenizer", o->pose_tokenizer, "Pose tokenizer bundle (default: the shipped one)");
+    cmd->add_option("--pose-tokenizer", o->pose_tokenizer, "Pose tokenizer bundle (default: the model's own, else the shipped one)");
     if (stage == "align") {
       auto* llama = cmd->add_option("--from-llama", o->llama,
                                     "Start from a LLaMA-family checkpoint in Hugging Face's layout (config.json, *.safetensors, tokenizer.model): "
@@ -228,7 +228,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   auto b = std::make_shared<Bench>();
   auto* bench = bench_cmd.add_subcommand("text2pose", "One-step (mixed attention) vs token-by-token (causal) pose generation, and edit latency");
   bench->add_option("--model", b->model, "Language model bundle (default: the shipped one)");
-  bench->add_option("--pose-tokenizer", b->pose_tokenizer, "Pose tokenizer bundle (default: the shipped one)");
+  bench->add_option("--pose-tokenizer", b->pose_tokenizer, "Pose tokenizer bundle (default: the model's own, else the shipped one)");
   bench->add_option("--runs", b->runs, "Timed runs of each")->check(CLI::Range(3, 100000));
   bench->callback([b] {
     const std::string model = b->model.empty() ? engine::Engine::default_language_model() : b->model;

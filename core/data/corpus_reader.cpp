@@ -11,6 +11,14 @@
 
 namespace unipose::data {
 
+int Corpus::add_pose(const pose::Pose& pose, std::vector<std::string> texts) {
+  if (!texts.empty() || !descriptions.empty()) descriptions.resize(poses.size());
+  poses.push_back(pose);
+  captions.emplace_back();
+  if (!descriptions.empty() || !texts.empty()) descriptions.push_back(std::move(texts));
+  return static_cast<int>(poses.size()) - 1;
+}
+
 const std::vector<int>& Corpus::split(const std::string& name) const {
   const auto it = splits.find(name);
   if (it == splits.end()) fail(dir + "/splits.json", "no '" + name + "' split");

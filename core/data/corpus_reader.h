@@ -29,6 +29,9 @@ struct Corpus {
   std::map<std::string, std::vector<int>> splits; // "train", "val", "test" -> pose indices
 
   const std::vector<int>& split(const std::string& name) const;  // throws naming splits.json if absent
+  // Adds a pose made in memory (a pair's start or target, a described pose), with no captions and with
+  // `descriptions` (if any are kept) one longer, so every per-pose list stays as long as `poses`; its index.
+  int add_pose(const pose::Pose& pose, std::vector<std::string> descriptions = {});
   std::vector<int> pairs_in(const std::string& split) const;     // indices into `pairs`
 };
 

@@ -239,13 +239,10 @@ int add_targeted_edits(Corpus& corpus, const std::string& split, int count, std:
     if (pose::self_penetration(b) > pose::kMaxPenetration) continue;
     CorpusPair pair;
     pair.a = a;
-    pair.b = static_cast<int>(corpus.poses.size());
+    pair.b = corpus.add_pose(b);
     pair.split = split;
     pair.targeted = true;
     for (int k = 0; k < 3; ++k) pair.instructions.push_back(text::say_changes(changes, rng));
-    corpus.poses.push_back(b);
-    corpus.captions.emplace_back();
-    if (!corpus.descriptions.empty()) corpus.descriptions.emplace_back();
     corpus.pairs.push_back(std::move(pair));
     ++added;
   }
@@ -275,10 +272,7 @@ int add_described_poses(Corpus& corpus, const std::string& split, int count, std
     if (pose::self_penetration(p) > pose::kMaxPenetration) continue;
     std::vector<std::string> texts;
     for (int k = 0; k < 3; ++k) texts.push_back(text::say_pose(posture, arms, rng));
-    corpus.splits[split].push_back(static_cast<int>(corpus.poses.size()));
-    corpus.poses.push_back(p);
-    corpus.captions.emplace_back();
-    corpus.descriptions.push_back(std::move(texts));
+    corpus.splits[split].push_back(corpus.add_pose(p, std::move(texts)));
     ++added;
   }
   return added;

@@ -53,13 +53,10 @@ int add_transfer_pairs(Corpus& corpus, const std::string& split, int count, std:
     const auto codes = text::extract_paircodes(a, corpus.poses[b]);
     if (codes.empty()) continue;
     CorpusPair pair;
-    pair.a = static_cast<int>(corpus.poses.size());
+    pair.a = corpus.add_pose(a);
     pair.b = b;
     pair.split = split;
     pair.instructions = text::render_instructions(codes, seed * 104729ull + static_cast<std::uint64_t>(attempt), instructions_per_pair, 4);
-    corpus.poses.push_back(a);
-    corpus.captions.emplace_back();
-    if (!corpus.descriptions.empty()) corpus.descriptions.emplace_back();
     corpus.pairs.push_back(std::move(pair));
     ++added;
   }

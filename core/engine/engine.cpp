@@ -147,9 +147,11 @@ Result Engine::describe(const pose::Pose& pose) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   const auto t = std::chrono::steady_clock::now();
   Result r;
-  r.text = impl_->answer_text(Task::PoseToText, {{"<pose>", nn::Slot{"", impl_->codec.encode(pose)}}});
+  pose.validate("pose");
+  const auto frame = pose::pose_frame(pose);  // once: the codes' heading and the claims' joints
+  r.text = impl_->answer_text(Task::PoseToText, {{"<pose>", nn::Slot{"", impl_->codec.encode(pose, frame.yaw)}}});
   if (impl_->consistency) r.consistency = impl_->consistency->of_description(pose, r.text);
-  r.contradictions = eval::contradictions(eval::check_description(r.text, pose));
+  r.contradictions = eval::contradictions(eval::check_description(r.text, frame));
   r.milliseconds = since(t);
   return r;
 }

@@ -233,7 +233,10 @@ std::string Claim::said() const {
 }
 
 std::vector<Claim> check_description(const std::string& text, const pose::Pose& pose) {
-  const auto frame = pose::pose_frame(pose);
+  return check_description(text, pose::pose_frame(pose));
+}
+
+std::vector<Claim> check_description(const std::string& text, const pose::PoseFrame& frame) {
   std::vector<Claim> out;
   std::optional<Subject> last;
   for (const auto& w : clauses_of(text)) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/pose/frame.h"
 #include "core/pose/pose.h"
 
 namespace unipose::eval {
@@ -39,8 +40,9 @@ struct Claim {
   std::string said() const;  // "the left arm is raised"
 };
 
-// The claims of a text about a pose (its own frame: heading removed).
+// The claims of a text about a pose (its own frame: heading removed), or about a pose's frame already made.
 std::vector<Claim> check_description(const std::string& text, const pose::Pose& pose);
+std::vector<Claim> check_description(const std::string& text, const pose::PoseFrame& frame);
 
 // The claims that do not hold, each as "says the left arm is raised; the left hand is 0.41 m below the shoulder".
 std::vector<std::string> contradictions(const std::vector<Claim>& claims);

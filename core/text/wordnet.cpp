@@ -92,8 +92,8 @@ std::vector<std::uint64_t> WordNet::synsets(const std::string& word) { return d_
 bool WordNet::synonyms(const std::string& a, const std::string& b) {
   if (!available()) return false;
   if (a == b) return true;
-  const auto sa = d_->synsets(a);
-  const auto sb = d_->synsets(b);
+  const auto& sa = d_->synsets(a);  // cached: references stay valid
+  const auto& sb = d_->synsets(b);
   for (const auto k : sa)
     if (std::binary_search(sb.begin(), sb.end(), k)) return true;
   return false;

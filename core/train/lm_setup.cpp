@@ -52,8 +52,8 @@ LmSetup set_up_language_model(const LmStart& s, const std::string& tok_dir, nn::
                               const text::InstructionTemplates& templates) {
   LmSetup out;
   if (!s.llama_dir.empty()) {
+    check_lm_start(s);
     out.tokenizer_file = s.llama_dir + "/tokenizer.model";
-    if (!std::filesystem::exists(out.tokenizer_file)) fail(s.llama_dir, "has no tokenizer.model (the checkpoint's SentencePiece model is needed)");
     nn::HfLoadReport loaded;
     out.model = nn::load_hf_llama(s.llama_dir, pose_tok->config.codebook_size, pose_tok->config.tokens, &loaded,
                                   s.grounded ? pose_tok->config.residual_levels : 0, pose_tok->config.code_dim);
