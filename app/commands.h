@@ -18,6 +18,8 @@ void add_body_commands(CLI::App& app);
 void add_data_commands(CLI::App& app);
 void add_train_commands(CLI::App& app);
 void add_launch_command(CLI::App& app);
+// `convert tfjs`, `estimate`, and `eval photos` (after add_train_commands, which makes `eval`).
+void add_photo_commands(CLI::App& app);
 // Registered by add_train_commands: `train retrieval`, `eval retrieval`, `eval <task>`.
 void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd);
 // `train align`, `train instruct`, `describe`, `diff`, `generate`, `edit`, `bench text2pose`.

@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
       "  unipose eval phrasing --cases FILE [--model M]   free-phrasing cases (a person's own words)\n"
       "  unipose train align|instruct --data DIR --out RUN  the language model (stages 2 and 4)\n"
       "  unipose describe|diff|generate|edit ...           pose <-> words with the language model\n"
+      "  unipose estimate --image P [--out POSE]         a 3D pose from a photo (BlazePose + fitting; --overlay PNG)\n"
+      "  unipose eval photos --data DIR                   PCK@0.2 of landmarks and fitted poses on labelled photos\n"
+      "  unipose convert tfjs MODEL.json --out DIR        a TensorFlow.js graph model to a verified bundle\n"
+      "  unipose bench photo --image P                    photo to pose: median times and peak memory\n"
       "  unipose bench text2pose                          one-step vs token-by-token pose generation\n"
       "  unipose bench tokenizer                          encode + decode poses/s (CPU, CUDA)\n"
       "  unipose launch --nproc N -- train tokenizer ...  data-parallel training on N local processes\n"
@@ -69,6 +73,7 @@ int main(int argc, char** argv) {
   unipose::app::add_data_commands(app);
   unipose::app::add_train_commands(app);
   unipose::app::add_launch_command(app);
+  unipose::app::add_photo_commands(app);
 #ifdef UNIPOSE_WITH_GUI
   unipose::ui::GuiOptions gui;
   bool run_window = false;

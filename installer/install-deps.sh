@@ -7,6 +7,7 @@ PACKAGES=(
   cmake g++ make pkg-config
   libtorch-dev libopenblas0-pthread   # LibTorch 1.13 (CPU); without OpenBLAS it is ~50x slower
   libeigen3-dev nlohmann-json3-dev libcli11-dev libminizip-dev zlib1g-dev libssl-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev   # photos: decoding, EXIF, crops (OpenCV)
   libassimp-dev assimp-testmodels     # mesh export; CMU BVH clips used by tests and the corpus
   libgtest-dev libbenchmark-dev
   libgloo-dev                         # headers of the Gloo backend of c10d (multi-process training)

@@ -85,4 +85,36 @@ std::string extension_of(const std::string& path) {
   return ext;
 }
 
+std::string portable_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p = fs::path(path).lexically_normal();
+  std::error_code ec;
+  const fs::path here = fs::current_path(ec);
+  if (!ec) {
+    const fs::path rel = p.lexically_relative(here);
+    if (!rel.empty() && *rel.begin() != "..") return rel.string();
+  }
+  const fs::path leaf = p.filename().empty() ? p.parent_path() : p;
+  const fs::path parent = leaf.parent_path();
+  return parent.has_parent_path() && parent.parent_path() != parent.root_path() ? (parent.filename() / leaf.filename()).string()
+                                                                                 : leaf.filename().string();
+}
+
+std::string portable_paths(const std::string& text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const bool starts = text[i] == '/' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '`' || text[i - 1] == '=');
+    if (!starts) {
+      out += text[i++];
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && text[j] != ' ' && text[j] != '`') ++j;
+    out += portable_path(text.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
 }  // namespace unipose::io

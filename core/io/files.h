@@ -21,4 +21,11 @@ void write_file_atomic(const std::string& path, const std::string& text);
 // Lower-case extension without the dot ("json" for "a/b.JSON"); empty when there is none.
 std::string extension_of(const std::string& path);
 
+// A path as a model card or report may print it, naming no folder of the machine it was made on: an absolute
+// path below the working folder becomes relative to it; any other keeps its last two names ("/tmp/run/bundle"
+// -> "run/bundle"), or its last one when it sits in a top-level folder ("/tmp/corpus20k" -> "corpus20k").
+std::string portable_path(const std::string& path);
+// Every absolute path in a text (a word starting with '/', also after '`' or '='), made portable.
+std::string portable_paths(const std::string& text);
+
 }  // namespace unipose::io

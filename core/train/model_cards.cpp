@@ -5,52 +5,17 @@
 #include <sstream>
 
 #include "core/build_info.h"
+#include "core/io/files.h"
 
 namespace unipose::train {
 namespace {
-
-// A card names no folder of the machine it was trained on: an absolute path below the working folder becomes
-// relative to it; any other keeps its last two names ("/tmp/run/bundle" -> "run/bundle"), or its last one
-// when it sits in a top-level folder ("/tmp/corpus20k" -> "corpus20k").
-std::string portable_path(const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path p = fs::path(path).lexically_normal();
-  std::error_code ec;
-  const fs::path here = fs::current_path(ec);
-  if (!ec) {
-    const fs::path rel = p.lexically_relative(here);
-    if (!rel.empty() && *rel.begin() != "..") return rel.string();
-  }
-  const fs::path leaf = p.filename().empty() ? p.parent_path() : p;
-  const fs::path parent = leaf.parent_path();
-  return parent.has_parent_path() && parent.parent_path() != parent.root_path() ? (parent.filename() / leaf.filename()).string()
-                                                                                 : leaf.filename().string();
-}
-
-// Every absolute path in a text (a word starting with '/', also inside `backticks`), made portable.
-std::string portable(const std::string& text) {
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    const bool starts = text[i] == '/' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '`' || text[i - 1] == '=');
-    if (!starts) {
-      out += text[i++];
-      continue;
-    }
-    size_t j = i;
-    while (j < text.size() && text[j] != ' ' && text[j] != '`') ++j;
-    out += portable_path(text.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
 
 // Title, command and architecture: the head of every card.
 void head(std::ostringstream& card, const std::string& title, const std::string& summary, const RunRecord& run,
           const std::string& architecture_json, const std::string& architecture_note) {
   card << "# " << title << "\n\n";
   if (!summary.empty()) card << summary << " ";
-  card << "Trained by UniPose Studio's own trainer (" << build_info() << ").\n\n## Command\n\n```\n" << portable(run.command)
+  card << "Trained by UniPose Studio's own trainer (" << build_info() << ").\n\n## Command\n\n```\n" << io::portable_paths(run.command)
        << "\n```\n\n## Architecture\n\n```json\n" << architecture_json << "\n```\n\n";
   if (!architecture_note.empty()) card << architecture_note << "\n\n";
 }
@@ -59,13 +24,13 @@ void head(std::ostringstream& card, const std::string& title, const std::string&
 void training(std::ostringstream& card, const RunRecord& run, const std::vector<std::string>& lines = {}) {
   card << "## Training\n\n";
   for (const auto& l : lines) card << "- " << l << "\n";
-  for (const auto& l : run.notes) card << "- " << portable(l) << "\n";
+  for (const auto& l : run.notes) card << "- " << io::portable_paths(l) << "\n";
   const auto& o = run.options;
   card << "- steps " << o.steps << ", batch " << run.batch << ", AdamW lr " << o.lr;
   if (o.weight_decay > 0) card << " (weight decay " << o.weight_decay << ", warm-up then cosine)";
   else card << " (warm-up then cosine)";
   card << ", seed " << o.seed << ", device " << o.device << ", " << std::fixed << std::setprecision(0) << run.seconds
-       << " s\n- data: generated corpus `" << portable(run.data_dir) << "`, manifest:\n\n```json\n" << run.manifest;
+       << " s\n- data: generated corpus `" << io::portable_paths(run.data_dir) << "`, manifest:\n\n```json\n" << run.manifest;
   if (!run.manifest.empty() && run.manifest.back() != '\n') card << "\n";
   card << "```\n\n";
   card.unsetf(std::ios::floatfield);
@@ -115,15 +80,15 @@ std::string language_model_card(const RunRecord& run, const nn::LmConfig& config
   std::ostringstream card;
   head(card, std::string("UniPose language model (") + (config.mixed_attention ? "mixed attention" : "causal ablation") + "), stage " + f.stage,
        "", run, config.to_json(),
-       "Pose tokenizer: `" + portable(f.pose_tokenizer_dir) + "` (sha256 of its weights in config.json). Text tokenizer (tokenizer.model): " +
-           portable(f.text_tokenizer_origin) + ".");
+       "Pose tokenizer: `" + io::portable_paths(f.pose_tokenizer_dir) + "` (sha256 of its weights in config.json). Text tokenizer (tokenizer.model): " +
+           io::portable_paths(f.text_tokenizer_origin) + ".");
   training(card, run, {"tasks: " + f.tasks});
   card << "## Validation (last)\n\n" << std::fixed << std::setprecision(3);
   for (const auto& [k, v] : f.last_validation) card << "- " << k << ": " << v << "\n";
   card << "\nTraining pairs: " << f.corpus_pairs << " of the corpus, " << f.transfer_pairs << " limb-transfer pairs and " << f.targeted_edits
        << " edits of one to three named changes in everyday words; " << f.described_poses
        << " poses with one-line descriptions for text-to-pose (docs/corpus.md).\n"
-       << "\nTask metrics: `unipose eval <task> --model " << portable(f.export_dir) << " --data DIR` (docs/evaluation.md).\n\n";
+       << "\nTask metrics: `unipose eval <task> --model " << io::portable_paths(f.export_dir) << " --data DIR` (docs/evaluation.md).\n\n";
   licence(card, "procedural poses, CMU motion capture, automatic captions");
   return card.str();
 }

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/image/image.h"
 #include "core/io/files.h"
 #include "core/io/npz.h"
 #include "core/text/text_tokenizer.h"
@@ -439,6 +440,44 @@ TEST_F(Cli, BadInputGetsOneClearLineAndNonZeroExit) {
   const Result r = run("pose info --bogus");
   EXPECT_FALSE(r.crashed);
   EXPECT_NE(r.status, 0);
+}
+
+}  // namespace
+
+namespace {
+
+class PhotoCli : public Cli {};
+
+TEST_F(PhotoCli, EstimateFromARealPhotoWritesPoseOverlayAndJson) {
+  const std::string photo = std::string(UNIPOSE_SOURCE_DIR) + "/../shared/data/photos/mpii_004645041.jpg";
+  if (!fs::exists(photo)) GTEST_SKIP() << "../shared/data/photos is absent: no real photo to estimate from";
+  const Result r = run("estimate --image " + photo + " --out " + path("p.json") + " --overlay " + path("o.png") + " --json " + path("e.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("1 person found"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reprojection error"), std::string::npos) << r.out;
+  const auto e = nlohmann::json::parse(unipose::io::read_text_file(path("e.json")));
+  EXPECT_EQ(e["landmarks"].size(), 33u);
+  EXPECT_LT(e["reprojection_px"].get<double>(), 30.0);
+  // The pose reads back, and its limits hold.
+  const Result info = run("pose info " + path("p.json") + " --json");
+  ASSERT_EQ(info.status, 0) << info.err;
+  EXPECT_TRUE(nlohmann::json::parse(info.out)["limit_violations"].empty()) << info.out;
+  EXPECT_GT(fs::file_size(path("o.png")), 1000u);
+  // A person index past those found is a clear error.
+  expect_clear_error("estimate --image " + photo + " --person 3", "mpii_004645041.jpg", "person 3 asked, but 1 person was found");
+}
+
+TEST_F(PhotoCli, PicturesWithoutPeopleAndFilesThatAreNoPicturesAreClearErrors) {
+  std::ofstream(path("notes.jpg")) << "this is not a picture\n";
+  expect_clear_error("estimate --image " + path("notes.jpg"), "notes.jpg", "not an image");
+  expect_clear_error("estimate --image " + path("missing.png"), "missing.png", "file not found");
+  // A plain grey picture: BlazePose finds nobody.
+  unipose::image::Image grey;
+  grey.width = 320;
+  grey.height = 240;
+  grey.rgb.assign(320 * 240 * 3, 128);
+  unipose::image::write_image(path("grey.png"), grey);
+  expect_clear_error("estimate --image " + path("grey.png"), "grey.png", "no person found in the picture");
 }
 
 }  // namespace

@@ -1,0 +1,192 @@
+// Photos: `convert tfjs`, `estimate --image`, `eval photos`.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "core/engine/photo.h"
+#include "core/engine/photo_evaluation.h"
+#include "core/error.h"
+#include "core/image/image.h"
+#include "core/io/files.h"
+#include "core/pose/pose_io.h"
+#include "core/vision/convert.h"
+
+namespace unipose::app {
+namespace {
+
+std::string pck_line(const engine::PckCount& c) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%5.1f %% (%d/%d)", c.percent(), c.hits, c.total);
+  return buf;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+}  // namespace
+
+void add_photo_commands(CLI::App& app) {
+  auto* convert = app.add_subcommand("convert", "Convert models from other formats into UniPose bundles");
+  convert->require_subcommand(1);
+  struct ConvertOptions {
+    std::string model, out, licence, source;
+  };
+  auto c = std::make_shared<ConvertOptions>();
+  auto* tfjs = convert->add_subcommand("tfjs", "A TensorFlow.js graph model (model.json + weight shards) to a verified bundle (graph.json, "
+                                               "model.safetensors, SHA256SUMS, MODEL_CARD.md, LICENSE)");
+  tfjs->add_option("model", c->model, "The model's .json (its weight shards beside it)")->required();
+  tfjs->add_option("--out", c->out, "Bundle folder to write")->required();
+  tfjs->add_option("--licence", c->licence, "Licence text to copy into the bundle as LICENSE");
+  tfjs->add_option("--source", c->source, "Where the model came from, for the card (package, version, URL)");
+  tfjs->callback([c] {
+    const auto r = vision::convert_tfjs(c->model, c->out, c->licence, c->source, command_line());
+    std::printf("converted %s: %d nodes (%s), %d constants, %.1f MB of weights, checked by running it once\nwrote %s\n", c->model.c_str(), r.nodes, r.ops.c_str(), r.constants,
+                r.weight_bytes / 1e6, c->out.c_str());
+  });
+
+  struct EstimateOptions {
+    std::string image, out, overlay, json, detector, landmarks;
+    int person = 0;
+    bool tiles = false;
+  };
+  auto e = std::make_shared<EstimateOptions>();
+  auto* est = app.add_subcommand("estimate", "A 3D pose from one photo: BlazePose finds the people and their landmarks, the pose is fitted to them");
+  est->add_option("--image", e->image, "The photo (JPEG, PNG, WebP, BMP, TIFF)")->required();
+  est->add_option("--person", e->person, "Which person when there are several (0 = the largest)")->check(CLI::Range(0, 1000));
+  est->add_flag("--small-people", e->tiles, "Also look for people smaller than a quarter of the picture (4-6 more detector runs)");
+  est->add_option("--out", e->out, "Write the pose here (.json, .npz or .bvh)");
+  est->add_option("--overlay", e->overlay, "Write the photo with the landmarks and the fitted skeleton drawn over it (.png, .jpg)");
+  est->add_option("--json", e->json, "Write the people, landmarks, reprojection error and timings as JSON");
+  est->add_option("--detector", e->detector, "Person detector bundle (default: models/blazepose_detector)");
+  est->add_option("--landmarks", e->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+  est->callback([e] {
+    const auto picture = image::read_image(e->image);
+    engine::PhotoEngine photos(e->detector.empty() ? engine::PhotoEngine::default_detector() : e->detector,
+                               e->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : e->landmarks);
+    engine::PhotoEstimate r;
+    try {
+      r = photos.estimate(picture, e->person, e->tiles);
+    } catch (const Error& err) {
+      fail(e->image, err.what());
+    }
+    std::printf("%s: %d x %d, %d %s found; person %d (detector score %.2f, landmark score %.2f)\n", e->image.c_str(), picture.width, picture.height, r.people,
+                r.people == 1 ? "person" : "people", r.person_index, r.person.score, r.person.pose_score);
+    std::printf("reprojection error %.1f px (limb joints against BlazePose's 2D landmarks), bone directions %.1f deg\n", r.reprojection_px,
+                r.direction_error_deg);
+    std::printf("time: detect %.0f ms, landmarks %.0f ms, fit %.0f ms\n", r.detect_ms, r.landmarks_ms, r.fit_ms);
+    if (!e->out.empty()) {
+      pose::write_pose(e->out, r.pose);
+      std::printf("wrote %s\n", e->out.c_str());
+    }
+    if (!e->overlay.empty()) {
+      image::write_image(e->overlay, engine::draw_overlay(picture, r.person, &r.projected));
+      std::printf("wrote %s\n", e->overlay.c_str());
+    }
+    if (!e->json.empty()) {
+      nlohmann::json j = {{"image", e->image}, {"people", r.people}, {"person", r.person_index}, {"score", r.person.score}, {"pose_score", r.person.pose_score},
+                          {"reprojection_px", r.reprojection_px}, {"direction_error_deg", r.direction_error_deg},
+                          {"ms", {{"detect", r.detect_ms}, {"landmarks", r.landmarks_ms}, {"fit", r.fit_ms}}}, {"box", r.person.box}};
+      for (std::size_t i = 0; i < r.person.landmarks.size(); ++i) {
+        const auto& m = r.person.landmarks[i];
+        j["landmarks"].push_back({{"name", m.name}, {"x", m.x}, {"y", m.y}, {"visibility", m.visibility}, {"world", r.person.world[i]}});
+      }
+      j["projected_joints"] = r.projected;
+      io::write_file_atomic(e->json, j.dump(1) + "\n");
+      std::printf("wrote %s\n", e->json.c_str());
+    }
+  });
+
+  struct BenchOptions {
+    std::string image;
+    int runs = 20;
+    bool tiles = false;
+  };
+  auto b = std::make_shared<BenchOptions>();
+  CLI::App* bench_cmd = nullptr;
+  CLI::App* eval_cmd = nullptr;
+  try {
+    bench_cmd = app.get_subcommand("bench");
+    eval_cmd = app.get_subcommand("eval");
+  } catch (const CLI::OptionNotFound&) {
+    return;
+  }
+  auto* bench = bench_cmd->add_subcommand("photo", "Photo to pose (detect + landmarks + fit): median times and peak memory on this machine");
+  bench->add_option("--image", b->image, "The photo")->required();
+  bench->add_option("--runs", b->runs, "Timed runs after one warm-up")->check(CLI::Range(1, 10000));
+  bench->add_flag("--small-people", b->tiles, "Time the detector's extra squares too");
+  bench->callback([b] {
+    const auto picture = image::read_image(b->image);
+    engine::PhotoEngine photos(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
+    photos.estimate(picture, 0, b->tiles);
+    std::vector<double> detect, landmarks, fit, total;
+    for (int i = 0; i < b->runs; ++i) {
+      const auto r = photos.estimate(picture, 0, b->tiles);
+      detect.push_back(r.detect_ms);
+      landmarks.push_back(r.landmarks_ms);
+      fit.push_back(r.fit_ms);
+      total.push_back(r.detect_ms + r.landmarks_ms + r.fit_ms);
+    }
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    std::printf("%s (%d x %d), %d runs, medians: detect %.1f ms, landmarks %.1f ms (two passes), fit %.1f ms; photo to pose %.1f ms\n",
+                b->image.c_str(), picture.width, picture.height, b->runs, median(detect), median(landmarks), median(fit), median(total));
+    std::printf("peak memory of the process: %.0f MB\n", usage.ru_maxrss / 1024.0);
+  });
+  struct EvalOptions {
+    std::string data, json, detector, landmarks;
+    bool tiles = false;
+  };
+  auto v = std::make_shared<EvalOptions>();
+  auto* ev = eval_cmd->add_subcommand("photos", "2D accuracy (PCK@0.2) of BlazePose and of the fitted pose on labelled photos (keypoints.json)");
+  ev->add_option("--data", v->data, "Folder with keypoints.json and the photos (e.g. ../shared/data/photos)")->required();
+  ev->add_option("--json", v->json, "Write the figures as JSON");
+  ev->add_flag("--small-people", v->tiles, "The detector also looks at overlapping squares of half the picture (as estimate --small-people)");
+  ev->add_option("--detector", v->detector, "Person detector bundle (default: models/blazepose_detector)");
+  ev->add_option("--landmarks", v->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+  ev->callback([v] {
+    engine::PhotoEngine photos(v->detector.empty() ? engine::PhotoEngine::default_detector() : v->detector,
+                               v->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : v->landmarks);
+    const auto r = engine::evaluate_photos(photos, v->data, v->tiles);
+    for (const auto& n : r.notes) std::printf("  %s\n", n.c_str());
+    std::printf("%d photos, %d labelled people, %d matched to a detected person\n\n", r.photos, r.people, r.matched);
+    std::printf("PCK@0.2 of visible labelled keypoints   detector, box     detector, torso   labelled box, box  labelled box, torso\n");
+    for (const auto& [family, c] : r.detector_box) {
+      auto get = [&](const std::map<std::string, engine::PckCount>& m) { return m.count(family) ? pck_line(m.at(family)) : std::string("-"); };
+      std::printf("  %-10s                          %-18s %-18s %-18s %s\n", family.c_str(), pck_line(c).c_str(), get(r.detector_torso).c_str(),
+                  get(r.labelled_box).c_str(), get(r.labelled_torso).c_str());
+    }
+    std::printf("\nlimb joints, detector's people           box threshold       torso threshold\n");
+    std::printf("  BlazePose 2D                          %-19s %s\n", pck_line(r.blazepose_limbs_box).c_str(), pck_line(r.blazepose_limbs_torso).c_str());
+    std::printf("  fitted pose, reprojected              %-19s %s\n", pck_line(r.fitted_limbs_box).c_str(), pck_line(r.fitted_limbs_torso).c_str());
+    std::printf("\nphoto to pose (detect + landmarks + fit): median %.0f ms over %zu people\n", median(r.estimate_ms), r.estimate_ms.size());
+    if (!v->json.empty()) {
+      nlohmann::json j;
+      auto put = [&](const char* key, const std::map<std::string, engine::PckCount>& m) {
+        for (const auto& [f, c] : m) j[key][f] = {{"percent", c.percent()}, {"hits", c.hits}, {"total", c.total}};
+      };
+      put("detector_box", r.detector_box);
+      put("detector_torso", r.detector_torso);
+      put("labelled_box", r.labelled_box);
+      put("labelled_torso", r.labelled_torso);
+      j["limbs"] = {{"blazepose_box", r.blazepose_limbs_box.percent()}, {"fitted_box", r.fitted_limbs_box.percent()},
+                    {"blazepose_torso", r.blazepose_limbs_torso.percent()}, {"fitted_torso", r.fitted_limbs_torso.percent()}};
+      j["median_ms"] = median(r.estimate_ms);
+      j["photos"] = r.photos;
+      j["people"] = r.people;
+      j["matched"] = r.matched;
+      io::write_file_atomic(v->json, j.dump(1) + "\n");
+      std::printf("wrote %s\n", v->json.c_str());
+    }
+  });
+}
+
+}  // namespace unipose::app

@@ -1,0 +1,152 @@
+#include "core/engine/photo.h"
+
+#include <chrono>
+#include <mutex>
+
+#include "core/body/kinematics.h"
+#include "core/error.h"
+#include "core/engine/engine.h"
+#include "core/vision/blazepose.h"
+#include "core/vision/fit.h"
+
+namespace unipose::engine {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+PhotoPerson to_person(const vision::PoseLandmarks& lm) {
+  PhotoPerson p;
+  p.score = lm.detection.score;
+  p.pose_score = lm.pose_score;
+  const auto& names = vision::blazepose_landmark_names();
+  for (int i = 0; i < vision::kBlazePoseNamed; ++i) {
+    p.landmarks.push_back({names[i], lm.image[i].position.x(), lm.image[i].position.y(), lm.image[i].visibility});
+    p.world.push_back({lm.world[i].x(), lm.world[i].y(), lm.world[i].z()});
+  }
+  const double h = lm.region.size / 2;
+  p.box = {lm.region.center.x() - h, lm.region.center.y() - h, lm.region.center.x() + h, lm.region.center.y() + h};
+  return p;
+}
+
+}  // namespace
+
+struct PhotoEngine::Impl {
+  std::mutex mutex;
+  vision::BlazePose blazepose;
+  Impl(const std::string& d, const std::string& l) : blazepose(d, l) {}
+};
+
+PhotoEngine::PhotoEngine(const std::string& detector_dir, const std::string& landmark_dir) : impl_(std::make_unique<Impl>(detector_dir, landmark_dir)) {}
+PhotoEngine::~PhotoEngine() = default;
+
+std::string PhotoEngine::default_detector() { return Engine::models_dir() + "/blazepose_detector"; }
+std::string PhotoEngine::default_landmarks() { return Engine::models_dir() + "/blazepose_full"; }
+
+namespace {
+// Landmarks of the detections in order, skipping those the landmark model does not take for a person, until
+// `wanted` people are found (all when wanted < 0).
+std::vector<vision::PoseLandmarks> real_people(const vision::BlazePose& bp, const image::Image& picture, const std::vector<vision::PersonDetection>& found, int wanted) {
+  std::vector<vision::PoseLandmarks> out;
+  for (const auto& d : found) {
+    auto lm = bp.landmarks(picture, d);
+    if (lm.pose_score < 0.5) continue;
+    out.push_back(std::move(lm));
+    if (wanted >= 0 && static_cast<int>(out.size()) >= wanted) break;
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<PhotoPerson> PhotoEngine::people(const image::Image& picture, bool tiles) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<PhotoPerson> out;
+  for (const auto& lm : real_people(impl_->blazepose, picture, impl_->blazepose.detect(picture, 0.5, tiles), -1)) out.push_back(to_person(lm));
+  return out;
+}
+
+PhotoEstimate PhotoEngine::estimate(const image::Image& picture, int index, bool tiles) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  PhotoEstimate e;
+  if (index < 0) throw Error("person " + std::to_string(index) + " asked (0 is the largest)");
+  auto t0 = std::chrono::steady_clock::now();
+  const auto found = impl_->blazepose.detect(picture, 0.5, tiles);
+  e.detect_ms = ms_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  // Everyone when a later person is asked for (to say how many there are), else the first real one.
+  const auto people = real_people(impl_->blazepose, picture, found, index == 0 ? 1 : -1);
+  e.landmarks_ms = ms_since(t0);
+  e.people = static_cast<int>(people.size());
+  if (people.empty()) throw Error("no person found in the picture");
+  if (index >= e.people)
+    throw Error("person " + std::to_string(index) + " asked, but " + std::to_string(e.people) + (e.people == 1 ? " person was" : " people were") +
+                " found (0 is the largest)");
+  e.person_index = index;
+  const auto& lm = people[index];
+  t0 = std::chrono::steady_clock::now();
+  const auto fit = vision::fit_pose(lm);
+  e.fit_ms = ms_since(t0);
+  e.person = to_person(lm);
+  e.pose = fit.pose;
+  e.reprojection_px = fit.reprojection_px;
+  e.direction_error_deg = fit.direction_error_deg;
+  for (int j = 0; j < 22; ++j) e.projected[j] = {fit.projected[j].x(), fit.projected[j].y()};
+  return e;
+}
+
+PhotoPerson PhotoEngine::person_in_box(const image::Image& picture, const std::array<double, 4>& box) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  vision::BodyRegion r;
+  r.center = {(box[0] + box[2]) / 2, (box[1] + box[3]) / 2};
+  r.size = std::max(box[2] - box[0], box[3] - box[1]) * 1.25;
+  r.rotation = 0;
+  return to_person(impl_->blazepose.landmarks_in(picture, r));
+}
+
+const std::vector<std::pair<int, int>>& photo_landmark_bones() {
+  static const std::vector<std::pair<int, int>> b = {{11, 12}, {11, 13}, {13, 15}, {12, 14}, {14, 16}, {11, 23}, {12, 24}, {23, 24}, {23, 25},
+                                                     {25, 27}, {27, 29}, {29, 31}, {27, 31}, {24, 26}, {26, 28}, {28, 30}, {30, 32}, {28, 32},
+                                                     {0, 2},   {0, 5},   {2, 7},   {5, 8},   {9, 10},  {15, 19}, {16, 20}};
+  return b;
+}
+
+const std::vector<std::pair<int, int>>& body_joint_bones() {
+  static const std::vector<std::pair<int, int>> b = [] {
+    std::vector<std::pair<int, int>> v;
+    const auto parents = body::smpl_parents();
+    for (int j = 1; j < 22; ++j) v.emplace_back(parents[j], j);
+    return v;
+  }();
+  return b;
+}
+
+image::Image draw_overlay(const image::Image& picture, const PhotoPerson& person, const std::array<std::array<double, 2>, 22>* projected) {
+  image::Image out = picture;
+  const double scale = std::max(1.0, std::max(picture.width, picture.height) / 640.0);
+  const int thick = static_cast<int>(std::lround(2 * scale));
+  auto side_colour = [](const std::string& name) -> std::array<std::uint8_t, 3> {
+    if (name.rfind("left", 0) == 0) return {255, 140, 0};
+    if (name.rfind("right", 0) == 0) return {30, 144, 255};
+    return {240, 240, 240};
+  };
+  const auto& l = person.landmarks;
+  if (l.size() >= 33) {
+    for (const auto& [a, b] : photo_landmark_bones()) {
+      if (l[a].visibility < 0.3 || l[b].visibility < 0.3) continue;
+      const auto colour = l[a].name.rfind("right", 0) == 0 && l[b].name.rfind("right", 0) == 0 ? side_colour("right")
+                          : l[a].name.rfind("left", 0) == 0 && l[b].name.rfind("left", 0) == 0   ? side_colour("left")
+                                                                                                    : side_colour("");
+      image::draw_line(out, l[a].x, l[a].y, l[b].x, l[b].y, colour, thick);
+    }
+    for (const auto& m : l)
+      if (m.visibility >= 0.3) image::draw_disc(out, m.x, m.y, 2.5 * scale, side_colour(m.name));
+  }
+  if (projected) {
+    for (const auto& [a, b] : body_joint_bones()) image::draw_line(out, (*projected)[a][0], (*projected)[a][1], (*projected)[b][0], (*projected)[b][1], {255, 255, 255}, std::max(1, thick / 2));
+    for (const auto& p : *projected) image::draw_disc(out, p[0], p[1], 2 * scale, {255, 255, 255});
+  }
+  return out;
+}
+
+}  // namespace unipose::engine

@@ -1,0 +1,73 @@
+// Photos to people and poses, for the GUI and the CLI: BlazePose finds the people and their landmarks, the
+// fitting path turns one person's landmarks into a pose (core/vision). Thread-safe (one call at a time runs
+// the models). This header includes no LibTorch.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/image/image.h"
+#include "core/pose/pose.h"
+
+namespace unipose::engine {
+
+struct PhotoLandmark {
+  std::string name;  // BlazePose's: "nose", "left_shoulder", ... (the person's own left)
+  double x = 0, y = 0;  // pixels
+  double visibility = 0;
+};
+
+struct PhotoPerson {
+  double score = 0;                              // the detector's
+  double pose_score = 0;                         // the landmark model's "a person is there"
+  std::array<double, 4> box{};                   // x0, y0, x1, y1: the body region (unturned bounds), pixels
+  std::vector<PhotoLandmark> landmarks;          // the 33 named ones
+  std::vector<std::array<double, 3>> world;      // the same, metres, hips at the origin, x right, y down, z away
+};
+
+struct PhotoEstimate {
+  PhotoPerson person;
+  int person_index = 0, people = 0;
+  pose::Pose pose;
+  double reprojection_px = 0;       // mean distance of the projected limb joints from BlazePose's 2D ones
+  double direction_error_deg = 0;   // mean angle between the fitted bones and the landmarks' bones
+  std::array<std::array<double, 2>, 22> projected{};  // the pose's body joints in the picture
+  double detect_ms = 0, landmarks_ms = 0, fit_ms = 0;
+};
+
+class PhotoEngine {
+ public:
+  // The BlazePose bundles (unipose convert tfjs); defaults: models/blazepose_detector, models/blazepose_full.
+  PhotoEngine(const std::string& detector_dir, const std::string& landmark_dir);
+  ~PhotoEngine();
+  PhotoEngine(const PhotoEngine&) = delete;
+  PhotoEngine& operator=(const PhotoEngine&) = delete;
+
+  // Everyone found, largest first (empty when nobody is). A detection the landmark model does not take for a
+  // person (its score below 0.5) is left out. `tiles`: look for small people too (BlazePose::detect).
+  std::vector<PhotoPerson> people(const image::Image& picture, bool tiles = false);
+  // The pose of person `index` (0 = the largest) of people(picture, tiles). Throws Error when nobody is found or
+  // the index is out of range.
+  PhotoEstimate estimate(const image::Image& picture, int index = 0, bool tiles = false);
+  // The landmark model on a region given by the caller (a box from a label), no detector.
+  PhotoPerson person_in_box(const image::Image& picture, const std::array<double, 4>& box);
+
+  static std::string default_detector();
+  static std::string default_landmarks();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Bones of BlazePose's 33 landmarks and of the SMPL body joints, for drawing (pairs of indices).
+const std::vector<std::pair<int, int>>& photo_landmark_bones();
+const std::vector<std::pair<int, int>>& body_joint_bones();
+
+// The picture with the person's landmarks (left side orange, right side blue) and, when given, the fitted
+// pose's projected joints (white) drawn over it.
+image::Image draw_overlay(const image::Image& picture, const PhotoPerson& person, const std::array<std::array<double, 2>, 22>* projected = nullptr);
+
+}  // namespace unipose::engine

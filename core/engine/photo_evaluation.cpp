@@ -1,0 +1,170 @@
+#include "core/engine/photo_evaluation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/io/files.h"
+#include "core/vision/fit.h"
+
+namespace unipose::engine {
+namespace {
+using json = nlohmann::json;
+
+struct Label {
+  std::map<std::string, std::array<double, 3>> points;  // name -> x, y, v
+  double box_side = 0;
+  double torso = 0;  // 0 when the shoulder or hip is not labelled
+};
+
+std::string family_of(const std::string& name) {
+  for (const char* f : {"shoulder", "elbow", "wrist", "hip", "knee", "ankle"})
+    if (name.find(f) != std::string::npos) return std::string(f) + "s";
+  return "head";
+}
+
+Label read_label(const json& p, const std::string& where) {
+  Label l;
+  if (!p.contains("keypoints") || !p["keypoints"].is_object()) fail(where, "a person without keypoints");
+  double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+  for (const auto& [name, v] : p["keypoints"].items()) {
+    if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number()) fail(where, "keypoint '" + name + "' is not [x, y, v]");
+    l.points[name] = {v[0].get<double>(), v[1].get<double>(), v[2].get<double>()};
+    if (v[2].get<double>() > 0) {
+      x0 = std::min(x0, v[0].get<double>()), y0 = std::min(y0, v[1].get<double>());
+      x1 = std::max(x1, v[0].get<double>()), y1 = std::max(y1, v[1].get<double>());
+    }
+  }
+  if (p.contains("bbox") && p["bbox"].is_array() && p["bbox"].size() == 4) l.box_side = std::max(p["bbox"][2].get<double>(), p["bbox"][3].get<double>());
+  else if (p.contains("scale") && p["scale"].is_number()) l.box_side = 200 * p["scale"].get<double>();  // MPII: scale x 200 px is the person's height
+  else l.box_side = std::max(x1 - x0, y1 - y0);
+  const auto s = l.points.find("left_shoulder"), h = l.points.find("right_hip");
+  if (s != l.points.end() && h != l.points.end() && s->second[2] > 0 && h->second[2] > 0) l.torso = std::hypot(s->second[0] - h->second[0], s->second[1] - h->second[1]);
+  return l;
+}
+
+// The labelled box (x0, y0, x1, y1) the landmark model is given in the "labelled boxes" run.
+std::array<double, 4> box_of(const json& p, const Label& l) {
+  if (p.contains("bbox") && p["bbox"].is_array() && p["bbox"].size() == 4) {
+    const double x = p["bbox"][0].get<double>(), y = p["bbox"][1].get<double>();
+    return {x, y, x + p["bbox"][2].get<double>(), y + p["bbox"][3].get<double>()};
+  }
+  if (p.contains("center") && p["center"].is_array() && p["center"].size() == 2) {
+    const double cx = p["center"][0].get<double>(), cy = p["center"][1].get<double>(), h = l.box_side / 2;
+    return {cx - h, cy - h, cx + h, cy + h};
+  }
+  throw Error("a labelled person without a box");
+}
+
+const PhotoLandmark* landmark(const PhotoPerson& p, const std::string& name) {
+  for (const auto& m : p.landmarks)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+// Mean distance over the label's visible keypoints, in box sides (for matching people).
+double mismatch(const Label& l, const PhotoPerson& p) {
+  double sum = 0;
+  int n = 0;
+  for (const auto& [name, v] : l.points) {
+    const auto* m = landmark(p, name);
+    if (!m || v[2] < 2) continue;
+    sum += std::hypot(m->x - v[0], m->y - v[1]) / std::max(1.0, l.box_side);
+    ++n;
+  }
+  return n ? sum / n : 1e9;
+}
+
+void count(std::map<std::string, PckCount>& pck, const Label& l, const PhotoPerson* p, double threshold) {
+  for (const auto& [name, v] : l.points) {
+    if (v[2] < 2) continue;
+    const auto* m = p ? landmark(*p, name) : nullptr;
+    if (p && !m) continue;  // a keypoint BlazePose does not have (MPII's pelvis, thorax, neck, head top)
+    if (!p) {
+      // Nobody matched: every keypoint BlazePose would have given is a miss.
+      static const PhotoPerson names = [] {
+        PhotoPerson q;
+        for (const char* n : {"nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+                              "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"})
+          q.landmarks.push_back({n, 0, 0, 0});
+        return q;
+      }();
+      if (!landmark(names, name)) continue;
+    }
+    const bool hit = m && std::hypot(m->x - v[0], m->y - v[1]) <= threshold;
+    for (const std::string& f : {family_of(name), std::string("all")}) {
+      pck[f].total += 1;
+      pck[f].hits += hit;
+    }
+  }
+}
+
+}  // namespace
+
+PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles) {
+  const std::string path = dir + "/keypoints.json";
+  json doc;
+  try {
+    doc = json::parse(io::read_text_file(path));
+  } catch (const json::exception& e) {
+    fail(path, std::string("not valid JSON: ") + e.what());
+  }
+  if (!doc.contains("images") || !doc["images"].is_array()) fail(path, "no 'images' list");
+  PhotoEvaluation ev;
+  const auto& limbs = vision::limb_joint_pairs();
+  for (const auto& im : doc["images"]) {
+    if (!im.contains("file") || !im["file"].is_string() || !im.contains("people") || !im["people"].is_array()) fail(path, "an image entry without file or people");
+    const std::string file = im["file"].get<std::string>();
+    const auto picture = image::read_image(dir + "/" + file);
+    ++ev.photos;
+    std::vector<Label> labels;
+    for (const auto& p : im["people"]) labels.push_back(read_label(p, path + ": " + file));
+    ev.people += static_cast<int>(labels.size());
+    const auto found = engine.people(picture, tiles);
+    // Greedy matching: the closest (label, detection) pair first.
+    std::vector<std::tuple<double, int, int>> pairs;
+    for (std::size_t a = 0; a < labels.size(); ++a)
+      for (std::size_t b = 0; b < found.size(); ++b) pairs.emplace_back(mismatch(labels[a], found[b]), static_cast<int>(a), static_cast<int>(b));
+    std::sort(pairs.begin(), pairs.end());
+    std::vector<int> match(labels.size(), -1);
+    std::vector<bool> taken(found.size(), false);
+    for (const auto& [d, a, b] : pairs)
+      if (match[a] < 0 && !taken[b] && d < 0.5) match[a] = b, taken[b] = true;
+    int matched = 0;
+    for (std::size_t a = 0; a < labels.size(); ++a) {
+      const Label& l = labels[a];
+      const PhotoPerson* p = match[a] >= 0 ? &found[match[a]] : nullptr;
+      matched += p != nullptr;
+      count(ev.detector_box, l, p, 0.2 * l.box_side);
+      if (l.torso > 0) count(ev.detector_torso, l, p, 0.2 * l.torso);
+      const PhotoPerson boxed = engine.person_in_box(picture, box_of(im["people"][a], l));
+      count(ev.labelled_box, l, &boxed, 0.2 * l.box_side);
+      if (l.torso > 0) count(ev.labelled_torso, l, &boxed, 0.2 * l.torso);
+      if (!p) continue;
+      const auto e = engine.estimate(picture, match[a], tiles);
+      ev.estimate_ms.push_back(e.detect_ms + e.landmarks_ms + e.fit_ms);
+      for (const auto& [joint, mark] : limbs) {
+        const std::string& name = e.person.landmarks[mark].name;
+        const auto it = l.points.find(name);
+        if (it == l.points.end() || it->second[2] < 2) continue;
+        const double db = std::hypot(e.person.landmarks[mark].x - it->second[0], e.person.landmarks[mark].y - it->second[1]);
+        const double df = std::hypot(e.projected[joint][0] - it->second[0], e.projected[joint][1] - it->second[1]);
+        ev.blazepose_limbs_box.total++, ev.fitted_limbs_box.total++;
+        ev.blazepose_limbs_box.hits += db <= 0.2 * l.box_side;
+        ev.fitted_limbs_box.hits += df <= 0.2 * l.box_side;
+        if (l.torso > 0) {
+          ev.blazepose_limbs_torso.total++, ev.fitted_limbs_torso.total++;
+          ev.blazepose_limbs_torso.hits += db <= 0.2 * l.torso;
+          ev.fitted_limbs_torso.hits += df <= 0.2 * l.torso;
+        }
+      }
+    }
+    ev.matched += matched;
+    ev.notes.push_back(file + ": " + std::to_string(labels.size()) + " labelled, " + std::to_string(found.size()) + " found, " + std::to_string(matched) + " matched");
+  }
+  return ev;
+}
+
+}  // namespace unipose::engine

@@ -1,0 +1,36 @@
+// 2D accuracy on labelled photos (a keypoints.json as ../shared/data/photos has: COCO, MPII and AI Challenger
+// people): PCK@0.2 of BlazePose's landmarks with the detector's own people and with the labelled boxes, and of
+// the fitted pose's joints projected back onto the photo. docs/vision.md says how people are matched and which
+// thresholds are used. No LibTorch in this header.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/engine/photo.h"
+
+namespace unipose::engine {
+
+struct PckCount {
+  int hits = 0, total = 0;
+  double percent() const { return total ? 100.0 * hits / total : 0; }
+};
+
+struct PhotoEvaluation {
+  int photos = 0, people = 0, matched = 0;
+  // Per keypoint family ("head", "shoulders", ..., "all"), visible labelled keypoints (v = 2).
+  // Threshold 0.2 x the labelled person's box (longer side) or 0.2 x the torso (left shoulder to right hip).
+  std::map<std::string, PckCount> detector_box, detector_torso, labelled_box, labelled_torso;
+  // The 12 limb joints (shoulders, elbows, wrists, hips, knees, ankles): BlazePose's 2D against the fitted pose
+  // reprojected, same people, same keypoints, box threshold (and torso).
+  PckCount blazepose_limbs_box, fitted_limbs_box, blazepose_limbs_torso, fitted_limbs_torso;
+  std::vector<double> estimate_ms;  // detect + landmarks + fit, per matched person
+  std::vector<std::string> notes;   // per photo: people labelled, found, matched
+};
+
+// DIR holds keypoints.json and the photos it names.
+// `tiles`: the detector also looks at overlapping squares of half the long side (small people).
+PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles);
+
+}  // namespace unipose::engine

@@ -1,0 +1,229 @@
+#include "core/vision/fit.h"
+
+#include <Eigen/Geometry>
+
+#include <cmath>
+
+#include "core/body/kinematics.h"
+#include "core/body/mannequin.h"
+#include "core/body/rotations.h"
+#include "core/error.h"
+#include "core/pose/frame.h"
+#include "core/pose/joint_limits.h"
+
+namespace unipose::vision {
+namespace {
+using namespace body;
+
+// A point of either skeleton as a weighted sum of its joints (mid-points of pairs).
+using Point = std::vector<std::pair<int, double>>;
+struct Bone {
+  Point smpl_from, smpl_to, blaze_from, blaze_to;
+  double weight;
+};
+
+const std::vector<Bone>& bones() {
+  auto one = [](int j) { return Point{{j, 1.0}}; };
+  auto mid = [](int a, int b) { return Point{{a, 0.5}, {b, 0.5}}; };
+  static const std::vector<Bone> b = {
+      {one(kLeftHip), one(kLeftKnee), one(23), one(25), 1},          {one(kRightHip), one(kRightKnee), one(24), one(26), 1},
+      {one(kLeftKnee), one(kLeftAnkle), one(25), one(27), 1},        {one(kRightKnee), one(kRightAnkle), one(26), one(28), 1},
+      {one(kLeftAnkle), one(kLeftFoot), one(29), one(31), 0.5},      {one(kRightAnkle), one(kRightFoot), one(30), one(32), 0.5},
+      {one(kLeftShoulder), one(kLeftElbow), one(11), one(13), 1},    {one(kRightShoulder), one(kRightElbow), one(12), one(14), 1},
+      {one(kLeftElbow), one(kLeftWrist), one(13), one(15), 1},       {one(kRightElbow), one(kRightWrist), one(14), one(16), 1},
+      {one(kRightHip), one(kLeftHip), one(24), one(23), 1.5},        {one(kRightShoulder), one(kLeftShoulder), one(12), one(11), 1.5},
+      {mid(kLeftHip, kRightHip), mid(kLeftShoulder, kRightShoulder), mid(23, 24), mid(11, 12), 1.5},
+      {mid(kLeftShoulder, kRightShoulder), one(kHead), mid(11, 12), mid(7, 8), 0.7},
+  };
+  return b;
+}
+
+Eigen::Vector3d blaze_point(const PoseLandmarks& lm, const Point& p) {
+  Eigen::Vector3d v = Eigen::Vector3d::Zero();
+  // BlazePose's world frame: x right in the picture, y down, z away from the camera. The body's: y up, and a
+  // person facing the camera faces +z.
+  for (const auto& [j, w] : p) v += w * Eigen::Vector3d(lm.world[j].x(), -lm.world[j].y(), -lm.world[j].z());
+  return v;
+}
+
+double blaze_visibility(const PoseLandmarks& lm, const Point& p) {
+  double v = 1;
+  for (const auto& [j, w] : p) v = std::min(v, lm.image[j].visibility);
+  return v;
+}
+
+torch::Tensor selector(const std::vector<Bone>& bs, bool to) {
+  auto s = torch::zeros({static_cast<std::int64_t>(bs.size()), kNumBodyJoints});
+  for (std::size_t i = 0; i < bs.size(); ++i) {
+    for (const auto& [j, w] : (to ? bs[i].smpl_to : bs[i].smpl_from)) s[i][j] += w * (to ? 1 : -1);
+  }
+  return s;
+}
+
+// Joints whose turn a photo hardly shows: held near rest by the prior (the limbs are free).
+double prior_of(int joint) {
+  switch (joint) {
+    case kSpine1: case kSpine2: case kSpine3: case kNeck: case kLeftCollar: case kRightCollar: return 1.0;
+    case kLeftFoot: case kRightFoot: case kLeftWrist: case kRightWrist: return 1.0;
+    case kHead: return 0.5;
+    default: return 0.2;
+  }
+}
+
+}  // namespace
+
+const std::vector<std::pair<int, int>>& limb_joint_pairs() {
+  static const std::vector<std::pair<int, int>> p = {{kLeftShoulder, 11}, {kRightShoulder, 12}, {kLeftElbow, 13}, {kRightElbow, 14},
+                                                      {kLeftWrist, 15},    {kRightWrist, 16},    {kLeftHip, 23},    {kRightHip, 24},
+                                                      {kLeftKnee, 25},     {kRightKnee, 26},     {kLeftAnkle, 27},  {kRightAnkle, 28}};
+  return p;
+}
+
+FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& o) {
+  if (lm.world.size() < kBlazePoseNamed || lm.image.size() < kBlazePoseNamed) throw Error("fitting needs BlazePose's 33 landmarks");
+  for (const auto& w : lm.world)
+    if (!w.allFinite()) throw Error("a landmark of the photo is not a number; nothing to fit");
+  torch::NoGradGuard outer;  // gradients only where asked below
+  const auto& bs = bones();
+  const std::int64_t nb = static_cast<std::int64_t>(bs.size());
+  auto target = torch::zeros({nb, 3}), weight = torch::zeros({nb});
+  for (std::int64_t i = 0; i < nb; ++i) {
+    const Eigen::Vector3d d = blaze_point(lm, bs[i].blaze_to) - blaze_point(lm, bs[i].blaze_from);
+    const double n = d.norm();
+    if (n < 1e-6) continue;
+    for (int k = 0; k < 3; ++k) target[i][k] = d[k] / n;
+    // Hidden limbs still have a guess; it counts less.
+    weight[i] = bs[i].weight * std::max(0.15, std::min(blaze_visibility(lm, bs[i].blaze_from), blaze_visibility(lm, bs[i].blaze_to)));
+  }
+  const auto from = selector(bs, false), to = selector(bs, true), sel = from + to;  // to - from as one matrix
+  const auto rest = body::to_tensor(mannequin_rest_joints()).to(torch::kFloat);
+  auto prior = torch::zeros({kNumBodyJoints});
+  for (int j = 1; j < kNumBodyJoints; ++j) prior[j] = prior_of(j);
+
+  // Start: the trunk's orientation from hips and shoulders, limbs at rest.
+  const Eigen::Vector3d left = (blaze_point(lm, {{23, 1}}) - blaze_point(lm, {{24, 1}})).normalized();
+  Eigen::Vector3d up = (blaze_point(lm, {{11, 0.5}, {12, 0.5}}) - blaze_point(lm, {{23, 0.5}, {24, 0.5}}));
+  up = (up - up.dot(left) * left).normalized();
+  Eigen::Matrix3d r0;
+  r0.col(0) = left;
+  r0.col(1) = up;
+  r0.col(2) = left.cross(up);
+  const Eigen::AngleAxisd start(r0);
+  auto rot = torch::zeros({kNumBodyJoints, 3});
+  if (left.allFinite() && up.allFinite())
+    for (int k = 0; k < 3; ++k) rot[0][k] = start.angle() * start.axis()[k];
+
+  // Then each limb bone turned, parents first, by the smallest rotation that lays it along its landmark
+  // direction (no twist): most of the fit in closed form, which the descent below only refines.
+  {
+    const auto& rest_joints = mannequin_rest_joints();
+    const auto parents = smpl_parents();
+    std::array<Eigen::Matrix3d, kNumBodyJoints> global;
+    global[0] = r0;
+    std::array<Eigen::Vector3d, kNumBodyJoints> local;
+    for (auto& l : local) l.setZero();
+    // (joint, child, BlazePose from, BlazePose to)
+    const std::vector<std::array<int, 4>> chains = {{kLeftHip, kLeftKnee, 23, 25},         {kRightHip, kRightKnee, 24, 26},
+                                                    {kLeftKnee, kLeftAnkle, 25, 27},       {kRightKnee, kRightAnkle, 26, 28},
+                                                    {kLeftShoulder, kLeftElbow, 11, 13},   {kRightShoulder, kRightElbow, 12, 14},
+                                                    {kLeftElbow, kLeftWrist, 13, 15},      {kRightElbow, kRightWrist, 14, 16}};
+    for (int j = 1; j < kNumBodyJoints; ++j) {
+      global[j] = global[parents[j]];
+      for (const auto& c : chains) {
+        if (c[0] != j) continue;
+        const Eigen::Vector3d want = blaze_point(lm, {{c[3], 1}}) - blaze_point(lm, {{c[2], 1}});
+        const Eigen::Vector3d now = global[j] * (rest_joints[c[1]] - rest_joints[c[0]]);
+        if (want.norm() < 1e-6 || now.norm() < 1e-9) continue;
+        const Eigen::Matrix3d swing = Eigen::Quaterniond::FromTwoVectors(now, want).toRotationMatrix();
+        const Eigen::Matrix3d turn = global[parents[j]].transpose() * swing * global[j];
+        const Eigen::AngleAxisd aa(turn);
+        local[j] = aa.angle() * aa.axis();
+        global[j] = swing * global[j];
+      }
+    }
+    if (r0.allFinite())
+      for (int j = 1; j < kNumBodyJoints; ++j)
+        if (local[j].allFinite())
+          for (int k = 0; k < 3; ++k) rot[j][k] = local[j][k];
+  }
+
+  auto project_to_limits = [&](torch::Tensor& r) {
+    pose::Pose p;
+    auto acc = r.accessor<float, 2>();
+    for (int j = 0; j < kNumBodyJoints; ++j) p.rotations[j] = Eigen::Vector3d(acc[j][0], acc[j][1], acc[j][2]);
+    p = pose::clamp_to_limits(pose::settle_twists(p));
+    for (int j = 0; j < kNumBodyJoints; ++j)
+      for (int k = 0; k < 3; ++k) acc[j][k] = static_cast<float>(p.rotations[j][k]);
+  };
+
+  project_to_limits(rot);
+  rot.set_requires_grad(true);
+  torch::optim::Adam opt({rot}, torch::optim::AdamOptions(o.learning_rate));
+  auto directions = [&](const torch::Tensor& r) {
+    const auto joints = body_forward_kinematics(axis_angle_to_matrix(r).unsqueeze(0), rest).joints[0].narrow(0, 0, kNumBodyJoints);
+    const auto d = sel.mm(joints);
+    return d / (d.norm(2, 1, true) + 1e-8);
+  };
+  FitResult out;
+  for (int it = 0; it < o.iterations; ++it) {
+    torch::AutoGradMode grad(true);
+    opt.zero_grad();
+    const auto d = directions(rot);
+    const auto loss = (weight * (d - target).pow(2).sum(1)).sum() / weight.sum().clamp_min(1e-6) +
+                      o.prior_weight * (prior * rot.pow(2).sum(1)).sum();
+    loss.backward();
+    opt.step();
+    if ((it + 1) % 10 == 0 || it + 1 == o.iterations) {
+      torch::NoGradGuard ng;
+      auto r = rot.detach().clone();
+      project_to_limits(r);
+      rot.copy_(r);
+    }
+    out.iterations = it + 1;
+  }
+  const auto r = rot.detach();
+  {
+    const auto d = directions(r);
+    const auto cosines = (d * target).sum(1).clamp(-1, 1);
+    double sum = 0, wsum = 0;
+    for (std::int64_t i = 0; i < nb; ++i) {
+      sum += weight[i].item<double>() * std::acos(cosines[i].item<double>());
+      wsum += weight[i].item<double>();
+    }
+    out.direction_error_deg = wsum > 0 ? sum / wsum * 180 / M_PI : 0;
+  }
+  for (int j = 0; j < kNumBodyJoints; ++j) out.pose.rotations[j] = Eigen::Vector3d(r[j][0].item<double>(), r[j][1].item<double>(), r[j][2].item<double>());
+  pose::place_on_floor(out.pose);
+
+  // Weak perspective: (u, v) = s * (x, -y) + t over the visible limb joints, least squares.
+  const auto joints = body_forward_kinematics(rotation_matrices(std::vector<pose::Pose>{out.pose}).to(torch::kFloat).narrow(1, 0, kNumBodyJoints), rest).joints[0];
+  std::array<Eigen::Vector3d, kNumBodyJoints> j3;
+  for (int j = 0; j < kNumBodyJoints; ++j) j3[j] = Eigen::Vector3d(joints[j][0].item<double>(), joints[j][1].item<double>(), joints[j][2].item<double>());
+  Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
+  Eigen::Vector3d b = Eigen::Vector3d::Zero();
+  for (const auto& [sj, bj] : limb_joint_pairs()) {
+    const double w = std::max(0.05, lm.image[bj].visibility);
+    const Eigen::Vector2d q(j3[sj].x(), -j3[sj].y());
+    const Eigen::Vector2d p = lm.image[bj].position.head<2>();
+    for (int k = 0; k < 2; ++k) {
+      Eigen::Vector3d row(q[k], k == 0 ? 1 : 0, k == 1 ? 1 : 0);
+      a += w * row * row.transpose();
+      b += w * row * p[k];
+    }
+  }
+  const Eigen::Vector3d x = a.ldlt().solve(b);
+  out.scale = x[0];
+  out.shift = x.tail<2>();
+  for (int j = 0; j < kNumBodyJoints; ++j) out.projected[j] = out.scale * Eigen::Vector2d(j3[j].x(), -j3[j].y()) + out.shift;
+  double err = 0;
+  int n = 0;
+  for (const auto& [sj, bj] : limb_joint_pairs())
+    if (lm.image[bj].visibility >= 0.5) {
+      err += (out.projected[sj] - lm.image[bj].position.head<2>()).norm();
+      ++n;
+    }
+  out.reprojection_px = n ? err / n : 0;
+  return out;
+}
+
+}  // namespace unipose::vision

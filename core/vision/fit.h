@@ -1,0 +1,41 @@
+// Photo to 3D pose by fitting: the SMPL-skeleton pose (global orientation + 21 body joints) whose bone
+// directions match BlazePose's metric world landmarks, by gradient descent on LibTorch, projected onto the
+// anatomical joint limits as it goes, with a plausibility prior (small rotations at the joints a photo cannot
+// see turn: spine segments, collars, neck, limb twists); then a weak-perspective camera (scale and shift) that
+// lays the fitted joints over the 2D landmarks, whose residual is the reprojection error. docs/vision.md.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <array>
+#include <vector>
+
+#include "core/pose/pose.h"
+#include "core/vision/blazepose.h"
+
+namespace unipose::vision {
+
+struct FitOptions {
+  int iterations = 20;  // after the closed-form start (docs/vision.md: 5.6 deg mean bone error at 0, 3.8 at 20, 3.1 at 80)
+  double learning_rate = 0.03;
+  double prior_weight = 0.02;  // of the squared rotation angles (rad^2) of the prior's joints
+};
+
+struct FitResult {
+  pose::Pose pose;  // faces where the person faced the camera; on the floor
+  // Weak-perspective camera: image = scale * (x, -y) + shift for a fitted joint (x, y, z) in the pose's world frame.
+  double scale = 0;
+  Eigen::Vector2d shift = Eigen::Vector2d::Zero();
+  std::array<Eigen::Vector2d, 22> projected;  // the fitted body joints in the picture (pixels)
+  double reprojection_px = 0;                 // mean distance between the projected limb joints and BlazePose's 2D ones
+  double direction_error_deg = 0;             // mean angle between fitted and landmark bone directions
+  int iterations = 0;
+};
+
+// The SMPL body joints that have a BlazePose landmark at the same place (shoulders, elbows, wrists, hips,
+// knees, ankles), as pairs (SMPL joint, BlazePose landmark).
+const std::vector<std::pair<int, int>>& limb_joint_pairs();
+
+FitResult fit_pose(const PoseLandmarks& landmarks, const FitOptions& options = {});
+
+}  // namespace unipose::vision
