@@ -41,16 +41,17 @@ void expect_same_pose(const pose::Pose& got, const pose::Pose& want, double tole
 TEST(Engine, ShippedModelsAnswerAsRecorded) {
   auto& e = shipped();
   EXPECT_EQ(e.describe(pose::read_pose(sample("standing.json"))).text,
-            "The model is standing upright; the two arms are fully extended. The hands are set apart, and the right hand is in front of the torso.");
+            "The subject is standing straight; the two arms are kept straight. The hands are set apart, and the knees are almost touching. The person's "
+            "right hand is in front of the body.");
   const std::string walking =
-      "The right elbow is a little bent and the left elbow is fully extended. The feet are set apart and the hands are set apart. The left "
-      "foot is ahead of the right foot and the left knee is ahead of the right knee.";
+      "The right elbow is almost straight and the left elbow is straight. The left knee is slightly bent and the right knee is fully extended. "
+      "The feet are set apart and the hands are set apart.";
   EXPECT_EQ(e.describe(pose::read_pose(sample("walking.json"))).text, walking);
   EXPECT_EQ(e.describe(pose::read_pose(golden("walking_turned.json"))).text, walking);  // the heading does not matter
   EXPECT_EQ(e.diff(pose::read_pose(sample("standing.json")), pose::read_pose(sample("arms_up.json"))).text,
-            "Stand upright. Then fully extend your right arm.");
+            "Look to the right. Then spread your feet further apart.");
   EXPECT_EQ(e.diff(pose::read_pose(golden("walking_turned.json")), pose::read_pose(golden("sitting_turned.json"))).text,
-            "Bend your left elbow more. Then move your hands closer to each other.");
+            "Bend your elbows more. Then bring your hands closer together.");
   // Poses: the recorded files hold 17 significant digits; a different CPU may round a kernel differently.
   constexpr double kTolerance = 1e-4;
   expect_same_pose(*e.generate("a person squats with both arms forward").pose, pose::read_pose(golden("generate_squat.json")), kTolerance,
