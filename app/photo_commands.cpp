@@ -62,7 +62,7 @@ void add_photo_commands(CLI::App& app) {
   auto* est = app.add_subcommand("estimate", "A 3D pose from one photo: BlazePose finds the people and their landmarks, the pose is fitted to them");
   est->add_option("--image", e->image, "The photo (JPEG, PNG, WebP, BMP, TIFF)")->required();
   est->add_option("--person", e->person, "Which person when there are several (0 = the largest)")->check(CLI::Range(0, 1000));
-  est->add_flag("--small-people", e->tiles, "Also look for people smaller than a quarter of the picture (4-6 more detector runs)");
+  est->add_flag("--small-people", e->tiles, "Also look for people smaller than a quarter of the picture (4 to 9 more detector runs)");
   est->add_option("--out", e->out, "Write the pose here (.json, .npz or .bvh)");
   est->add_option("--overlay", e->overlay, "Write the photo with the landmarks and the fitted skeleton drawn over it (.png, .jpg)");
   est->add_option("--json", e->json, "Write the people, landmarks, reprojection error and timings as JSON");
@@ -78,8 +78,8 @@ void add_photo_commands(CLI::App& app) {
     } catch (const Error& err) {
       fail(e->image, err.what());
     }
-    std::printf("%s: %d x %d, %d %s found; person %d (detector score %.2f, landmark score %.2f)\n", e->image.c_str(), picture.width, picture.height, r.people,
-                r.people == 1 ? "person" : "people", r.person_index, r.person.score, r.person.pose_score);
+    std::printf("%s: %d x %d, %d %s detected; person %d (detector score %.2f, landmark score %.2f)\n", e->image.c_str(), picture.width, picture.height, r.detected,
+                r.detected == 1 ? "person" : "people", r.person_index, r.person.score, r.person.pose_score);
     std::printf("reprojection error %.1f px (limb joints against BlazePose's 2D landmarks), bone directions %.1f deg\n", r.reprojection_px,
                 r.direction_error_deg);
     std::printf("time: detect %.0f ms, landmarks %.0f ms, fit %.0f ms\n", r.detect_ms, r.landmarks_ms, r.fit_ms);
@@ -92,7 +92,7 @@ void add_photo_commands(CLI::App& app) {
       std::printf("wrote %s\n", e->overlay.c_str());
     }
     if (!e->json.empty()) {
-      nlohmann::json j = {{"image", e->image}, {"people", r.people}, {"person", r.person_index}, {"score", r.person.score}, {"pose_score", r.person.pose_score},
+      nlohmann::json j = {{"image", e->image}, {"detected", r.detected}, {"person", r.person_index}, {"score", r.person.score}, {"pose_score", r.person.pose_score},
                           {"reprojection_px", r.reprojection_px}, {"direction_error_deg", r.direction_error_deg},
                           {"ms", {{"detect", r.detect_ms}, {"landmarks", r.landmarks_ms}, {"fit", r.fit_ms}}}, {"box", r.person.box}};
       for (std::size_t i = 0; i < r.person.landmarks.size(); ++i) {
@@ -126,7 +126,11 @@ void add_photo_commands(CLI::App& app) {
   bench->callback([b] {
     const auto picture = image::read_image(b->image);
     engine::PhotoEngine photos(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
-    photos.estimate(picture, 0, b->tiles);
+    try {
+      photos.estimate(picture, 0, b->tiles);
+    } catch (const Error& err) {
+      fail(b->image, err.what());
+    }
     std::vector<double> detect, landmarks, fit, total;
     for (int i = 0; i < b->runs; ++i) {
       const auto r = photos.estimate(picture, 0, b->tiles);
@@ -167,7 +171,8 @@ void add_photo_commands(CLI::App& app) {
     std::printf("\nlimb joints, detector's people           box threshold       torso threshold\n");
     std::printf("  BlazePose 2D                          %-19s %s\n", pck_line(r.blazepose_limbs_box).c_str(), pck_line(r.blazepose_limbs_torso).c_str());
     std::printf("  fitted pose, reprojected              %-19s %s\n", pck_line(r.fitted_limbs_box).c_str(), pck_line(r.fitted_limbs_torso).c_str());
-    std::printf("\nphoto to pose (detect + landmarks + fit): median %.0f ms over %zu people\n", median(r.estimate_ms), r.estimate_ms.size());
+    std::printf("\nall people of a photo (detect + landmarks + fits): median %.0f ms over %zu photos; photo to one pose: unipose bench photo\n",
+                median(r.estimate_ms), r.estimate_ms.size());
     if (!v->json.empty()) {
       nlohmann::json j;
       auto put = [&](const char* key, const std::map<std::string, engine::PckCount>& m) {

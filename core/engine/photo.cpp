@@ -66,25 +66,10 @@ std::vector<PhotoPerson> PhotoEngine::people(const image::Image& picture, bool t
   return out;
 }
 
-PhotoEstimate PhotoEngine::estimate(const image::Image& picture, int index, bool tiles) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+namespace {
+PhotoEstimate fitted(const vision::PoseLandmarks& lm) {
   PhotoEstimate e;
-  if (index < 0) throw Error("person " + std::to_string(index) + " asked (0 is the largest)");
-  auto t0 = std::chrono::steady_clock::now();
-  const auto found = impl_->blazepose.detect(picture, 0.5, tiles);
-  e.detect_ms = ms_since(t0);
-  t0 = std::chrono::steady_clock::now();
-  // Everyone when a later person is asked for (to say how many there are), else the first real one.
-  const auto people = real_people(impl_->blazepose, picture, found, index == 0 ? 1 : -1);
-  e.landmarks_ms = ms_since(t0);
-  e.people = static_cast<int>(people.size());
-  if (people.empty()) throw Error("no person found in the picture");
-  if (index >= e.people)
-    throw Error("person " + std::to_string(index) + " asked, but " + std::to_string(e.people) + (e.people == 1 ? " person was" : " people were") +
-                " found (0 is the largest)");
-  e.person_index = index;
-  const auto& lm = people[index];
-  t0 = std::chrono::steady_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
   const auto fit = vision::fit_pose(lm);
   e.fit_ms = ms_since(t0);
   e.person = to_person(lm);
@@ -93,6 +78,49 @@ PhotoEstimate PhotoEngine::estimate(const image::Image& picture, int index, bool
   e.direction_error_deg = fit.direction_error_deg;
   for (int j = 0; j < 22; ++j) e.projected[j] = {fit.projected[j].x(), fit.projected[j].y()};
   return e;
+}
+}  // namespace
+
+PhotoEstimate PhotoEngine::estimate(const image::Image& picture, int index, bool tiles) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (index < 0) throw Error("person " + std::to_string(index) + " asked (0 is the largest)");
+  auto t0 = std::chrono::steady_clock::now();
+  const auto found = impl_->blazepose.detect(picture, 0.5, tiles);
+  const double detect_ms = ms_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  // The landmark model runs on detections in order until the person asked for is reached.
+  const auto people = real_people(impl_->blazepose, picture, found, index + 1);
+  const double landmarks_ms = ms_since(t0);
+  if (people.empty()) throw Error("no person found in the picture");
+  if (index >= static_cast<int>(people.size()))
+    throw Error("person " + std::to_string(index) + " asked, but " + std::to_string(people.size()) + (people.size() == 1 ? " person was" : " people were") +
+                " found (0 is the largest)");
+  PhotoEstimate e = fitted(people[index]);
+  e.person_index = index;
+  e.detected = static_cast<int>(found.size());
+  e.detect_ms = detect_ms;
+  e.landmarks_ms = landmarks_ms;
+  return e;
+}
+
+std::vector<PhotoEstimate> PhotoEngine::estimate_all(const image::Image& picture, bool tiles) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto t0 = std::chrono::steady_clock::now();
+  const auto found = impl_->blazepose.detect(picture, 0.5, tiles);
+  const double detect_ms = ms_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  const auto people = real_people(impl_->blazepose, picture, found, -1);
+  const double landmarks_ms = ms_since(t0);
+  std::vector<PhotoEstimate> out;
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    PhotoEstimate e = fitted(people[i]);
+    e.person_index = static_cast<int>(i);
+    e.detected = static_cast<int>(found.size());
+    e.detect_ms = detect_ms;
+    e.landmarks_ms = landmarks_ms;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 PhotoPerson PhotoEngine::person_in_box(const image::Image& picture, const std::array<double, 4>& box) {

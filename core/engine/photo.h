@@ -29,7 +29,8 @@ struct PhotoPerson {
 
 struct PhotoEstimate {
   PhotoPerson person;
-  int person_index = 0, people = 0;
+  int person_index = 0;
+  int detected = 0;  // the detector's people (merged), before the landmark model's own check
   pose::Pose pose;
   double reprojection_px = 0;       // mean distance of the projected limb joints from BlazePose's 2D ones
   double direction_error_deg = 0;   // mean angle between the fitted bones and the landmarks' bones
@@ -51,6 +52,9 @@ class PhotoEngine {
   // The pose of person `index` (0 = the largest) of people(picture, tiles). Throws Error when nobody is found or
   // the index is out of range.
   PhotoEstimate estimate(const image::Image& picture, int index = 0, bool tiles = false);
+  // Everyone of people(picture, tiles), each fitted; one detection for all (times: the detector's and the
+  // landmark model's for the whole picture, the fit's for each person).
+  std::vector<PhotoEstimate> estimate_all(const image::Image& picture, bool tiles = false);
   // The landmark model on a region given by the caller (a box from a label), no detector.
   PhotoPerson person_in_box(const image::Image& picture, const std::array<double, 4>& box);
 

@@ -25,6 +25,13 @@ std::string family_of(const std::string& name) {
   return "head";
 }
 
+bool has_numbers(const json& p, const char* key, std::size_t n) {
+  if (!p.contains(key) || !p[key].is_array() || p[key].size() != n) return false;
+  for (const auto& v : p[key])
+    if (!v.is_number()) return false;
+  return true;
+}
+
 Label read_label(const json& p, const std::string& where) {
   Label l;
   if (!p.contains("keypoints") || !p["keypoints"].is_object()) fail(where, "a person without keypoints");
@@ -37,7 +44,7 @@ Label read_label(const json& p, const std::string& where) {
       x1 = std::max(x1, v[0].get<double>()), y1 = std::max(y1, v[1].get<double>());
     }
   }
-  if (p.contains("bbox") && p["bbox"].is_array() && p["bbox"].size() == 4) l.box_side = std::max(p["bbox"][2].get<double>(), p["bbox"][3].get<double>());
+  if (has_numbers(p, "bbox", 4)) l.box_side = std::max(p["bbox"][2].get<double>(), p["bbox"][3].get<double>());
   else if (p.contains("scale") && p["scale"].is_number()) l.box_side = 200 * p["scale"].get<double>();  // MPII: scale x 200 px is the person's height
   else l.box_side = std::max(x1 - x0, y1 - y0);
   const auto s = l.points.find("left_shoulder"), h = l.points.find("right_hip");
@@ -47,15 +54,15 @@ Label read_label(const json& p, const std::string& where) {
 
 // The labelled box (x0, y0, x1, y1) the landmark model is given in the "labelled boxes" run.
 std::array<double, 4> box_of(const json& p, const Label& l) {
-  if (p.contains("bbox") && p["bbox"].is_array() && p["bbox"].size() == 4) {
+  if (has_numbers(p, "bbox", 4)) {
     const double x = p["bbox"][0].get<double>(), y = p["bbox"][1].get<double>();
     return {x, y, x + p["bbox"][2].get<double>(), y + p["bbox"][3].get<double>()};
   }
-  if (p.contains("center") && p["center"].is_array() && p["center"].size() == 2) {
+  if (has_numbers(p, "center", 2)) {
     const double cx = p["center"][0].get<double>(), cy = p["center"][1].get<double>(), h = l.box_side / 2;
     return {cx - h, cy - h, cx + h, cy + h};
   }
-  throw Error("a labelled person without a box");
+  throw Error("a labelled person without a box (bbox [x, y, w, h] or MPII's center and scale)");
 }
 
 const PhotoLandmark* landmark(const PhotoPerson& p, const std::string& name) {
@@ -101,6 +108,63 @@ void count(std::map<std::string, PckCount>& pck, const Label& l, const PhotoPers
   }
 }
 
+void evaluate_photo(PhotoEngine& engine, const std::string& dir, const json& im, const std::string& file, bool tiles, PhotoEvaluation& ev) {
+  const auto& limbs = vision::limb_joint_pairs();
+  const auto picture = image::read_image(dir + "/" + file);
+  ++ev.photos;
+  std::vector<Label> labels;
+  for (const auto& p : im["people"]) labels.push_back(read_label(p, file));
+  ev.people += static_cast<int>(labels.size());
+  // One detection for everyone: landmarks and fits of all the people found.
+  const auto all = engine.estimate_all(picture, tiles);
+  std::vector<PhotoPerson> found;
+  double ms = all.empty() ? 0 : all.front().detect_ms + all.front().landmarks_ms;
+  for (const auto& e : all) {
+    found.push_back(e.person);
+    ms += e.fit_ms;
+  }
+  ev.estimate_ms.push_back(ms);
+  // Greedy matching: the closest (label, detection) pair first.
+  std::vector<std::tuple<double, int, int>> pairs;
+  for (std::size_t a = 0; a < labels.size(); ++a)
+    for (std::size_t b = 0; b < found.size(); ++b) pairs.emplace_back(mismatch(labels[a], found[b]), static_cast<int>(a), static_cast<int>(b));
+  std::sort(pairs.begin(), pairs.end());
+  std::vector<int> match(labels.size(), -1);
+  std::vector<bool> taken(found.size(), false);
+  for (const auto& [d, a, b] : pairs)
+    if (match[a] < 0 && !taken[b] && d < 0.5) match[a] = b, taken[b] = true;
+  int matched = 0;
+  for (std::size_t a = 0; a < labels.size(); ++a) {
+    const Label& l = labels[a];
+    const PhotoPerson* p = match[a] >= 0 ? &found[match[a]] : nullptr;
+    matched += p != nullptr;
+    count(ev.detector_box, l, p, 0.2 * l.box_side);
+    if (l.torso > 0) count(ev.detector_torso, l, p, 0.2 * l.torso);
+    const PhotoPerson boxed = engine.person_in_box(picture, box_of(im["people"][a], l));
+    count(ev.labelled_box, l, &boxed, 0.2 * l.box_side);
+    if (l.torso > 0) count(ev.labelled_torso, l, &boxed, 0.2 * l.torso);
+    if (!p) continue;
+    const auto& e = all[match[a]];
+    for (const auto& [joint, mark] : limbs) {
+      const std::string& name = e.person.landmarks[mark].name;
+      const auto it = l.points.find(name);
+      if (it == l.points.end() || it->second[2] < 2) continue;
+      const double db = std::hypot(e.person.landmarks[mark].x - it->second[0], e.person.landmarks[mark].y - it->second[1]);
+      const double df = std::hypot(e.projected[joint][0] - it->second[0], e.projected[joint][1] - it->second[1]);
+      ev.blazepose_limbs_box.total++, ev.fitted_limbs_box.total++;
+      ev.blazepose_limbs_box.hits += db <= 0.2 * l.box_side;
+      ev.fitted_limbs_box.hits += df <= 0.2 * l.box_side;
+      if (l.torso > 0) {
+        ev.blazepose_limbs_torso.total++, ev.fitted_limbs_torso.total++;
+        ev.blazepose_limbs_torso.hits += db <= 0.2 * l.torso;
+        ev.fitted_limbs_torso.hits += df <= 0.2 * l.torso;
+      }
+    }
+  }
+  ev.matched += matched;
+  ev.notes.push_back(file + ": " + std::to_string(labels.size()) + " labelled, " + std::to_string(found.size()) + " found, " + std::to_string(matched) + " matched");
+}
+
 }  // namespace
 
 PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles) {
@@ -113,56 +177,17 @@ PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, boo
   }
   if (!doc.contains("images") || !doc["images"].is_array()) fail(path, "no 'images' list");
   PhotoEvaluation ev;
-  const auto& limbs = vision::limb_joint_pairs();
   for (const auto& im : doc["images"]) {
-    if (!im.contains("file") || !im["file"].is_string() || !im.contains("people") || !im["people"].is_array()) fail(path, "an image entry without file or people");
+    if (!im.is_object() || !im.contains("file") || !im["file"].is_string() || !im.contains("people") || !im["people"].is_array())
+      fail(path, "an image entry without file or people");
     const std::string file = im["file"].get<std::string>();
-    const auto picture = image::read_image(dir + "/" + file);
-    ++ev.photos;
-    std::vector<Label> labels;
-    for (const auto& p : im["people"]) labels.push_back(read_label(p, path + ": " + file));
-    ev.people += static_cast<int>(labels.size());
-    const auto found = engine.people(picture, tiles);
-    // Greedy matching: the closest (label, detection) pair first.
-    std::vector<std::tuple<double, int, int>> pairs;
-    for (std::size_t a = 0; a < labels.size(); ++a)
-      for (std::size_t b = 0; b < found.size(); ++b) pairs.emplace_back(mismatch(labels[a], found[b]), static_cast<int>(a), static_cast<int>(b));
-    std::sort(pairs.begin(), pairs.end());
-    std::vector<int> match(labels.size(), -1);
-    std::vector<bool> taken(found.size(), false);
-    for (const auto& [d, a, b] : pairs)
-      if (match[a] < 0 && !taken[b] && d < 0.5) match[a] = b, taken[b] = true;
-    int matched = 0;
-    for (std::size_t a = 0; a < labels.size(); ++a) {
-      const Label& l = labels[a];
-      const PhotoPerson* p = match[a] >= 0 ? &found[match[a]] : nullptr;
-      matched += p != nullptr;
-      count(ev.detector_box, l, p, 0.2 * l.box_side);
-      if (l.torso > 0) count(ev.detector_torso, l, p, 0.2 * l.torso);
-      const PhotoPerson boxed = engine.person_in_box(picture, box_of(im["people"][a], l));
-      count(ev.labelled_box, l, &boxed, 0.2 * l.box_side);
-      if (l.torso > 0) count(ev.labelled_torso, l, &boxed, 0.2 * l.torso);
-      if (!p) continue;
-      const auto e = engine.estimate(picture, match[a], tiles);
-      ev.estimate_ms.push_back(e.detect_ms + e.landmarks_ms + e.fit_ms);
-      for (const auto& [joint, mark] : limbs) {
-        const std::string& name = e.person.landmarks[mark].name;
-        const auto it = l.points.find(name);
-        if (it == l.points.end() || it->second[2] < 2) continue;
-        const double db = std::hypot(e.person.landmarks[mark].x - it->second[0], e.person.landmarks[mark].y - it->second[1]);
-        const double df = std::hypot(e.projected[joint][0] - it->second[0], e.projected[joint][1] - it->second[1]);
-        ev.blazepose_limbs_box.total++, ev.fitted_limbs_box.total++;
-        ev.blazepose_limbs_box.hits += db <= 0.2 * l.box_side;
-        ev.fitted_limbs_box.hits += df <= 0.2 * l.box_side;
-        if (l.torso > 0) {
-          ev.blazepose_limbs_torso.total++, ev.fitted_limbs_torso.total++;
-          ev.blazepose_limbs_torso.hits += db <= 0.2 * l.torso;
-          ev.fitted_limbs_torso.hits += df <= 0.2 * l.torso;
-        }
-      }
+    try {
+      evaluate_photo(engine, dir, im, file, tiles, ev);
+    } catch (const Error& e) {
+      fail(path, file + ": " + e.what());
+    } catch (const json::exception& e) {
+      fail(path, file + ": " + e.what());
     }
-    ev.matched += matched;
-    ev.notes.push_back(file + ": " + std::to_string(labels.size()) + " labelled, " + std::to_string(found.size()) + " found, " + std::to_string(matched) + " matched");
   }
   return ev;
 }

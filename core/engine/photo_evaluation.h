@@ -25,7 +25,7 @@ struct PhotoEvaluation {
   // The 12 limb joints (shoulders, elbows, wrists, hips, knees, ankles): BlazePose's 2D against the fitted pose
   // reprojected, same people, same keypoints, box threshold (and torso).
   PckCount blazepose_limbs_box, fitted_limbs_box, blazepose_limbs_torso, fitted_limbs_torso;
-  std::vector<double> estimate_ms;  // detect + landmarks + fit, per matched person
+  std::vector<double> estimate_ms;  // per photo: detect + landmarks + fits of everyone found
   std::vector<std::string> notes;   // per photo: people labelled, found, matched
 };
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/io/files.h"
@@ -61,8 +62,9 @@ ImageHeader tiff_header(const std::vector<std::uint8_t>& b, const std::string& n
     if (e + 12 > b.size()) fail(name, "truncated TIFF: the file ends inside its first directory");
     const std::uint32_t tag = u16(e), type = u16(e + 2);
     const std::int64_t value = type == 3 ? u16(e + 8) : type == 4 ? u32(e + 8) : -1;
-    if (tag == 256) h.width = value;
-    if (tag == 257) h.height = value;
+    // libtiff reads the first of repeated tags: so does the budget.
+    if (tag == 256 && h.width == 0) h.width = value;
+    if (tag == 257 && h.height == 0) h.height = value;
   }
   if (h.width <= 0 || h.height <= 0) fail(name, "damaged TIFF: no picture width and height in its first directory");
   return h;
@@ -127,7 +129,7 @@ Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& na
   std::size_t frame = 0;
   const ImageHeader h = probe(bytes, name, &frame);
   if (h.width <= 0 || h.height <= 0) fail(name, "damaged " + h.format + ": the picture is " + std::to_string(h.width) + " x " + std::to_string(h.height));
-  if (h.width * h.height > kMaxPixels)
+  if (h.width > kMaxPixels || h.height > kMaxPixels || h.width * h.height > kMaxPixels)
     fail(name, "the picture is " + std::to_string(h.width) + " x " + std::to_string(h.height) + " pixels, more than the " + std::to_string(kMaxPixels / 1000000) +
                    " million UniPose reads; scale it down first");
   if (h.format == "jpeg") {
@@ -168,6 +170,10 @@ Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& na
 }
 
 Image read_image(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes)
+    fail(path, "the file is " + std::to_string(size >> 20) + " MB, more than the " + std::to_string(kMaxFileBytes >> 20) + " MB UniPose reads for a picture");
   return decode_image(io::read_binary_file(path), path);
 }
 

@@ -24,6 +24,8 @@ struct Image {
 // The largest picture read: 50 million pixels (a 8660 x 5773 photo; 150 MB decoded). Bigger files are refused
 // from their header, before decoding.
 inline constexpr std::int64_t kMaxPixels = 50'000'000;
+// The largest picture file read: 256 MB (checked before reading).
+inline constexpr std::uint64_t kMaxFileBytes = 256ull << 20;
 
 // What a file's header says, without decoding the pixels.
 struct ImageHeader {
@@ -37,7 +39,7 @@ struct ImageHeader {
 ImageHeader probe_image(const std::vector<std::uint8_t>& bytes, const std::string& name);
 
 // Decodes a file or bytes to RGB. Grayscale is spread to three channels, 16-bit reduced to 8, alpha dropped
-// (the picture as it looks over black), CMYK JPEGs converted; the EXIF orientation of JPEGs is applied, so
+// (the colour channels kept as they are stored), CMYK JPEGs converted; the EXIF orientation of JPEGs is applied, so
 // the picture stands as the camera's owner saw it. Throws Error naming the file and the problem.
 Image read_image(const std::string& path);
 Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name);

@@ -1,5 +1,6 @@
 #include "core/vision/convert.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -34,7 +35,12 @@ ConvertReport convert_tfjs(const std::string& model_json, const std::string& out
       for (const auto& n : graph.nodes)
         if (n.name == node) {
           std::vector<std::int64_t> shape = n.const_shape;
-          for (auto& d : shape) d = d < 0 ? 1 : d;
+          std::int64_t n = 1;
+          for (auto& d : shape) {
+            d = d < 0 ? 1 : d;
+            n *= std::max<std::int64_t>(d, 1);
+            if (d > 16384 || n > 100'000'000) fail(model_json, "input '" + key + "' declares a shape of over 100 million values");
+          }
           inputs[key] = torch::zeros(shape);
         }
     std::vector<std::string> outs;

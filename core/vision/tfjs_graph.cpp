@@ -18,6 +18,9 @@ using json = nlohmann::json;
 
 namespace {
 
+// The largest spatial size or padding a graph may ask for (a 16384 x 16384 float map of one channel is 1 GB).
+constexpr std::int64_t kMaxSide = 16384;
+
 enum Op { kPlaceholder, kConst, kIdentity, kConv, kDepthwise, kAdd, kRelu, kRelu6, kSigmoid, kPad, kMaxPool, kResize, kDepthToSpace, kReshape, kConcat, kShape, kSlice, kPack };
 
 const std::map<std::string, Op>& op_table() {
@@ -228,6 +231,10 @@ std::string NodeAttrs::string_or(const std::string& key, const std::string& othe
   return it == strings.end() ? otherwise : it->second;
 }
 
+// The readers' bodies; the public functions turn a JSON type error inside into a message naming the file.
+static TfjsGraph read_tfjs_model_checked(const std::string& model_json);
+static TfjsGraph read_graph_bundle_checked(const std::string& dir);
+
 const std::vector<std::string>& supported_ops() {
   static const std::vector<std::string> ops = [] {
     std::vector<std::string> v;
@@ -238,6 +245,14 @@ const std::vector<std::string>& supported_ops() {
 }
 
 TfjsGraph read_tfjs_model(const std::string& model_json) {
+  try {
+    return read_tfjs_model_checked(model_json);
+  } catch (const json::exception& e) {
+    fail(model_json, std::string("not a valid TensorFlow.js model: ") + e.what());
+  }
+}
+
+static TfjsGraph read_tfjs_model_checked(const std::string& model_json) {
   const json m = parse_json_file(model_json);
   if (!m.is_object()) fail(model_json, "not a TensorFlow.js model (no JSON object)");
   if (m.value("format", "") != "graph-model") fail(model_json, "not a TensorFlow.js graph model (format '" + m.value("format", "") + "'; layers models are not supported)");
@@ -324,18 +339,32 @@ void write_graph_bundle(const std::string& dir, const TfjsGraph& graph, const st
   st.metadata["format"] = "unipose.tfjs_graph/1";
   io::write_safetensors(dir + "/model.safetensors", st);
   std::vector<std::string> files = {"graph.json", "model.safetensors"};
+  // A card or licence of an earlier conversion into the same folder would sit there unchecked: gone.
+  std::error_code ec;
   if (!model_card.empty()) {
     io::write_file_atomic(dir + "/MODEL_CARD.md", model_card);
     files.push_back("MODEL_CARD.md");
+  } else {
+    std::filesystem::remove(dir + "/MODEL_CARD.md", ec);
   }
   if (!licence_text.empty()) {
     io::write_file_atomic(dir + "/LICENSE", licence_text);
     files.push_back("LICENSE");
+  } else {
+    std::filesystem::remove(dir + "/LICENSE", ec);
   }
   io::write_sha256sums(dir, files);
 }
 
 TfjsGraph read_graph_bundle(const std::string& dir) {
+  try {
+    return read_graph_bundle_checked(dir);
+  } catch (const json::exception& e) {
+    fail(dir + "/graph.json", std::string("not a valid UniPose graph: ") + e.what());
+  }
+}
+
+static TfjsGraph read_graph_bundle_checked(const std::string& dir) {
   const std::string sums = dir + "/SHA256SUMS";
   const std::string listed = io::read_text_file(sums);
   for (const std::string f : {"graph.json", "model.safetensors"})
@@ -393,6 +422,8 @@ GraphExecutor::GraphExecutor(const TfjsGraph& graph, torch::Device device) : sou
       s.stride = {st[1], st[2]};
       s.dilation = {dl[1], dl[2]};
       s.kernel = {w.size(0), w.size(1)};
+      for (const auto v : {st[1], st[2], dl[1], dl[2], w.size(0), w.size(1)})
+        if (v < 1 || v > 4096) fail(where, "strides, dilations and filter sizes must be 1 to 4096");
       s.padding = node.attrs.string_or("padding", "VALID");
       if (s.padding == "EXPLICIT") {
         const auto p = node.attrs.ints.count("explicit_paddings") ? node.attrs.ints.at("explicit_paddings") : std::vector<std::int64_t>{};
@@ -430,6 +461,8 @@ GraphExecutor::GraphExecutor(const TfjsGraph& graph, torch::Device device) : sou
       s.kernel = {k[1], k[2]};
       s.stride = {st[1], st[2]};
       s.dilation = {1, 1};
+      for (const auto v : {k[1], k[2], st[1], st[2]})
+        if (v < 1 || v > 4096) fail(where, "pooling sizes and strides must be 1 to 4096");
       s.padding = node.attrs.string_or("padding", "VALID");
       if (s.padding != "SAME" && s.padding != "VALID") fail(where, "padding '" + s.padding + "'");
     } else if (s.op == kResize) {
@@ -442,7 +475,7 @@ GraphExecutor::GraphExecutor(const TfjsGraph& graph, torch::Device device) : sou
       const_arg(1);
     } else if (s.op == kDepthToSpace) {
       need_args(1);
-      if (node.attrs.int_or("block_size", 0) < 1) fail(where, "block_size must be positive");
+      if (node.attrs.int_or("block_size", 0) < 1 || node.attrs.int_or("block_size", 0) > 64) fail(where, "block_size must be 1 to 64");
       if (node.attrs.string_or("data_format", "NHWC") != "NHWC") fail(where, "only NHWC data is supported");
     } else if (s.op == kAdd || s.op == kReshape) {
       need_args(2);
@@ -490,6 +523,7 @@ std::map<std::string, torch::Tensor> GraphExecutor::run(const std::map<std::stri
       return x.t.permute({0, 3, 1, 2}).contiguous();
     };
     Value out;
+    try {
     switch (s.op) {
       case kPlaceholder: {
         const auto it = given.find(static_cast<int>(i));
@@ -560,7 +594,8 @@ std::map<std::string, torch::Tensor> GraphExecutor::run(const std::map<std::stri
           for (std::int64_t d = rank - 1; d >= 0; --d) order.push_back(d);
         std::vector<std::int64_t> pads;
         for (const auto d : order) {
-          if (p[2 * d] < 0 || p[2 * d + 1] < 0) fail(where(), "negative padding");
+          if (p[2 * d] < 0 || p[2 * d + 1] < 0 || p[2 * d] > kMaxSide || p[2 * d + 1] > kMaxSide)
+            fail(where(), "padding must be 0 to " + std::to_string(kMaxSide));
           pads.push_back(p[2 * d]);
           pads.push_back(p[2 * d + 1]);
         }
@@ -578,7 +613,8 @@ std::map<std::string, torch::Tensor> GraphExecutor::run(const std::map<std::stri
       }
       case kResize: {
         const auto size = int_list(constants_[s.args[1]]);
-        if (size.size() != 2 || size[0] < 1 || size[1] < 1) fail(where(), "the size is not two positive numbers");
+        if (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] > kMaxSide || size[1] > kMaxSide)
+          fail(where(), "the size is not two numbers from 1 to " + std::to_string(kMaxSide));
         const bool corners = node.attrs.int_or("align_corners", 0) != 0;
         out = Value{F::interpolate(nchw(arg(0)), F::InterpolateFuncOptions().size(size).mode(torch::kBilinear).align_corners(corners)), true};
         break;
@@ -603,7 +639,9 @@ std::map<std::string, torch::Tensor> GraphExecutor::run(const std::map<std::stri
       }
       case kConcat: {
         const std::size_t count = s.args.size() - 1;
-        auto axis = int_list(constants_[s.args.back()]).at(0);
+        const auto axes = int_list(constants_[s.args.back()]);
+        if (axes.size() != 1) fail(where(), "the axis is not one number");
+        auto axis = axes[0];
         bool images = true;
         for (std::size_t k = 0; k < count; ++k) images = images && arg(k).nchw;
         std::vector<torch::Tensor> parts;
@@ -647,11 +685,18 @@ std::map<std::string, torch::Tensor> GraphExecutor::run(const std::map<std::stri
       }
       case kPack: {
         std::vector<torch::Tensor> parts;
-        for (std::size_t k = 0; k < s.args.size(); ++k) parts.push_back(arg(k).logical().to(torch::kCPU));
+        // Shapes (integers) stay on the CPU; values stay where they are.
+        for (std::size_t k = 0; k < s.args.size(); ++k) {
+          const auto t = arg(k).logical();
+          parts.push_back(t.is_floating_point() ? t.to(device_) : t.to(torch::kCPU));
+        }
         out.t = torch::stack(parts, node.attrs.int_or("axis", 0));
         break;
       }
       default: fail(where(), "not supported");
+    }
+    } catch (const c10::Error& e) {
+      fail(where(), e.what_without_backtrace());
     }
     v[i] = std::move(out);
     for (const int a : s.args)

@@ -453,7 +453,7 @@ TEST_F(PhotoCli, EstimateFromARealPhotoWritesPoseOverlayAndJson) {
   if (!fs::exists(photo)) GTEST_SKIP() << "../shared/data/photos is absent: no real photo to estimate from";
   const Result r = run("estimate --image " + photo + " --out " + path("p.json") + " --overlay " + path("o.png") + " --json " + path("e.json"));
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("1 person found"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 person detected; person 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("reprojection error"), std::string::npos) << r.out;
   const auto e = nlohmann::json::parse(unipose::io::read_text_file(path("e.json")));
   EXPECT_EQ(e["landmarks"].size(), 33u);

@@ -155,6 +155,24 @@ TEST(Image, BadFilesNameTheFileAndTheProblem) {
   EXPECT_THROW(write_image(dir() + "/x.gif", gradient(2, 2)), Error);
 }
 
+TEST(Image, HeadersOfEveryFormatGiveTheSize) {
+  for (const std::string ext : {"bmp", "tif", "webp", "jpg", "png"}) {
+    write_image(dir() + "/h." + ext, gradient(7, 5));
+    const auto bytes = io::read_binary_file(dir() + "/h." + ext);
+    const ImageHeader h = probe_image(bytes, "h." + ext);
+    EXPECT_EQ(h.width, 7) << ext;
+    EXPECT_EQ(h.height, 5) << ext;
+    const Image back = decode_image(bytes, "h." + ext);
+    EXPECT_EQ(back.width, 7) << ext;
+    // Cut inside the header: a message, never a read past the end.
+    for (std::size_t cut : {std::size_t(2), std::size_t(9), std::size_t(17), std::size_t(27)})
+      EXPECT_NE(error_of(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + std::min(cut, bytes.size() - 1)), "cut." + ext), "") << ext << " cut at " << cut;
+  }
+  // Sizes whose product overflows 64 bits are refused, not wrapped.
+  const std::string e = error_of(png(0xFFFFFFFFu, 0xFFFFFFFFu, 2, 8, {}), "wide.png");
+  EXPECT_NE(e.find("more than the 50 million"), std::string::npos) << e;
+}
+
 TEST(Image, ResizeAndAffineCrop) {
   const Image a = gradient(8, 4);
   const Image r = resize(a, 4, 2);

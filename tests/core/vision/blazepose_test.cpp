@@ -47,6 +47,23 @@ TEST(BlazePose, FindsTheLabelledPersonOfARealPhotoAndFitsAPoseInsideTheLimits) {
   EXPECT_LT(wrist.y(), head.y());
 }
 
+TEST(BlazePose, APersonTurnedOnTheirSideMapsBackToThePicture) {
+  const std::string photo = std::string(UNIPOSE_SOURCE_DIR) + "/../shared/data/photos/mpii_004645041.jpg";
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "../shared/data/photos is absent: no real photo to test BlazePose on";
+  const auto upright = image::read_image(photo);
+  // Turned a quarter clockwise: output (x, y) shows input (y, H - 1 - x); a labelled (x, y) lands at (H - 1 - y, x).
+  const int h = upright.height;
+  const auto turned = image::warp_affine(upright, {0, 1, 0, -1, 0, static_cast<double>(h - 1)}, upright.height, upright.width);
+  const auto people = blazepose().detect(turned);
+  ASSERT_FALSE(people.empty());
+  const auto lm = blazepose().landmarks(turned, people[0]);
+  EXPECT_GT(std::abs(lm.region.rotation), 1.0);  // the crop is turned to stand the person up
+  auto at = [&](double x, double y) { return Eigen::Vector2d(h - 1 - y, x); };
+  EXPECT_LT((lm.image[blazepose_landmark("left_shoulder")].position.head<2>() - at(889, 328)).norm(), 40);
+  EXPECT_LT((lm.image[blazepose_landmark("right_wrist")].position.head<2>() - at(698, 264)).norm(), 40);
+  EXPECT_LT((lm.image[blazepose_landmark("left_hip")].position.head<2>() - at(868, 509)).norm(), 40);
+}
+
 TEST(BlazePose, AnEmptyPictureHasNobodyAndBadRegionsAreRefused) {
   image::Image grey;
   grey.width = 300;

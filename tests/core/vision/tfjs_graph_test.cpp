@@ -139,6 +139,16 @@ TEST(TfjsGraph, FusedDepthwiseWithBiasAndReluAndFloat16Weights) {
   EXPECT_EQ(values(y), (std::vector<float>{3, 0, 9, 5}));
 }
 
+TEST(TfjsGraph, DepthwiseChannelMultiplierKeepsTensorFlowsChannelOrder) {
+  // Two input channels, multiplier 2: output channel c * 2 + m is input c times filter [c][m].
+  ModelWriter m;
+  m.input("x", {-1, 1, 1, 2});
+  m.floats("w", {1, 1, 2, 2}, {1, 10, 100, 1000});
+  m.op("out", "DepthwiseConv2dNative", {"x", "w"}, {{"strides", ints({1, 1, 1, 1})}, {"padding", str("VALID")}});
+  m.output("out", "out");
+  EXPECT_EQ(values(run1(m.write("dwm"), torch::tensor({1.f, 2.f}).reshape({1, 1, 1, 2}))), (std::vector<float>{1, 10, 200, 2000}));
+}
+
 TEST(TfjsGraph, DepthToSpacePadMaxPoolResizeInTensorFlowsOrder) {
   {
     ModelWriter m;
@@ -148,6 +158,25 @@ TEST(TfjsGraph, DepthToSpacePadMaxPoolResizeInTensorFlowsOrder) {
     const auto y = run1(m.write("d2s"), torch::arange(0, 8, torch::kFloat).reshape({1, 1, 2, 4}));
     ASSERT_EQ(y.sizes(), (std::vector<std::int64_t>{1, 2, 4, 1}));
     EXPECT_EQ(values(y), (std::vector<float>{0, 1, 4, 5, 2, 3, 6, 7}));
+  }
+  {
+    // Two output channels: TensorFlow's order (DCR) keeps a 1 x 1 x 8 input's values in place; PyTorch's
+    // pixel_shuffle order (CRD) would give 0 4 1 5 2 6 3 7.
+    ModelWriter m;
+    m.input("x", {-1, 1, 1, 8});
+    m.op("out", "DepthToSpace", {"x"}, {{"block_size", {{"i", "2"}}}, {"data_format", str("NHWC")}});
+    m.output("out", "out");
+    const auto y = run1(m.write("d2s2"), torch::arange(0, 8, torch::kFloat).reshape({1, 1, 1, 8}));
+    ASSERT_EQ(y.sizes(), (std::vector<std::int64_t>{1, 2, 2, 2}));
+    EXPECT_EQ(values(y), (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7}));
+  }
+  {
+    // SAME max pooling pads with -inf, not 0: a 3 x 3 map of negatives, 2 x 2 windows, stride 2.
+    ModelWriter m;
+    m.input("x", {-1, 3, 3, 1});
+    m.op("out", "MaxPool", {"x"}, {{"ksize", ints({1, 2, 2, 1})}, {"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}});
+    m.output("out", "out");
+    EXPECT_EQ(values(run1(m.write("poolsame"), -torch::arange(1, 10, torch::kFloat).reshape({1, 3, 3, 1}))), (std::vector<float>{-1, -3, -7, -9}));
   }
   {
     ModelWriter m;
@@ -248,6 +277,18 @@ TEST(TfjsGraph, ManifestAndGraphErrorsAreRefusedByName) {
   const std::string s = error_of([&] { ex.run({{"x", torch::zeros({1, 3, 2, 1})}}, {"out"}); });
   EXPECT_NE(s.find("[1,3,2,1]"), std::string::npos) << s;
   EXPECT_NE(error_of([&] { read_tfjs_model(w.write("shape") + ".missing"); }), "");
+
+  // A stride of 0 would divide by zero: refused on load, naming the node.
+  ModelWriter z;
+  z.input("x", {-1, 2, 2, 1});
+  z.floats("w", {1, 1, 1, 1}, {1});
+  z.op("conv", "Conv2D", {"x", "w"}, {{"strides", ints({1, 0, 0, 1})}, {"padding", str("SAME")}});
+  z.output("out", "conv");
+  const std::string zs = error_of([&] { GraphExecutor ex(read_tfjs_model(z.write("stride0"))); });
+  EXPECT_NE(zs.find("node 'conv'"), std::string::npos) << zs;
+  // A JSON value of the wrong type is a message, not an internal error.
+  io::write_file_atomic(z.write("badtype"), std::string(R"({"format": "graph-model", "modelTopology": {"node": [{"name": 3, "op": "Relu"}]}, "weightsManifest": []})"));
+  EXPECT_NE(error_of([&] { read_tfjs_model(testing::temp_dir("unipose_tfjs", "badtype") + "/model.json"); }).find("model.json"), std::string::npos);
 }
 
 TEST(TfjsGraph, BundleRoundTripIsVerified) {
