@@ -104,13 +104,13 @@ std::string portable_paths(const std::string& text) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
-    const bool starts = text[i] == '/' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '`' || text[i - 1] == '=');
+    const bool starts = text[i] == '/' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '`' || text[i - 1] == '=' || text[i - 1] == '"');
     if (!starts) {
       out += text[i++];
       continue;
     }
     size_t j = i;
-    while (j < text.size() && text[j] != ' ' && text[j] != '`') ++j;
+    while (j < text.size() && text[j] != ' ' && text[j] != '`' && text[j] != '"') ++j;
     out += portable_path(text.substr(i, j - i));
     i = j;
   }
