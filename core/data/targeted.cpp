@@ -79,6 +79,21 @@ double torso_tilt_deg(const pose::Pose& p) {
   return std::acos(std::clamp(d.y(), -1.0, 1.0)) / kDeg;
 }
 
+// Sitting on the floor with the knees up: the corpus sampler (generator 1.2) bends the knees of a horizontal
+// thigh so far that the feet hang below the seat and the body floats about 0.4 m above the floor. Here the thigh
+// rises by an angle t and the shin comes down by about as much (thigh and shin are about as long), so the feet
+// rest on the floor level with the seat. Straight-legged seats are left as they are.
+void seat_on_floor(pose::Pose& p, std::mt19937_64& rng) {
+  Maker m{rng, p};
+  for (const int s : {0, 1}) {
+    const int knee = s == 0 ? kLeftKnee : kRightKnee;
+    if (p.rotations[knee].norm() < 45 * kDeg) continue;
+    const double t = m.u(25, 45);
+    m.leg(s, 90 + t, m.u(0, 20), 2 * t * m.u(0.95, 1.08), m.u(-10, 15));
+  }
+  p = m.p;
+}
+
 pose::Pose posture(const pose::Pose& start, const std::string& action, std::mt19937_64& rng) {
   static const std::map<std::string, std::string> family = {
       {"squat", "squatting"}, {"kneel", "kneeling"},         {"kneel_both", "kneeling"},   {"sit", "sitting_chair"},
@@ -92,10 +107,54 @@ pose::Pose posture(const pose::Pose& start, const std::string& action, std::mt19
     shape = sampler.sample(action == "squat" && std::uniform_real_distribution<double>(0, 1)(rng) < 0.3 ? "crouching" : it->second).pose;
     if (action != "kneel_both" || knees_down(shape)) break;
   }
+  if (action == "sit_floor") seat_on_floor(shape, rng);
   // The arms stay as they were.
   pose::Pose out = shape;
   for (const int j : arm_joints()) out.rotations[j] = start.rotations[j];
   return out;
+}
+
+// Hands that touch the body (on the hips, on the head, arms crossed): the arm angles that put them there, found
+// by measuring the posed skeleton, then checked on the actual start pose (a bent spine or a raised collar moves
+// the target), drawing again up to 12 times and keeping the closest. Touching is what the words promise, so it
+// is measured rather than assumed: wrist within 0.18 m of the hip joint, 0.2 m of the head joint, 0.14 m of the
+// other arm's elbow.
+void place_hands(Maker& m, const Change& c) {
+  const auto& a = c.action;
+  const std::vector<int> sides = sides_of(c.part);
+  auto gap = [&](const pose::Pose& p) {
+    const auto j = posed_joint_positions(p, mannequin_rest_joints());
+    double worst = 0;
+    for (const int s : sides) {
+      const int wrist = s == 0 ? kLeftWrist : kRightWrist;
+      const int to = a == "hip" ? (s == 0 ? kLeftHip : kRightHip) : a == "head" ? kHead : (s == 0 ? kRightElbow : kLeftElbow);
+      const double limit = a == "hip" ? 0.18 : a == "head" ? 0.2 : 0.14;
+      worst = std::max(worst, (j[wrist] - j[to]).norm() - limit);
+    }
+    return worst;
+  };
+  const pose::Pose start = m.p;
+  pose::Pose best = start;
+  double best_gap = 1e9;
+  for (int attempt = 0; attempt < 12; ++attempt) {
+    m.p = start;
+    if (a == "cross") {
+      // One forearm rests on the other: the upper one a little higher, so the two do not pass through each other.
+      const int upper = m.u(0, 1) < 0.5 ? 0 : 1;
+      const double elevation = m.u(-26, -12);
+      for (const int s : {0, 1})
+        m.arm(s, s == upper ? elevation : elevation - m.u(5, 14), m.u(-110, -99), m.u(64, 80), m.u(-14, 8));
+    } else {
+      for (const int s : sides) {
+        if (a == "hip") m.arm(s, m.u(-60, -50), m.u(-5, 12), m.u(62, 80), m.u(75, 95));
+        else m.arm(s, m.u(40, 52), m.u(-20, 25), m.u(120, 138), m.u(-105, -70));
+      }
+    }
+    const double g = gap(m.p) + std::max(0.0, pose::self_penetration(m.p) - pose::kMaxPenetration);
+    if (g < best_gap) best_gap = g, best = m.p;
+    if (g <= 0) break;
+  }
+  m.p = best;
 }
 
 }  // namespace
@@ -108,6 +167,11 @@ pose::Pose apply_change(const pose::Pose& start, const Change& c, std::mt19937_6
     case Part::LeftArm:
     case Part::RightArm:
     case Part::Arms:
+      if (a == "hip" || a == "head" || a == "cross") {
+        if (a == "cross" && c.part != Part::Arms) throw unknown();
+        place_hands(m, c);
+        break;
+      }
       for (const int s : sides_of(c.part)) {
         if (a == "up") m.arm(s, m.u(72, 95), m.u(-20, 10), m.u(0, 20), m.u(-10, 10), m.u(5, 20));
         else if (a == "out") m.arm(s, m.u(-10, 12), m.u(-15, 10), m.u(0, 15), m.u(-10, 10));
@@ -115,9 +179,6 @@ pose::Pose apply_change(const pose::Pose& start, const Change& c, std::mt19937_6
         else if (a == "down") m.arm(s, m.u(-85, -70), m.u(-15, 10), m.u(0, 20), m.u(-10, 10));
         else if (a == "bend") m.elbow(s, m.u(80, 125));
         else if (a == "straighten") m.elbow(s, m.u(0, 8));
-        else if (a == "hip") m.arm(s, m.u(-60, -45), m.u(10, 30), m.u(90, 115), m.u(-75, -55));
-        else if (a == "head") m.arm(s, m.u(40, 65), m.u(-20, 15), m.u(115, 140), m.u(-50, -10));
-        else if (a == "cross" && c.part == Part::Arms) m.arm(s, m.u(-60, -40), m.u(-75, -55), m.u(110, 135), m.u(-20, 10));
         else throw unknown();
       }
       break;
@@ -144,7 +205,7 @@ pose::Pose apply_change(const pose::Pose& start, const Change& c, std::mt19937_6
             m.leg(s, -m.u(15, 30), m.u(0, 8), m.u(5, 20), m.u(10, 25));
             m.leg(1 - s, m.u(5, 15), m.u(0, 8), m.u(0, 10));
           } else if (a == "apart" && sides.size() == 2) m.leg(s, m.u(-3, 5), m.u(20, 35), m.u(0, 10));
-          else if (a == "together" && sides.size() == 2) m.leg(s, m.u(-3, 5), m.u(0, 4), m.u(0, 6));
+          else if (a == "together" && sides.size() == 2) m.leg(s, m.u(-3, 5), m.u(-5, 0), m.u(0, 6));
           else throw unknown();
         }
       }
@@ -260,6 +321,10 @@ int add_described_poses(Corpus& corpus, const std::string& split, int count, std
   for (int attempt = 0; added < count && attempt < 3 * count; ++attempt) {
     const std::string posture = postures[std::uniform_int_distribution<size_t>(0, postures.size() - 1)(rng)];
     pose::Pose p = sampler.sample(posture).pose;
+    if (posture == "sitting_floor") {
+      seat_on_floor(p, rng);
+      pose::place_on_floor(p);
+    }
     std::vector<Change> arms;
     const double r = std::uniform_real_distribution<double>(0, 1)(rng);
     if (r < 0.55) {
