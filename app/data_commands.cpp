@@ -5,6 +5,7 @@
 #include "app/commands.h"
 #include "app/progress.h"
 #include "core/data/corpus.h"
+#include "core/data/render.h"
 #include "core/error.h"
 #include "core/pose/pose_io.h"
 #include "core/text/captioner.h"
@@ -25,12 +26,37 @@ void add_data_commands(CLI::App& app) {
   make->add_option("--captions-per-pose", o->captions_per_pose, "Captions per pose")->check(CLI::Range(1, 20));
   make->add_option("--instructions-per-pair", o->instructions_per_pair, "Instructions per pair")->check(CLI::Range(1, 20));
   make->add_option("--bvh", o->bvh_files, "BVH clips to include (default: Debian's CMU clips when installed)");
-  make->callback([o, out] {
+  auto images = std::make_shared<data::ImageSetOptions>();
+  images->count = 0;
+  make->add_option("--images", images->count, "Also render this many images of the corpus's poses (images/, images.jsonl, image_pairs.jsonl)")
+      ->check(CLI::Range(0, 10000000));
+  make->add_option("--image-size", images->size, "Rendered picture side in pixels")->check(CLI::Range(64, 1024));
+  auto render = [images](const std::string& dir) {
+    ProgressBar bar;
+    const int pairs = data::render_corpus_images(dir, *images, [&bar](double f) { bar.update("rendering images", f); });
+    bar.update("rendering images", 1.0);
+    std::fprintf(stderr, "\n");
+    std::printf("wrote %zu images of %d x %d pixels and %d image pairs into %s/images\n", data::read_rendered_images(dir).size(), images->size, images->size,
+                pairs, dir.c_str());
+  };
+  make->callback([o, out, images, render] {
     ProgressBar bar;
     const auto s = data::make_corpus(*out, *o, [&bar](const std::string& stage, double f) { bar.update(stage, f); });
     std::printf("wrote %s: %d poses (%d from BVH), %d captions, %d pairs, %d instructions in %.1f s\n", out->c_str(), s.poses,
                 s.from_bvh, s.captions, s.pairs, s.instructions, s.seconds);
+    if (images->count > 0) {
+      images->seed = o->seed;
+      render(*out);
+    }
   });
+  auto image_dir = std::make_shared<std::string>();
+  auto* img = data->add_subcommand("images", "Render images of an existing corpus's poses (as data make --images)");
+  img->add_option("--data", *image_dir, "Corpus folder")->required();
+  img->add_option("--images", images->count, "Number of images")->required()->check(CLI::Range(1, 10000000));
+  img->add_option("--image-size", images->size, "Picture side in pixels")->check(CLI::Range(64, 1024));
+  img->add_option("--seed", images->seed, "Random seed (the images are deterministic for a seed)");
+  img->add_option("--split", images->split, "Only this split's poses (default: all)")->check(CLI::IsMember({"train", "val", "test"}));
+  img->callback([image_dir, render] { render(*image_dir); });
 
   struct CaptionOptions {
     std::string pose, pose_a, pose_b;

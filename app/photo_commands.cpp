@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <numeric>
 
 #include <nlohmann/json.hpp>
 
@@ -190,6 +191,42 @@ void add_photo_commands(CLI::App& app) {
       j["matched"] = r.matched;
       io::write_file_atomic(v->json, j.dump(1) + "\n");
       std::printf("wrote %s\n", v->json.c_str());
+    }
+  });
+  struct RenderEvalOptions {
+    std::string data, split = "test", json, detector, landmarks;
+    int limit = 0;
+    bool tiles = false;
+  };
+  auto re = std::make_shared<RenderEvalOptions>();
+  auto* er = eval_cmd->add_subcommand("renders", "3D accuracy (MPJPE, PA-MPJPE) of the photo-to-pose fitting on a corpus's rendered images");
+  er->add_option("--data", re->data, "Corpus folder with rendered images (data make --images / data images)")->required();
+  er->add_option("--split", re->split, "Split to evaluate")->check(CLI::IsMember({"train", "val", "test"}));
+  er->add_option("--limit", re->limit, "At most this many images (0: all)")->check(CLI::Range(0, 10000000));
+  er->add_option("--json", re->json, "Write the figures as JSON");
+  er->add_flag("--small-people", re->tiles, "The detector also looks at overlapping squares of half the picture");
+  er->add_option("--detector", re->detector, "Person detector bundle (default: models/blazepose_detector)");
+  er->add_option("--landmarks", re->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+  er->callback([re] {
+    engine::PhotoEngine photos(re->detector.empty() ? engine::PhotoEngine::default_detector() : re->detector,
+                               re->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : re->landmarks);
+    const auto r = engine::evaluate_renders(photos, re->data, re->split, re->limit, re->tiles);
+    auto mean = [](const std::vector<double>& v) { return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
+    std::printf("%d rendered images of the %s split, a person found in %d (%.1f %%)\n", r.images, re->split.c_str(), r.found,
+                r.images ? 100.0 * r.found / r.images : 0.0);
+    std::printf("                                  MPJPE (mm)   PA-MPJPE (mm)   (22 body joints, pelvis-centred, camera frame)\n");
+    std::printf("  fitted pose                     %8.1f     %8.1f\n", mean(r.mpjpe_mm), mean(r.pa_mpjpe_mm));
+    std::printf("  mean training pose, facing you  %8.1f     %8.1f      (baseline: no picture)\n", mean(r.mean_pose_mpjpe_mm), mean(r.mean_pose_pa_mpjpe_mm));
+    for (const auto& [kind, v] : r.pa_by_kind) std::printf("  PA-MPJPE, %-9s images: %6.1f mm over %zu\n", kind.c_str(), mean(v), v.size());
+    std::printf("photo to pose: median %.0f ms\n", median(r.estimate_ms));
+    if (!re->json.empty()) {
+      nlohmann::json j = {{"split", re->split},          {"images", r.images},
+                          {"found", r.found},            {"mpjpe_mm", mean(r.mpjpe_mm)},
+                          {"pa_mpjpe_mm", mean(r.pa_mpjpe_mm)}, {"mean_pose_mpjpe_mm", mean(r.mean_pose_mpjpe_mm)},
+                          {"mean_pose_pa_mpjpe_mm", mean(r.mean_pose_pa_mpjpe_mm)}, {"median_ms", median(r.estimate_ms)}};
+      for (const auto& [kind, v] : r.pa_by_kind) j["pa_mpjpe_by_kind"][kind] = {{"mm", mean(v)}, {"images", v.size()}};
+      io::write_file_atomic(re->json, j.dump(1) + "\n");
+      std::printf("wrote %s\n", re->json.c_str());
     }
   });
 }

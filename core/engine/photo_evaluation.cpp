@@ -5,7 +5,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/body/body_model.h"
+#include "core/data/corpus_reader.h"
+#include "core/data/render.h"
 #include "core/error.h"
+#include "core/eval/metrics.h"
+#include "core/image/image.h"
 #include "core/io/files.h"
 #include "core/vision/fit.h"
 
@@ -190,6 +195,81 @@ PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, boo
     }
   }
   return ev;
+}
+
+RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles) {
+  const data::Corpus corpus = data::read_corpus(corpus_dir);
+  const auto images = data::read_rendered_images(corpus_dir);
+  const auto body = body::make_mannequin();
+  constexpr int kJ = 22;
+  auto joints_of = [&](const pose::Pose& p) {
+    const auto j = body->posed_joints(p);
+    std::vector<Eigen::Vector3d> out(j.begin(), j.begin() + kJ);
+    return out;
+  };
+  // The fit's frame: x to the picture's right, y up, z towards the camera; a world point goes there by the
+  // camera's rotation and a flip of y and z.
+  auto in_fit_frame = [](const data::RenderCamera& c, const std::vector<Eigen::Vector3d>& world) {
+    std::vector<Eigen::Vector3d> out;
+    for (const auto& p : world) {
+      const Eigen::Vector3d q = c.rotation * (p - world[0]);
+      out.emplace_back(q.x(), -q.y(), -q.z());
+    }
+    return out;
+  };
+  auto rooted = [](std::vector<Eigen::Vector3d> j) {
+    const Eigen::Vector3d root = j[0];
+    for (auto& p : j) p -= root;
+    return j;
+  };
+  // The mean pose of the training split, as joints in its own (world) frame, pelvis at the origin.
+  std::vector<Eigen::Vector3d> mean(kJ, Eigen::Vector3d::Zero());
+  int n_train = 0;
+  for (const int p : corpus.split("train")) {
+    pose::Pose q = corpus.poses[p];
+    q.rotations[body::kPelvis] = Eigen::Vector3d::Zero();  // facing +z, upright: the pose alone
+    const auto j = rooted(joints_of(q));
+    for (int k = 0; k < kJ; ++k) mean[k] += j[k];
+    ++n_train;
+  }
+  if (n_train == 0) fail(corpus_dir, "the training split is empty (the mean-pose baseline needs it)");
+  for (auto& m : mean) m /= n_train;
+
+  auto tensor_of = [](const std::vector<Eigen::Vector3d>& j) {
+    at::Tensor t = at::empty({1, static_cast<long>(j.size()), 3}, at::kDouble);
+    for (std::size_t k = 0; k < j.size(); ++k)
+      for (int i = 0; i < 3; ++i) t[0][static_cast<long>(k)][i] = j[k][i];
+    return t;
+  };
+  RenderEvaluation r;
+  for (const auto& im : images) {
+    if (im.split != split) continue;
+    if (limit > 0 && r.images >= limit) break;
+    if (im.pose >= static_cast<int>(corpus.poses.size())) fail(corpus_dir + "/images.jsonl", "an image names pose " + std::to_string(im.pose) + " of " + std::to_string(corpus.poses.size()));
+    ++r.images;
+    const image::Image picture = image::read_image(im.file);
+    const auto truth = in_fit_frame(im.camera, joints_of(corpus.poses[im.pose]));
+    const at::Tensor t = tensor_of(truth) * 1000;
+    const at::Tensor g = tensor_of(mean) * 1000;  // the mean pose, upright and facing the camera
+    PhotoEstimate e;
+    try {
+      e = engine.estimate(picture, 0, tiles);
+    } catch (const Error&) {
+      continue;  // nobody found: counted in images, not in found
+    }
+    ++r.found;
+    r.estimate_ms.push_back(e.detect_ms + e.landmarks_ms + e.fit_ms);
+    const auto fj = rooted(joints_of(e.pose));
+    const at::Tensor f = tensor_of(fj) * 1000;
+    r.mpjpe_mm.push_back(eval::mpjpe(f, t).item<double>());
+    const double pa = eval::pa_mpjpe(f, t).item<double>();
+    r.pa_mpjpe_mm.push_back(pa);
+    r.mean_pose_mpjpe_mm.push_back(eval::mpjpe(g, t).item<double>());
+    r.mean_pose_pa_mpjpe_mm.push_back(eval::pa_mpjpe(g, t).item<double>());
+    r.pa_by_kind[im.cropped ? "cropped" : im.occluded ? "occluded" : "whole"].push_back(pa);
+  }
+  if (r.images == 0) fail(corpus_dir + "/images.jsonl", "no rendered images in the '" + split + "' split");
+  return r;
 }
 
 }  // namespace unipose::engine

@@ -33,4 +33,18 @@ struct PhotoEvaluation {
 // `tiles`: the detector also looks at overlapping squares of half the long side (small people).
 PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles);
 
+// 3D accuracy on rendered images of a corpus (data/render.h): the fitted pose of the largest person found
+// against the pose the picture was drawn from, over the 22 body joints, in the camera's frame with the pelvis
+// at the origin (MPJPE) and after Procrustes alignment with scale (PA-MPJPE), millimetres. Beside it, two
+// baselines that look at no picture: the training split's mean pose (its body joints, averaged, in the camera
+// frame the fit would have) and the same mean pose after Procrustes alignment.
+struct RenderEvaluation {
+  int images = 0, found = 0;                             // images of the split looked at; with a person found
+  std::vector<double> mpjpe_mm, pa_mpjpe_mm;             // per image with a person found
+  std::vector<double> mean_pose_mpjpe_mm, mean_pose_pa_mpjpe_mm;  // the same images
+  std::map<std::string, std::vector<double>> pa_by_kind;  // "whole", "cropped", "occluded"
+  std::vector<double> estimate_ms;
+};
+RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles);
+
 }  // namespace unipose::engine
