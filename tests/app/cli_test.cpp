@@ -480,4 +480,26 @@ TEST_F(PhotoCli, PicturesWithoutPeopleAndFilesThatAreNoPicturesAreClearErrors) {
   expect_clear_error("estimate --image " + path("grey.png"), "grey.png", "no person found in the picture");
 }
 
+// Rendered images of a small corpus, then the fit measured on them: the figures come out and a corpus without
+// images is a clear error.
+TEST_F(PhotoCli, RenderedImagesAndTheirEvaluation) {
+  const std::string c = path("corpus");
+  const Result make = run("data make --out " + c + " --poses 60 --pairs 10 --seed 4 --images 12 --image-size 192");
+  ASSERT_EQ(make.status, 0) << make.err;
+  EXPECT_NE(make.out.find("wrote 12 images of 192 x 192 pixels"), std::string::npos) << make.out;
+  EXPECT_TRUE(fs::exists(c + "/images/000011.png"));
+  const Result ev = run("eval renders --data " + c + " --split train --limit 6 --json " + path("r.json"));
+  ASSERT_EQ(ev.status, 0) << ev.err;
+  EXPECT_NE(ev.out.find("rendered images of the train split"), std::string::npos) << ev.out;
+  const auto j = nlohmann::json::parse(unipose::io::read_text_file(path("r.json")));
+  EXPECT_EQ(j["images"].get<int>(), 6);
+  if (j["found"].get<int>() > 0) {
+    EXPECT_GT(j["pa_mpjpe_mm"].get<double>(), 0.0);
+    EXPECT_LT(j["pa_mpjpe_mm"].get<double>(), 400.0);
+  }
+  const std::string bare = path("bare");
+  ASSERT_EQ(run("data make --out " + bare + " --poses 20 --pairs 2 --seed 4").status, 0);
+  expect_clear_error("eval renders --data " + bare, "images.jsonl", "file not found");
+}
+
 }  // namespace
