@@ -151,6 +151,43 @@ image::Image render_mesh(const body::Mesh& mesh, const RenderCamera& camera, con
   return out;
 }
 
+RenderCamera look_at_camera(const Eigen::Vector3d& eye, const Eigen::Vector3d& target, double fov_deg, int width, int height) {
+  if (width < 1 || height < 1) throw Error("camera: picture size " + std::to_string(width) + " x " + std::to_string(height));
+  if ((target - eye).norm() < 1e-9) throw Error("camera: the eye is at the target");
+  RenderCamera cam;
+  cam.width = width;
+  cam.height = height;
+  cam.focal = 0.5 * std::min(width, height) / std::tan(std::clamp(fov_deg, 1.0, 170.0) * kDeg / 2);
+  cam.cx = 0.5 * width;
+  cam.cy = 0.5 * height;
+  const Eigen::Vector3d forward = (target - eye).normalized();
+  Eigen::Vector3d right = forward.cross(Eigen::Vector3d::UnitY());
+  if (right.norm() < 1e-6) right = Eigen::Vector3d::UnitX();  // looking straight down or up
+  right.normalize();
+  const Eigen::Vector3d down = forward.cross(right);
+  cam.rotation.row(0) = right.transpose();
+  cam.rotation.row(1) = down.transpose();
+  cam.rotation.row(2) = forward.transpose();
+  cam.translation = -cam.rotation * eye;
+  return cam;
+}
+
+namespace {
+Eigen::Vector3d direction(double yaw_deg, double pitch_deg) {
+  return {std::sin(yaw_deg * kDeg) * std::cos(pitch_deg * kDeg), std::sin(pitch_deg * kDeg), std::cos(yaw_deg * kDeg) * std::cos(pitch_deg * kDeg)};
+}
+}  // namespace
+
+RenderCamera framing_camera(const body::Mesh& posed, double yaw_deg, double pitch_deg, int width, int height, double fov_deg, double fill) {
+  if (posed.vertices.empty()) throw Error("camera: nothing to frame (an empty mesh)");
+  const auto box = posed.bounds();
+  const Eigen::Vector3d centre = box.center().cast<double>();
+  const double radius = std::max(0.05, 0.5 * static_cast<double>((box.max() - box.min()).norm()));
+  const double focal = 0.5 * std::min(width, height) / std::tan(std::clamp(fov_deg, 1.0, 170.0) * kDeg / 2);
+  const double distance = std::max(focal * radius / (std::clamp(fill, 0.05, 2.0) * 0.5 * std::min(width, height)), radius * 1.2);
+  return look_at_camera(centre + distance * direction(yaw_deg, pitch_deg), centre, fov_deg, width, height);
+}
+
 RenderedView render_random_view(const body::BodyModel& body, const body::PoseParameters& pose, int size, std::mt19937_64& rng) {
   if (size < 32 || size > 4096) throw Error("render: picture size " + std::to_string(size) + " is not within 32..4096");
   const body::PosedBody posed = body.posed(pose);
@@ -159,10 +196,8 @@ RenderedView render_random_view(const body::BodyModel& body, const body::PosePar
   const double radius = 0.5 * (box.max() - box.min()).cast<double>().norm();
 
   RenderedView view;
-  RenderCamera& cam = view.camera;
-  cam.width = cam.height = size;
-  const double fov = u(rng, 20, 60) * kDeg;
-  cam.focal = 0.5 * size / std::tan(fov / 2);
+  const double fov = u(rng, 20, 60);
+  const double focal = 0.5 * size / std::tan(fov * kDeg / 2);
   // Mostly the front half of the body (it faces +z), sometimes any side.
   double yaw = std::uniform_real_distribution<double>(0, 1)(rng) < 0.75 ? std::normal_distribution<double>(0, 50)(rng) : u(rng, -180, 180);
   const double pitch = u(rng, 5, 35);
@@ -170,16 +205,10 @@ RenderedView render_random_view(const body::BodyModel& body, const body::PosePar
   const double fill = view.cropped ? u(rng, 1.1, 1.6) : u(rng, 0.55, 0.9);
   Eigen::Vector3d target = centre;
   if (view.cropped) target = posed.joints.positions[std::uniform_int_distribution<int>(0, body::kNumJoints - 1)(rng)];
-  const double distance = std::max(cam.focal * radius / (fill * 0.5 * size), radius * 1.2);
-  const Eigen::Vector3d dir(std::sin(yaw * kDeg) * std::cos(pitch * kDeg), std::sin(pitch * kDeg), std::cos(yaw * kDeg) * std::cos(pitch * kDeg));
-  const Eigen::Vector3d eye = target + distance * dir;
-  const Eigen::Vector3d forward = (target - eye).normalized();
-  const Eigen::Vector3d right = forward.cross(Eigen::Vector3d::UnitY()).normalized();
-  const Eigen::Vector3d down = forward.cross(right);
-  cam.rotation.row(0) = right.transpose();
-  cam.rotation.row(1) = down.transpose();
-  cam.rotation.row(2) = forward.transpose();
-  cam.translation = -cam.rotation * eye;
+  const double distance = std::max(focal * radius / (fill * 0.5 * size), radius * 1.2);
+  const Eigen::Vector3d dir = direction(yaw, pitch);
+  view.camera = look_at_camera(target + distance * dir, target, fov, size, size);
+  RenderCamera& cam = view.camera;
   cam.cx = 0.5 * size + (view.cropped ? 0 : u(rng, -0.08, 0.08) * size);
   cam.cy = 0.5 * size + (view.cropped ? 0 : u(rng, -0.08, 0.08) * size);
 

@@ -31,6 +31,15 @@ struct RenderCamera {
   Eigen::Vector2d project(const Eigen::Vector3d& world) const;
 };
 
+// A camera at `eye` looking at `target`, the world's up kept up in the picture, principal point centred.
+RenderCamera look_at_camera(const Eigen::Vector3d& eye, const Eigen::Vector3d& target, double fov_deg, int width, int height);
+
+// A camera framing a posed body (its surface's bounds) from a direction around it: yaw 0 in front of a body
+// that faces +z, 90 at its left side, 180 behind; `pitch_deg` above; the bounding sphere filling `fill` of the
+// picture's smaller side.
+RenderCamera framing_camera(const body::Mesh& posed, double yaw_deg, double pitch_deg, int width, int height, double fov_deg = 40,
+                            double fill = 0.9);
+
 struct RenderOccluder {
   double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // pixels
   std::array<std::uint8_t, 3> rgb{};

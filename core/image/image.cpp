@@ -230,4 +230,19 @@ void draw_disc(Image& image, double x, double y, double radius, const std::array
              static_cast<int>(std::lround(std::clamp(radius, 0.0, 1e4) * 16)), cv::Scalar(rgb[0], rgb[1], rgb[2]), cv::FILLED, cv::LINE_AA, 4);
 }
 
+void fill_circle(Image& image, int x, int y, int radius, const std::array<std::uint8_t, 3>& rgb) {
+  cv::Mat m = to_mat(image);
+  cv::circle(m, cv::Point(std::clamp(x, -1000000, 1000000), std::clamp(y, -1000000, 1000000)), std::clamp(radius, 0, 10000),
+             cv::Scalar(rgb[0], rgb[1], rgb[2]), cv::FILLED, cv::LINE_8);
+}
+
+void fill_ellipse(Image& image, int cx, int cy, int half_a, int half_b, int angle_deg, const std::array<std::uint8_t, 3>& rgb, int step_deg) {
+  std::vector<cv::Point> polygon;
+  cv::ellipse2Poly(cv::Point(std::clamp(cx, -1000000, 1000000), std::clamp(cy, -1000000, 1000000)),
+                   cv::Size(std::clamp(half_a, 0, 100000), std::clamp(half_b, 0, 100000)), angle_deg % 360, 0, 360, std::clamp(step_deg, 1, 90), polygon);
+  if (polygon.empty()) return;
+  cv::Mat m = to_mat(image);
+  cv::fillConvexPoly(m, polygon, cv::Scalar(rgb[0], rgb[1], rgb[2]), cv::LINE_8);
+}
+
 }  // namespace unipose::image

@@ -57,5 +57,10 @@ Image warp_affine(const Image& image, const std::array<double, 6>& out_to_in, in
 // Drawing for overlays (anti-aliased): a line of `thickness` pixels and a filled disc, in an RGB colour.
 void draw_line(Image& image, double x0, double y0, double x1, double y1, const std::array<std::uint8_t, 3>& rgb, int thickness = 2);
 void draw_disc(Image& image, double x, double y, double radius, const std::array<std::uint8_t, 3>& rgb);
+// Hard-edged drawing on integer geometry, 8-connected and not anti-aliased (OpenCV's defaults), for pictures
+// other tools read exactly as drawn (the ControlNet OpenPose image): a filled circle, and a filled ellipse
+// (half axes a along `angle_deg`, b across) as the convex polygon with a vertex every `step_deg` degrees.
+void fill_circle(Image& image, int x, int y, int radius, const std::array<std::uint8_t, 3>& rgb);
+void fill_ellipse(Image& image, int cx, int cy, int half_a, int half_b, int angle_deg, const std::array<std::uint8_t, 3>& rgb, int step_deg = 1);
 
 }  // namespace unipose::image
