@@ -20,6 +20,8 @@ void add_train_commands(CLI::App& app);
 void add_launch_command(CLI::App& app);
 // `convert tfjs`, `estimate`, and `eval photos` (after add_train_commands, which makes `eval`).
 void add_photo_commands(CLI::App& app);
+// `compare`: two photos or pose files, joint angles, words, CSV and PDF.
+void add_compare_command(CLI::App& app);
 // Registered by add_train_commands: `train retrieval`, `eval retrieval`, `eval <task>`.
 void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd);
 // `train align`, `train instruct`, `describe`, `diff`, `generate`, `edit`, `bench text2pose`.

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
       "  unipose estimate --image P [--out POSE]         a 3D pose from a photo (BlazePose + fitting; --overlay PNG)\n"
       "  unipose eval photos --data DIR                   PCK@0.2 of landmarks and fitted poses on labelled photos\n"
       "  unipose eval renders --data DIR                  MPJPE / PA-MPJPE of fitted poses on rendered pictures\n"
+      "  unipose compare --image-a A --image-b B          two photos: joint angles, words (--csv, --report PDF)\n"
       "  unipose convert tfjs MODEL.json --out DIR        a TensorFlow.js graph model to a verified bundle\n"
       "  unipose bench photo --image P                    photo to pose: median times and peak memory\n"
       "  unipose bench text2pose                          one-step vs token-by-token pose generation\n"
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   unipose::app::add_train_commands(app);
   unipose::app::add_launch_command(app);
   unipose::app::add_photo_commands(app);
+  unipose::app::add_compare_command(app);
 #ifdef UNIPOSE_WITH_GUI
   unipose::ui::GuiOptions gui;
   bool run_window = false;

@@ -16,6 +16,7 @@ PACKAGES=(
   qt6-base-dev qt6-3d-dev libqt6opengl6-dev libxkbcommon-dev   # the desktop application (Qt 6 + Qt3D)
   fonts-dejavu-core libgl1-mesa-dri                            # text and OpenGL (Mesa) for the window
   xvfb xauth                                                   # GUI tests and screenshots without a desktop
+  poppler-utils                                                # pdftoppm: tests render the coach report PDF
 )
 
 missing=()

@@ -18,4 +18,11 @@ struct JointAngle {
 // hanging, 90 = arm out sideways or forward, 180 = straight up).
 std::vector<JointAngle> joint_angles(const body::JointPositions& joints);
 
+// What a coach reads beside those (Kinovea's goniometer angles), in this order after joint_angles:
+// "trunk_lean": pelvis-to-neck from vertical (0 upright); "trunk_twist": the shoulder line against the hip line
+// seen from above, signed (positive: the shoulders turned to the person's left); "trunk_side_bend": the trunk
+// from vertical in the hips' side-to-side plane, signed (positive: bent to the left); "head_tilt": neck-to-head
+// against the trunk's direction (0 in line, grows as the head bows or tips back).
+std::vector<JointAngle> coach_angles(const body::JointPositions& joints);
+
 }  // namespace unipose::pose

@@ -3,8 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -500,6 +501,44 @@ TEST_F(PhotoCli, RenderedImagesAndTheirEvaluation) {
   const std::string bare = path("bare");
   ASSERT_EQ(run("data make --out " + bare + " --poses 20 --pairs 2 --seed 4").status, 0);
   expect_clear_error("eval renders --data " + bare, "images.jsonl", "file not found");
+}
+
+// The coach's comparison from the command line: a real photo against a pose file, the table, CSV with one row
+// per angle and a PDF that renders; and the bad inputs a coach meets.
+TEST_F(PhotoCli, CompareWritesTableCsvAndReport) {
+  const std::string photo = std::string(UNIPOSE_SOURCE_DIR) + "/../shared/data/photos/mpii_004645041.jpg";
+  if (!fs::exists(photo)) GTEST_SKIP() << "../shared/data/photos is absent: no real photo to compare";
+  const std::string pose = std::string(UNIPOSE_SOURCE_DIR) + "/resources/poses/arms_up.json";
+  const Result r = run("compare --image-a " + photo + " --pose-b " + pose + " --csv " + path("a.csv") + " --report " + path("r.pdf"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("left shoulder"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("from A to B:"), std::string::npos) << r.out;
+  const std::string csv = unipose::io::read_text_file(path("a.csv"));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 13);  // header + 12 angles
+  EXPECT_EQ(csv.rfind("angle,A_deg,B_deg,difference_deg,notable\n", 0), 0u);
+  // The photo's person has the arms down, B has both up: the shoulders differ most.
+  EXPECT_NE(csv.find("\nleft shoulder,"), std::string::npos);
+  EXPECT_LT(csv.find("shoulder"), csv.find("hip"));
+#ifdef UNIPOSE_WITH_GUI
+  ASSERT_TRUE(fs::exists(path("r.pdf")));
+  if (std::system("command -v pdftoppm >/dev/null 2>&1") != 0) GTEST_SKIP() << "pdftoppm is not installed: the PDF is not rendered";
+  ASSERT_EQ(std::system(("pdftoppm -r 30 -png " + path("r.pdf") + " " + path("page")).c_str()), 0);
+  EXPECT_GT(fs::file_size(path("page-1.png")), 5000u);
+#endif
+}
+
+TEST_F(PhotoCli, CompareBadInputIsClear) {
+  std::ofstream(path("notes.jpg")) << "this is not a picture\n";
+  const std::string pose = std::string(UNIPOSE_SOURCE_DIR) + "/resources/poses/arms_up.json";
+  expect_clear_error("compare --image-a " + path("notes.jpg") + " --pose-b " + pose, "notes.jpg", "not an image");
+  expect_clear_error("compare --pose-a " + pose, "compare", "give photo B");
+  unipose::image::Image grey;
+  grey.width = 320;
+  grey.height = 240;
+  grey.rgb.assign(320 * 240 * 3, 128);
+  unipose::image::write_image(path("grey.png"), grey);
+  expect_clear_error("compare --image-a " + path("grey.png") + " --pose-b " + pose, "grey.png", "no person found");
+  expect_clear_error("compare --pose-a " + pose + " --pose-b " + pose + " --report " + path("r.txt"), "r.txt", "PDF");
 }
 
 }  // namespace
