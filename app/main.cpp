@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
       "  unipose launch --nproc N -- train tokenizer ...  data-parallel training on N local processes\n"
 #ifdef UNIPOSE_WITH_GUI
       "  unipose gui [--pose FILE] [--screenshot PNG]     the desktop application (also: no command)\n"
+      "  unipose gui --coach A.jpg B.jpg                  the coach view: two photos side by side\n"
 #endif
       "Each command has its own --help.");
   unipose::app::add_pose_commands(app);
@@ -89,6 +90,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"front", "side", "top", "three-quarter"}));
   gui_cmd->add_option("--select", gui.select, "Joint to select (SMPL name, e.g. left_elbow)");
   gui_cmd->add_option("--instruction", gui.instruction, "Type this instruction into the Words panel after opening (needs the language model)");
+  gui_cmd->add_option("--photo", gui.photo, "Open this reference photo in the Photo panel");
+  gui_cmd->add_flag("--apply-photo", gui.apply_photo, "Set the body to the photo's largest person (as pressing Apply)");
+  gui_cmd->add_option("--coach", gui.coach, "Open the coach view with two photos or pose files: --coach A.jpg B.jpg")->expected(2);
   gui_cmd->add_option("--width", gui.width, "Window width")->check(CLI::Range(320, 8192));
   gui_cmd->add_option("--height", gui.height, "Window height")->check(CLI::Range(240, 8192));
   gui_cmd->add_flag("!--no-restore", gui.restore_autosave, "Do not offer to restore an autosaved pose");

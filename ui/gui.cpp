@@ -12,7 +12,9 @@
 #include "core/body/body_model.h"
 #include "core/body/skeleton.h"
 #include "ui/language_panel.h"
+#include "ui/coach_view.h"
 #include "ui/main_window.h"
+#include "ui/photo_panel.h"
 #include "ui/pose_document.h"
 #include "ui/task_runner.h"
 #include "ui/viewport.h"
@@ -69,6 +71,50 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
     if (screenshot && !window.last_error().isEmpty()) {
       std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());
       return 1;
+    }
+  }
+  if (!options.photo.empty()) {
+    window.open_photo(QString::fromStdString(options.photo));
+    window.tasks()->wait_idle();
+    if (!window.last_error().isEmpty() && screenshot) {
+      std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());
+      return 1;
+    }
+    std::printf("%s\n", window.photo_panel()->message().toLocal8Bit().constData());
+    if (options.apply_photo && !window.photo_panel()->apply_person(0)) {
+      std::fprintf(stderr, "error: %s: nobody to apply\n", options.photo.c_str());
+      if (screenshot) return 1;
+    }
+  }
+  if (!options.coach.empty()) {
+    CoachView* coach = window.coach_view();
+    for (std::size_t s = 0; s < options.coach.size() && s < 2; ++s) {
+      coach->load(static_cast<int>(s), QString::fromStdString(options.coach[s]));
+      window.tasks()->wait_idle();
+    }
+    window.tasks()->wait_idle();
+    if (screenshot) {
+      if (!window.last_error().isEmpty()) {
+        std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());
+        return 1;
+      }
+      // The coach window is what is shown: grab it after it has drawn.
+      int status = 0;
+      QTimer::singleShot(1500, coach, [&] {
+        const QPixmap shot = coach->grab();
+        if (shot.isNull() || !shot.save(QString::fromStdString(options.screenshot), "PNG")) {
+          std::fprintf(stderr, "error: %s: cannot write the screenshot\n", options.screenshot.c_str());
+          status = 1;
+        } else {
+          std::printf("wrote %s (%dx%d)\n", options.screenshot.c_str(), shot.width(), shot.height());
+        }
+        window.document()->mark_saved();
+        coach->close();
+        window.close();
+        app.quit();
+      });
+      app.exec();
+      return status;
     }
   }
   window.viewport()->set_view(QString::fromStdString(options.view));

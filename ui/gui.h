@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace unipose::ui {
 
@@ -12,6 +13,9 @@ struct GuiOptions {
   std::string view = "three-quarter";  // front | side | top | three-quarter
   std::string select;      // joint to select at start (name)
   std::string instruction; // apply this instruction (language model) after opening, as a user typing it would
+  std::string photo;       // open this reference photo in the Photo panel
+  bool apply_photo = false;  // and apply its largest person to the body
+  std::vector<std::string> coach;  // open the coach view with these two photos or pose files (A, B)
   int width = 1280, height = 800;
   bool restore_autosave = true;  // offer to restore an autosaved pose at start
 };

@@ -27,9 +27,11 @@
 #include "core/io/files.h"
 #include "core/pose/bvh.h"
 #include "core/pose/pose_io.h"
+#include "ui/coach_view.h"
 #include "ui/engine_service.h"
 #include "ui/joint_panel.h"
 #include "ui/language_panel.h"
+#include "ui/photo_panel.h"
 #include "ui/pose_document.h"
 #include "ui/strings.h"
 #include "ui/task_runner.h"
@@ -69,6 +71,15 @@ MainWindow::MainWindow(std::shared_ptr<const body::BodyModel> body, QWidget* par
   words_dock->setWidget(language_panel_);
   addDockWidget(Qt::RightDockWidgetArea, words_dock);
   connect(language_panel_, &LanguagePanel::failed, this, [this](const QString& title, const QString& message) { report_error(title, message); });
+  auto* photo_dock = new QDockWidget("Photo", this);
+  photo_dock->setObjectName("photo_dock");
+  photos_ = std::make_shared<PhotoService>();
+  photo_panel_ = new PhotoPanel(doc_, tasks_, photos_, photo_dock);
+  photo_dock->setWidget(photo_panel_);
+  addDockWidget(Qt::RightDockWidgetArea, photo_dock);
+  tabifyDockWidget(words_dock, photo_dock);
+  words_dock->raise();
+  connect(photo_panel_, &PhotoPanel::failed, this, [this](const QString& title, const QString& message) { report_error(title, message); });
 
   status_ = new QLabel(this);
   progress_ = new QProgressBar(this);
@@ -139,6 +150,10 @@ void MainWindow::build_actions() {
   open->setShortcut(QKeySequence::Open);
   recent_menu_ = file->addMenu("Open &Recent");
   rebuild_recent_menu();
+  file->addAction("Open P&hoto...", this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Open photo", QString(), "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)");
+    if (!path.isEmpty()) open_photo(path);
+  })->setShortcut(QKeySequence("Ctrl+Shift+O"));
   auto* save = file->addAction("&Save", this, [this] {
     QString path = doc_->file_path();
     if (path.isEmpty()) path = QFileDialog::getSaveFileName(this, "Save pose", "pose.json", kPoseFilter);
@@ -212,6 +227,7 @@ void MainWindow::build_actions() {
     a->setShortcut(QKeySequence(QString("Ctrl+%1").arg(key++)));
     tools->addAction(a);
   }
+  view->addAction("&Coach (compare two photos)...", this, [this] { coach_view(); })->setShortcut(QKeySequence("Ctrl+Shift+C"));
   auto* fit = view->addAction("&Fit to View", this, [this] { viewport_->fit_to_view(); });
   fit->setShortcut(QKeySequence("F"));
   tools->addAction(fit);
@@ -401,8 +417,29 @@ void MainWindow::dropEvent(QDropEvent* event) {
       event->acceptProposedAction();
       return;
     }
+    if (ext == "jpg" || ext == "jpeg" || ext == "png" || ext == "webp" || ext == "bmp" || ext == "tif" || ext == "tiff") {
+      open_photo(path);
+      event->acceptProposedAction();
+      return;
+    }
   }
-  report_error("Open pose", "Drop a pose file (.json, .npz or .bvh)");
+  report_error("Open", "Drop a pose file (.json, .npz or .bvh) or a photo (.jpg, .png, .webp, .bmp, .tif)");
+}
+
+void MainWindow::open_photo(const QString& path) {
+  for (auto* dock : findChildren<QDockWidget*>())
+    if (dock->objectName() == "photo_dock") dock->raise();
+  photo_panel_->open_photo(path);
+}
+
+CoachView* MainWindow::coach_view() {
+  if (!coach_) {
+    coach_ = new CoachView(tasks_, engine_, photos_, this);
+    connect(coach_, &CoachView::failed, this, [this](const QString& title, const QString& message) { report_error(title, message); });
+  }
+  coach_->show();
+  coach_->raise();
+  return coach_;
 }
 
 }  // namespace unipose::ui

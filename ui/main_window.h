@@ -21,7 +21,10 @@ namespace unipose::ui {
 
 class EngineService;
 class JointPanel;
+class CoachView;
 class LanguagePanel;
+class PhotoPanel;
+class PhotoService;
 class PoseDocument;
 class TaskRunner;
 class Viewport;
@@ -37,6 +40,9 @@ class MainWindow : public QMainWindow {
   Viewport* viewport() const { return viewport_; }
   JointPanel* joint_panel() const { return joint_panel_; }
   LanguagePanel* language_panel() const { return language_panel_; }
+  PhotoPanel* photo_panel() const { return photo_panel_; }
+  // The coach's workspace (its own window), made on first use and shown.
+  CoachView* coach_view();
   TaskRunner* tasks() const { return tasks_; }
   // The language-model engine every panel uses (loaded on first use).
   const std::shared_ptr<EngineService>& engine_service() const { return engine_; }
@@ -44,6 +50,8 @@ class MainWindow : public QMainWindow {
   // File operations (also used by the menus). Loading runs on the worker thread; `frame` picks a frame of a
   // multi-frame file without asking.
   void open_pose(const QString& path, std::optional<int> frame = std::nullopt);
+  // A reference photo into the Photo panel (people found on the worker thread).
+  void open_photo(const QString& path);
   bool save_pose(const QString& path);
   void load_body(const QString& spec);
   void export_mesh(const QString& path, bool rigged = false);
@@ -74,6 +82,9 @@ class MainWindow : public QMainWindow {
   Viewport* viewport_ = nullptr;
   JointPanel* joint_panel_ = nullptr;
   LanguagePanel* language_panel_ = nullptr;
+  PhotoPanel* photo_panel_ = nullptr;
+  CoachView* coach_ = nullptr;
+  std::shared_ptr<PhotoService> photos_;
   TaskRunner* tasks_ = nullptr;
   std::shared_ptr<EngineService> engine_;
   QMenu* recent_menu_ = nullptr;

@@ -32,4 +32,9 @@ std::string angles_csv(const std::vector<AngleDifference>& rows);
 // "front-left", ..., or "YAW,PITCH"; engine/openpose.h) on a light background, in `rgb` (0..1). For reports.
 image::Image render_body_view(const pose::Pose& pose, const std::string& view, int width, int height, const std::array<double, 3>& rgb);
 
+// Both poses through one camera framing the two (`view` as above), for the coach view. Side by side: A's body
+// (orange) in the left half, B's (blue) in the right, `width` x `height` in all. Overlay: both skeletons in one
+// picture, A in orange (its left side light, right side dark red) and B in blue (left cyan, right dark blue).
+image::Image render_pair_view(const pose::Pose& a, const pose::Pose& b, const std::string& view, int width, int height, bool overlay);
+
 }  // namespace unipose::engine

@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QDropEvent>
+#include <QFile>
 #include <QFileInfo>
 #include <QLineEdit>
 #include <QMimeData>
@@ -22,10 +23,13 @@
 #include <QWindow>
 
 #include "core/body/body_model.h"
+#include "core/body/mannequin.h"
 #include "core/pose/pose_io.h"
+#include "ui/coach_view.h"
 #include "ui/joint_panel.h"
 #include "ui/language_panel.h"
 #include "ui/main_window.h"
+#include "ui/photo_panel.h"
 #include "ui/pose_document.h"
 #include "ui/task_runner.h"
 #include "ui/viewport.h"
@@ -314,6 +318,120 @@ TEST(GuiProgram, ScreenshotFlagWritesTheWindow) {
                           "' > /dev/null 2>&1";
   const int raw = std::system(bad.c_str());
   EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 1);
+}
+
+// A reference photo from ../shared/data/photos: people found on the worker, the overlay shown, Apply sets the
+// body as one undoable step named after the photo, Undo restores the pose before.
+TEST_F(Gui, PhotoAppliedAsOneStepAndUndone) {
+  const std::string photo = std::string(UNIPOSE_SOURCE_DIR) + "/../shared/data/photos/mpii_004645041.jpg";
+  if (!QFileInfo::exists(QString::fromStdString(photo))) GTEST_SKIP() << "../shared/data/photos is absent: no real photo to apply";
+  window_->open_pose(QString::fromStdString(sample("t_pose.json")));
+  window_->tasks()->wait_idle();
+  const pose::Pose before = doc()->pose();
+  const int steps = doc()->undo_stack()->count();
+  window_->open_photo(QString::fromStdString(photo));
+  window_->tasks()->wait_idle();
+  auto* panel = window_->photo_panel();
+  ASSERT_GE(panel->people(), 1) << panel->message().toStdString();
+  EXPECT_TRUE(panel->message().contains("mpii_004645041.jpg")) << panel->message().toStdString();
+  EXPECT_FALSE(panel->shown().empty());
+  EXPECT_EQ(doc()->pose(), before);  // opening a photo changes nothing yet
+  ASSERT_TRUE(panel->apply_person(0));
+  EXPECT_FALSE(doc()->pose() == before);
+  EXPECT_EQ(doc()->undo_stack()->count(), steps + 1);
+  EXPECT_TRUE(doc()->undo_stack()->undoText().contains("mpii_004645041.jpg")) << doc()->undo_stack()->undoText().toStdString();
+  // The person in the photo stands with the arms down: the applied pose's hands are below the shoulders.
+  const auto j = body::posed_joint_positions(doc()->pose(), body::mannequin_rest_joints());
+  EXPECT_LT(j[body::kLeftWrist].y(), j[body::kLeftShoulder].y());
+  doc()->undo_stack()->undo();
+  EXPECT_EQ(doc()->pose(), before);
+  EXPECT_FALSE(panel->apply_person(5));  // no such person
+}
+
+TEST_F(Gui, PhotoWithoutPeopleOrNoPictureIsSaid) {
+  const QString grey_path = dir_.filePath("grey.png");
+  QImage grey(320, 240, QImage::Format_RGB888);
+  grey.fill(QColor(128, 128, 128));
+  ASSERT_TRUE(grey.save(grey_path));
+  window_->open_photo(grey_path);
+  window_->tasks()->wait_idle();
+  EXPECT_EQ(window_->photo_panel()->people(), 0);
+  EXPECT_TRUE(window_->photo_panel()->message().startsWith("No person found in grey.png")) << window_->photo_panel()->message().toStdString();
+  const QString notes = dir_.filePath("notes.jpg");
+  QFile f(notes);
+  ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+  f.write("this is not a picture\n");
+  f.close();
+  window_->open_photo(notes);
+  window_->tasks()->wait_idle();
+  EXPECT_TRUE(window_->last_error().contains("notes.jpg")) << window_->last_error().toStdString();
+  EXPECT_TRUE(window_->last_error().contains("not an image")) << window_->last_error().toStdString();
+}
+
+// The coach view with a real photo and a pose file: two bodies, a full angle table, words, swap, overlay, and
+// both exports read back.
+TEST_F(Gui, CoachViewComparesAPhotoWithAPose) {
+  const std::string photo = std::string(UNIPOSE_SOURCE_DIR) + "/../shared/data/photos/mpii_004645041.jpg";
+  if (!QFileInfo::exists(QString::fromStdString(photo))) GTEST_SKIP() << "../shared/data/photos is absent: no real photo to compare";
+  CoachView* coach = window_->coach_view();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(coach));
+  EXPECT_FALSE(coach->export_csv(dir_.filePath("early.csv")));  // nothing to export yet
+  coach->load(0, QString::fromStdString(photo));
+  window_->tasks()->wait_idle();
+  coach->load(1, QString::fromStdString(sample("arms_up.json")));
+  window_->tasks()->wait_idle();
+  ASSERT_TRUE(coach->has(0) && coach->has(1)) << window_->last_error().toStdString();
+  EXPECT_EQ(coach->table_rows(), 12);
+  ASSERT_EQ(coach->angles().size(), 12u);
+  EXPECT_TRUE(coach->angles()[0].name.find("shoulder") != std::string::npos) << coach->angles()[0].name;  // arms down vs up
+  EXPECT_TRUE(coach->angles()[0].notable);
+  // Two bodies: orange (A) on the left half, blue (B) on the right.
+  const auto& img = coach->bodies();
+  ASSERT_FALSE(img.empty());
+  int orange_left = 0, blue_right = 0;
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x) {
+      const auto* p = img.pixel(x, y);
+      if (p[0] > p[2] + 60 && x < img.width / 2) ++orange_left;
+      if (p[2] > p[0] + 60 && x >= img.width / 2) ++blue_right;
+    }
+  EXPECT_GT(orange_left, 500);
+  EXPECT_GT(blue_right, 500);
+  const auto first = coach->angles()[0];
+  if (QFileInfo::exists(QString::fromStdString(std::string(UNIPOSE_SOURCE_DIR) + "/models/language_model/config.json")))
+    EXPECT_GT(coach->words().size(), 10) << coach->words().toStdString();
+  // Exports, re-read.
+  ASSERT_TRUE(coach->export_csv(dir_.filePath("angles.csv")));
+  QFile csv(dir_.filePath("angles.csv"));
+  ASSERT_TRUE(csv.open(QIODevice::ReadOnly));
+  const QString text = QString::fromUtf8(csv.readAll());
+  EXPECT_EQ(text.count('\n'), 13);
+  EXPECT_TRUE(text.startsWith("angle,A_deg,B_deg,difference_deg,notable"));
+  ASSERT_TRUE(coach->export_pdf(dir_.filePath("report.pdf")));
+  EXPECT_GT(QFileInfo(dir_.filePath("report.pdf")).size(), 10000);
+  // Swap: the same angles with the difference turned round; the overlay draws one picture of both.
+  coach->swap();
+  window_->tasks()->wait_idle();
+  EXPECT_NEAR(coach->angles()[0].difference, -first.difference, 1e-9);
+  const image::Image side = coach->bodies();
+  coach->set_overlay(true);
+  EXPECT_NE(coach->bodies().rgb, side.rgb);
+  coach->close();
+}
+
+TEST_F(Gui, CoachViewRefusesWhatIsNoPhoto) {
+  CoachView* coach = window_->coach_view();
+  const QString notes = dir_.filePath("notes.jpg");
+  QFile f(notes);
+  ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+  f.write("this is not a picture\n");
+  f.close();
+  coach->load(0, notes);
+  window_->tasks()->wait_idle();
+  EXPECT_FALSE(coach->has(0));
+  EXPECT_TRUE(window_->last_error().contains("notes.jpg")) << window_->last_error().toStdString();
+  EXPECT_FALSE(coach->export_pdf(dir_.filePath("r.pdf")));  // B (and A) missing
+  coach->close();
 }
 
 }  // namespace

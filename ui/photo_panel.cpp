@@ -1,0 +1,178 @@
+#include "ui/photo_panel.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QComboBox>
+#include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPixmap>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "core/error.h"
+#include "ui/pose_document.h"
+#include "ui/task_runner.h"
+
+namespace unipose::ui {
+
+engine::PhotoEngine& PhotoService::photos() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!engine_) engine_ = std::make_unique<engine::PhotoEngine>(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
+  return *engine_;
+}
+
+namespace {
+
+const char* kPhotoFilter = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)";
+
+QPixmap to_pixmap(const image::Image& im) {
+  if (im.empty()) return {};
+  return QPixmap::fromImage(QImage(im.rgb.data(), im.width, im.height, im.width * 3, QImage::Format_RGB888).copy());
+}
+
+}  // namespace
+
+PhotoPanel::PhotoPanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<PhotoService> photos, QWidget* parent)
+    : QWidget(parent), doc_(doc), tasks_(tasks), photos_(std::move(photos)) {
+  auto* open = new QPushButton("Open Photo...", this);
+  open->setToolTip("A reference photo: the body takes the pose of the person in it");
+  connect(open, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Open photo", QString(), kPhotoFilter);
+    if (!path.isEmpty()) open_photo(path);
+  });
+  picture_ = new QLabel(this);
+  picture_->setAlignment(Qt::AlignCenter);
+  picture_->setMinimumSize(200, 150);
+  picture_->setText("Open or drop a photo of a person");
+  picture_->installEventFilter(this);
+  person_ = new QComboBox(this);
+  person_->setEnabled(false);
+  connect(person_, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
+  apply_ = new QPushButton("Apply to the Body", this);
+  apply_->setEnabled(false);
+  apply_->setToolTip("Set the body to this person's pose (one step: Edit > Undo takes it back)");
+  connect(apply_, &QPushButton::clicked, this, [this] { apply_person(selected()); });
+  info_ = new QLabel(this);
+  info_->setWordWrap(true);
+  auto* row = new QHBoxLayout;
+  row->addWidget(person_, 1);
+  row->addWidget(apply_);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(open);
+  layout->addWidget(picture_, 1);
+  layout->addLayout(row);
+  layout->addWidget(info_);
+}
+
+void PhotoPanel::open_photo(const QString& path) {
+  const std::string file = path.toStdString();
+  const QString name = QFileInfo(path).fileName();
+  auto service = photos_;
+  struct Found {
+    image::Image photo;
+    std::vector<engine::PhotoEstimate> estimates;
+  };
+  const bool started = tasks_->run(
+      "Finding people in " + name,
+      [service, file](TaskContext& c) {
+        Found f;
+        f.photo = image::read_image(file);
+        c.set_progress(0.1);
+        // Everyone, small people included (a reference photo is often a wide shot).
+        f.estimates = service->photos().estimate_all(f.photo, true);
+        return f;
+      },
+      [this, name](Found f) {
+        name_ = name;
+        photo_ = std::move(f.photo);
+        estimates_ = std::move(f.estimates);
+        person_->blockSignals(true);
+        person_->clear();
+        for (std::size_t i = 0; i < estimates_.size(); ++i)
+          person_->addItem(i == 0 ? QString("Person 1 (largest)") : QString("Person %1").arg(i + 1));
+        person_->blockSignals(false);
+        person_->setEnabled(estimates_.size() > 1);
+        apply_->setEnabled(!estimates_.empty());
+        redraw();
+      });
+  if (!started) Q_EMIT failed("Open photo", "Busy with another task; try again when it has finished");
+}
+
+int PhotoPanel::selected() const { return person_->currentIndex(); }
+
+void PhotoPanel::select_person(int index) {
+  if (index >= 0 && index < person_->count()) person_->setCurrentIndex(index);
+}
+
+QString PhotoPanel::message() const { return info_->text(); }
+
+bool PhotoPanel::apply_person(int index) {
+  if (index < 0 || index >= people()) return false;
+  doc_->apply(estimates_[index].pose, "Pose from " + name_ + (people() > 1 ? QString(" (person %1)").arg(index + 1) : QString()));
+  info_->setText(QString("Applied person %1 of %2. Edit > Undo takes it back.").arg(index + 1).arg(name_));
+  return true;
+}
+
+void PhotoPanel::redraw() {
+  if (photo_.empty()) return;
+  const int s = selected();
+  if (estimates_.empty()) {
+    shown_ = photo_;
+    info_->setText("No person found in " + name_ + ". Try a photo where the whole body is visible.");
+  } else {
+    const auto& e = estimates_[std::clamp(s, 0, people() - 1)];
+    shown_ = engine::draw_overlay(photo_, e.person, &e.projected);
+    // The others' boxes, thin and grey, so they can be clicked.
+    for (int i = 0; i < people(); ++i) {
+      if (i == s) continue;
+      const auto& b = estimates_[i].person.box;
+      const std::array<std::uint8_t, 3> grey{200, 200, 200};
+      image::draw_line(shown_, b[0], b[1], b[2], b[1], grey, 1);
+      image::draw_line(shown_, b[2], b[1], b[2], b[3], grey, 1);
+      image::draw_line(shown_, b[2], b[3], b[0], b[3], grey, 1);
+      image::draw_line(shown_, b[0], b[3], b[0], b[1], grey, 1);
+    }
+    info_->setText(QString("%1: %2 %3 found; showing person %4 (fit within %5 px of the landmarks).")
+                       .arg(name_)
+                       .arg(people())
+                       .arg(people() == 1 ? "person" : "people")
+                       .arg(s + 1)
+                       .arg(e.reprojection_px, 0, 'f', 1));
+  }
+  const QPixmap pm = to_pixmap(shown_);
+  picture_->setPixmap(pm.scaled(picture_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+}
+
+void PhotoPanel::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  redraw();
+}
+
+bool PhotoPanel::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == picture_ && event->type() == QEvent::MouseButtonPress && !photo_.empty() && people() > 1) {
+    // The click in photo pixels (the picture is scaled to fit and centred in the label).
+    const auto* me = static_cast<QMouseEvent*>(event);
+    const double scale = std::min(static_cast<double>(picture_->width()) / photo_.width, static_cast<double>(picture_->height()) / photo_.height);
+    const double ox = (picture_->width() - photo_.width * scale) / 2, oy = (picture_->height() - photo_.height * scale) / 2;
+    const double x = (me->position().x() - ox) / scale, y = (me->position().y() - oy) / scale;
+    int best = -1;
+    double best_area = 1e300;
+    for (int i = 0; i < people(); ++i) {
+      const auto& b = estimates_[i].person.box;
+      if (x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3] && (b[2] - b[0]) * (b[3] - b[1]) < best_area) {
+        best = i;
+        best_area = (b[2] - b[0]) * (b[3] - b[1]);
+      }
+    }
+    if (best >= 0) select_person(best);
+    return true;
+  }
+  return QWidget::eventFilter(watched, event);
+}
+
+}  // namespace unipose::ui
