@@ -197,6 +197,7 @@ void add_photo_commands(CLI::App& app) {
     std::string data, split = "test", json, detector, landmarks;
     int limit = 0;
     bool tiles = false;
+    double fit_2d = -1;
   };
   auto re = std::make_shared<RenderEvalOptions>();
   auto* er = eval_cmd->add_subcommand("renders", "3D accuracy (MPJPE, PA-MPJPE) of the photo-to-pose fitting on a corpus's rendered images");
@@ -207,9 +208,11 @@ void add_photo_commands(CLI::App& app) {
   er->add_flag("--small-people", re->tiles, "The detector also looks at overlapping squares of half the picture");
   er->add_option("--detector", re->detector, "Person detector bundle (default: models/blazepose_detector)");
   er->add_option("--landmarks", re->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+  er->add_option("--fit-2d", re->fit_2d, "Weight of the fit's 2D term (default: the engine's)")->check(CLI::Range(0.0, 1e6));
   er->callback([re] {
     engine::PhotoEngine photos(re->detector.empty() ? engine::PhotoEngine::default_detector() : re->detector,
                                re->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : re->landmarks);
+    if (re->fit_2d >= 0) photos.set_reprojection_weight(re->fit_2d);
     const auto r = engine::evaluate_renders(photos, re->data, re->split, re->limit, re->tiles);
     auto mean = [](const std::vector<double>& v) { return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
     std::printf("%d rendered images of the %s split, a person found in %d (%.1f %%)\n", r.images, re->split.c_str(), r.found,

@@ -35,11 +35,17 @@ PhotoPerson to_person(const vision::PoseLandmarks& lm) {
 struct PhotoEngine::Impl {
   std::mutex mutex;
   vision::BlazePose blazepose;
+  vision::FitOptions fit;
   Impl(const std::string& d, const std::string& l) : blazepose(d, l) {}
 };
 
 PhotoEngine::PhotoEngine(const std::string& detector_dir, const std::string& landmark_dir) : impl_(std::make_unique<Impl>(detector_dir, landmark_dir)) {}
 PhotoEngine::~PhotoEngine() = default;
+
+void PhotoEngine::set_reprojection_weight(double weight) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->fit.reprojection_weight = std::max(0.0, weight);
+}
 
 std::string PhotoEngine::default_detector() { return Engine::models_dir() + "/blazepose_detector"; }
 std::string PhotoEngine::default_landmarks() { return Engine::models_dir() + "/blazepose_full"; }
@@ -67,10 +73,10 @@ std::vector<PhotoPerson> PhotoEngine::people(const image::Image& picture, bool t
 }
 
 namespace {
-PhotoEstimate fitted(const vision::PoseLandmarks& lm) {
+PhotoEstimate fitted(const vision::PoseLandmarks& lm, const vision::FitOptions& options) {
   PhotoEstimate e;
   const auto t0 = std::chrono::steady_clock::now();
-  const auto fit = vision::fit_pose(lm);
+  const auto fit = vision::fit_pose(lm, options);
   e.fit_ms = ms_since(t0);
   e.person = to_person(lm);
   e.pose = fit.pose;
@@ -95,7 +101,7 @@ PhotoEstimate PhotoEngine::estimate(const image::Image& picture, int index, bool
   if (index >= static_cast<int>(people.size()))
     throw Error("person " + std::to_string(index) + " asked, but " + std::to_string(people.size()) + (people.size() == 1 ? " person was" : " people were") +
                 " found (0 is the largest)");
-  PhotoEstimate e = fitted(people[index]);
+  PhotoEstimate e = fitted(people[index], impl_->fit);
   e.person_index = index;
   e.detected = static_cast<int>(found.size());
   e.detect_ms = detect_ms;
@@ -113,7 +119,7 @@ std::vector<PhotoEstimate> PhotoEngine::estimate_all(const image::Image& picture
   const double landmarks_ms = ms_since(t0);
   std::vector<PhotoEstimate> out;
   for (std::size_t i = 0; i < people.size(); ++i) {
-    PhotoEstimate e = fitted(people[i]);
+    PhotoEstimate e = fitted(people[i], impl_->fit);
     e.person_index = static_cast<int>(i);
     e.detected = static_cast<int>(found.size());
     e.detect_ms = detect_ms;

@@ -58,6 +58,8 @@ class PhotoEngine {
   // The landmark model on a region given by the caller (a box from a label), no detector.
   PhotoPerson person_in_box(const image::Image& picture, const std::array<double, 4>& box);
 
+  // The fit's 2D term (vision::FitOptions::reprojection_weight); the default is the measured best.
+  void set_reprojection_weight(double weight);
   static std::string default_detector();
   static std::string default_landmarks();
 

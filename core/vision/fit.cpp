@@ -164,13 +164,36 @@ FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& o) {
     const auto d = sel.mm(joints);
     return d / (d.norm(2, 1, true) + 1e-8);
   };
+  // The 2D term's data: the limb joints, BlazePose's 2D points and their visibilities.
+  const auto& pairs = limb_joint_pairs();
+  const auto np = static_cast<std::int64_t>(pairs.size());
+  auto limb_index = torch::zeros({np}, torch::kLong);
+  auto points = torch::zeros({np, 2}), seen = torch::zeros({np});
+  for (std::int64_t i = 0; i < np; ++i) {
+    limb_index[i] = pairs[i].first;
+    points[i][0] = lm.image[pairs[i].second].position.x();
+    points[i][1] = lm.image[pairs[i].second].position.y();
+    seen[i] = std::max(0.05, lm.image[pairs[i].second].visibility);
+  }
+  auto reprojection = [&](const torch::Tensor& r) {
+    const auto joints = body_forward_kinematics(axis_angle_to_matrix(r).unsqueeze(0), rest).joints[0].index_select(0, limb_index);
+    const auto q = torch::stack({joints.select(1, 0), -joints.select(1, 1)}, 1);  // (x, -y): the picture's axes
+    // The weak camera that lays them best over the 2D points (weighted least squares), held fixed for the step.
+    const auto w = seen.unsqueeze(1);
+    const auto qd = q.detach();
+    const auto qm = (w * qd).sum(0) / seen.sum(), pm = (w * points).sum(0) / seen.sum();
+    const auto scale = ((w * (qd - qm) * (points - pm)).sum() / (w * (qd - qm).pow(2)).sum().clamp_min(1e-9)).clamp_min(1e-6);
+    const auto shift = pm - scale * qm;
+    return ((seen * ((q - (points - shift) / scale).pow(2).sum(1))).sum() / seen.sum());
+  };
   FitResult out;
   for (int it = 0; it < o.iterations; ++it) {
     torch::AutoGradMode grad(true);
     opt.zero_grad();
     const auto d = directions(rot);
-    const auto loss = (weight * (d - target).pow(2).sum(1)).sum() / weight.sum().clamp_min(1e-6) +
-                      o.prior_weight * (prior * rot.pow(2).sum(1)).sum();
+    auto loss = (weight * (d - target).pow(2).sum(1)).sum() / weight.sum().clamp_min(1e-6) +
+                o.prior_weight * (prior * rot.pow(2).sum(1)).sum();
+    if (o.reprojection_weight > 0) loss = loss + o.reprojection_weight * reprojection(rot);
     loss.backward();
     opt.step();
     if ((it + 1) % 10 == 0 || it + 1 == o.iterations) {

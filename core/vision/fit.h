@@ -19,6 +19,11 @@ struct FitOptions {
   int iterations = 20;  // after the closed-form start (docs/vision.md: 5.6 deg mean bone error at 0, 3.8 at 20, 3.1 at 80)
   double learning_rate = 0.03;
   double prior_weight = 0.02;  // of the squared rotation angles (rad^2) of the prior's joints
+  // Of the 2D term: the limb joints, through the weak camera that fits them best at each step, against
+  // BlazePose's 2D landmarks, in metres (squared, visibility-weighted mean). With the bone lengths of the
+  // skeleton, the picture's foreshortening tells how far a bone turns towards the camera, which the world
+  // landmarks' depth says less well. 0 turns it off.
+  double reprojection_weight = 0;
 };
 
 struct FitResult {
