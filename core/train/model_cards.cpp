@@ -30,7 +30,7 @@ void training(std::ostringstream& card, const RunRecord& run, const std::vector<
   if (o.weight_decay > 0) card << " (weight decay " << o.weight_decay << ", warm-up then cosine)";
   else card << " (warm-up then cosine)";
   card << ", seed " << o.seed << ", device " << o.device << ", " << std::fixed << std::setprecision(0) << run.seconds
-       << " s\n- data: generated corpus `" << io::portable_paths(run.data_dir) << "`, manifest:\n\n```json\n" << run.manifest;
+       << " s\n- data: generated corpus `" << io::portable_paths(run.data_dir) << "`, manifest:\n\n```json\n" << io::portable_paths(run.manifest);
   if (!run.manifest.empty() && run.manifest.back() != '\n') card << "\n";
   card << "```\n\n";
   card.unsetf(std::ios::floatfield);

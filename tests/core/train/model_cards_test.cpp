@@ -14,6 +14,7 @@ TEST(ModelCards, NameNoAbsolutePath) {
   RunRecord run;
   run.command = "unipose train align --data /tmp/corpus20k --out /srv/runs/lm2 --init " + here + "/models/language_model --export /srv/runs/lm2/bundle";
   run.data_dir = "/tmp/corpus20k";
+  run.manifest = "{\n  \"bvh_files\": [\n    \"/usr/share/assimp/models/BVH/01_01.bvh\"\n  ]\n}\n";  // as the corpus manifest writes them
   run.notes = {"started from `/srv/runs/lm1/bundle`"};
   LanguageModelFacts f;
   f.pose_tokenizer_dir = here + "/models/pose_tokenizer";
@@ -22,6 +23,8 @@ TEST(ModelCards, NameNoAbsolutePath) {
   const std::string card = language_model_card(run, nn::LmConfig{}, f);
   EXPECT_EQ(card.find("/tmp"), std::string::npos) << card;
   EXPECT_EQ(card.find("/srv"), std::string::npos) << card;
+  EXPECT_EQ(card.find("/usr/share"), std::string::npos) << card;
+  EXPECT_NE(card.find("\"BVH/01_01.bvh\""), std::string::npos) << card;
   EXPECT_EQ(card.find(here), std::string::npos) << card;
   EXPECT_NE(card.find("--data corpus20k --out runs/lm2 --init models/language_model --export lm2/bundle"), std::string::npos) << card;
   EXPECT_NE(card.find("Pose tokenizer: `models/pose_tokenizer`"), std::string::npos) << card;
