@@ -63,6 +63,7 @@ MainWindow::MainWindow(std::shared_ptr<const body::BodyModel> body, QWidget* par
   history_dock->setObjectName("history_dock");
   auto* history = new QUndoView(doc_->undo_stack(), history_dock);
   history->setEmptyLabel("Start");
+  history->setMinimumHeight(48);  // room for the tabbed Words / Photo docks in a 700-pixel window
   history_dock->setWidget(history);
   addDockWidget(Qt::RightDockWidgetArea, history_dock);
   auto* words_dock = new QDockWidget("Words", this);

@@ -47,7 +47,8 @@ PhotoPanel::PhotoPanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<Pho
   });
   picture_ = new QLabel(this);
   picture_->setAlignment(Qt::AlignCenter);
-  picture_->setMinimumSize(200, 150);
+  picture_->setMinimumSize(160, 60);
+  picture_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);  // the pixmap follows the panel, not the other way round
   picture_->setText("Open or drop a photo of a person");
   picture_->installEventFilter(this);
   person_ = new QComboBox(this);
@@ -63,6 +64,8 @@ PhotoPanel::PhotoPanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<Pho
   row->addWidget(person_, 1);
   row->addWidget(apply_);
   auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->setSpacing(4);
   layout->addWidget(open);
   layout->addWidget(picture_, 1);
   layout->addLayout(row);
