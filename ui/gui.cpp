@@ -86,35 +86,17 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
       if (screenshot) return 1;
     }
   }
+  CoachView* coach = nullptr;
   if (!options.coach.empty()) {
-    CoachView* coach = window.coach_view();
+    coach = window.coach_view();
     for (std::size_t s = 0; s < options.coach.size() && s < 2; ++s) {
       coach->load(static_cast<int>(s), QString::fromStdString(options.coach[s]));
       window.tasks()->wait_idle();
     }
     window.tasks()->wait_idle();
-    if (screenshot) {
-      if (!window.last_error().isEmpty()) {
-        std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());
-        return 1;
-      }
-      // The coach window is what is shown: grab it after it has drawn.
-      int status = 0;
-      QTimer::singleShot(1500, coach, [&] {
-        const QPixmap shot = coach->grab();
-        if (shot.isNull() || !shot.save(QString::fromStdString(options.screenshot), "PNG")) {
-          std::fprintf(stderr, "error: %s: cannot write the screenshot\n", options.screenshot.c_str());
-          status = 1;
-        } else {
-          std::printf("wrote %s (%dx%d)\n", options.screenshot.c_str(), shot.width(), shot.height());
-        }
-        window.document()->mark_saved();
-        coach->close();
-        window.close();
-        app.quit();
-      });
-      app.exec();
-      return status;
+    if (screenshot && !window.last_error().isEmpty()) {
+      std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());
+      return 1;
     }
   }
   window.viewport()->set_view(QString::fromStdString(options.view));
@@ -122,10 +104,11 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
     if (options.restore_autosave) QTimer::singleShot(0, &window, [&window] { window.offer_autosave_restore(); });
     return app.exec();
   }
-  // Screenshot mode: let Qt3D render a few frames, grab the whole window from the screen, save, quit.
+  // Screenshot mode: let Qt3D render a few frames, grab what is shown (the coach window when it was asked
+  // for, else the whole main window from the screen), save, quit.
   int status = 0;
-  QTimer::singleShot(2500, &window, [&] {
-    const QPixmap shot = window.screen()->grabWindow(window.winId());
+  QTimer::singleShot(coach ? 1500 : 2500, &window, [&] {
+    const QPixmap shot = coach ? coach->grab() : window.screen()->grabWindow(window.winId());
     if (shot.isNull() || !shot.save(QString::fromStdString(options.screenshot), "PNG")) {
       std::fprintf(stderr, "error: %s: cannot write the screenshot\n", options.screenshot.c_str());
       status = 1;
@@ -133,6 +116,7 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
       std::printf("wrote %s (%dx%d)\n", options.screenshot.c_str(), shot.width(), shot.height());
     }
     window.document()->mark_saved();
+    if (coach) coach->close();
     window.close();
     app.quit();
   });

@@ -1,5 +1,7 @@
 #include "ui/main_window.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -24,6 +26,9 @@
 #include "core/body/body_model.h"
 #include "core/body/mesh_export.h"
 #include "core/body/rigged_mesh.h"
+#include "core/engine/openpose.h"
+#include "core/error.h"
+#include "core/image/image.h"
 #include "core/io/files.h"
 #include "core/pose/bvh.h"
 #include "core/pose/pose_io.h"
@@ -184,6 +189,11 @@ void MainWindow::build_actions() {
                                                       "glTF 2 binary (*.glb);;FBX (*.fbx);;Collada (*.dae)");
     if (!path.isEmpty()) export_mesh(path, true);
   });
+  file->addAction("Export &OpenPose / ControlNet...", this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Export OpenPose", "pose.png",
+                                                      "ControlNet pose picture (*.png);;OpenPose keypoints, BODY_25 (*.json)");
+    if (!path.isEmpty()) export_openpose(path);
+  });
   file->addAction("Export &BVH...", this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, "Export pose as BVH", "pose.bvh", "BVH (*.bvh)");
     if (!path.isEmpty()) export_bvh(path);
@@ -313,6 +323,24 @@ void MainWindow::export_mesh(const QString& path, bool rigged) {
     if (rigged) body::export_rigged_mesh(*model, p, file);
     else body::export_mesh(model->posed_mesh(p), file);
   }, [this, path] { status_->setText("Exported " + path); });
+}
+
+void MainWindow::export_openpose(const QString& path) {
+  try {
+    const std::string file = path_string(path);
+    const QString ext = QFileInfo(path).suffix().toLower();
+    if (ext != "json" && ext != "png") throw Error(file + ": an OpenPose export is .json (keypoints) or .png (the ControlNet picture)");
+    const int w = std::max(64, viewport_->width()), h = std::max(64, viewport_->height());
+    const pose::Pose p = doc_->pose();
+    const auto camera = engine::openpose_view(doc_->body().posed_mesh(p), viewport_->view_angles().toStdString(), w, h);
+    const bool png = ext == "png";
+    const auto k = engine::openpose_keypoints(doc_->body(), p, camera, png ? engine::OpenPoseLayout::Coco18 : engine::OpenPoseLayout::Body25);
+    if (png) image::write_image(file, engine::controlnet_pose_image(k, w, h));
+    else io::write_file_atomic(file, engine::openpose_json(k, w, h));
+    status_->setText("Exported " + path);
+  } catch (const std::exception& e) {
+    report_error("Export OpenPose", e.what());
+  }
 }
 
 void MainWindow::export_bvh(const QString& path) {

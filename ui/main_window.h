@@ -56,6 +56,9 @@ class MainWindow : public QMainWindow {
   void load_body(const QString& spec);
   void export_mesh(const QString& path, bool rigged = false);
   void export_bvh(const QString& path);
+  // OpenPose keypoints (.json, BODY_25) or the ControlNet pose picture (.png) of the pose seen from the
+  // view's direction, at the view's size (docs/exports.md).
+  void export_openpose(const QString& path);
 
   // Errors go to a dialog; in quiet mode (tests, screenshots) to the status bar and last_error() instead.
   void set_quiet(bool quiet) { quiet_ = quiet; }

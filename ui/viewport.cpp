@@ -1,5 +1,6 @@
 #include "ui/viewport.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QByteArray>
@@ -440,6 +441,13 @@ bool Viewport::eventFilter(QObject* watched, QEvent* event) {
     default:
       return QWidget::eventFilter(watched, event);
   }
+}
+
+QString Viewport::view_angles() const {
+  const QVector3D d = (d_->camera->position() - d_->camera->viewCenter()).normalized();
+  const double pitch = std::asin(std::clamp(static_cast<double>(d.y()), -1.0, 1.0)) * 180.0 / M_PI;
+  const double yaw = std::atan2(static_cast<double>(d.x()), static_cast<double>(d.z())) * 180.0 / M_PI;
+  return QString("%1,%2").arg(yaw, 0, 'f', 1).arg(std::clamp(pitch, -89.0, 89.0), 0, 'f', 1);
 }
 
 }  // namespace unipose::ui

@@ -41,6 +41,9 @@ class Viewport : public QWidget {
   // Where a joint appears in render_window() coordinates; the joint under a point (-1 for none).
   QPointF joint_screen_position(int joint) const;
   int pick_joint(const QPointF& pos) const;
+  // The camera's direction from what it looks at, as "YAW,PITCH" in degrees (yaw 0 in front of +z, 90 from +x;
+  // pitch above the horizon): the view exports use (engine::openpose_view).
+  QString view_angles() const;
   // Number of mesh updates so far (each pose change skins the body and uploads its vertices once).
   int mesh_updates() const;
 

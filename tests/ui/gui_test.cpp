@@ -22,6 +22,8 @@
 #include <QUrl>
 #include <QWindow>
 
+#include <nlohmann/json.hpp>
+
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
 #include "core/pose/pose_io.h"
@@ -432,6 +434,32 @@ TEST_F(Gui, CoachViewRefusesWhatIsNoPhoto) {
   EXPECT_TRUE(window_->last_error().contains("notes.jpg")) << window_->last_error().toStdString();
   EXPECT_FALSE(coach->export_pdf(dir_.filePath("r.pdf")));  // B (and A) missing
   coach->close();
+}
+
+// File > Export OpenPose / ControlNet: the pose from the view's direction, at the view's size, read back.
+TEST_F(Gui, OpenPoseExportsFromTheView) {
+  window_->open_pose(QString::fromStdString(sample("arms_up.json")));
+  window_->tasks()->wait_idle();
+  window_->viewport()->set_view("front");
+  const QString json = dir_.filePath("pose.json"), png = dir_.filePath("pose.png");
+  window_->export_openpose(json);
+  window_->export_openpose(png);
+  EXPECT_TRUE(window_->last_error().isEmpty()) << window_->last_error().toStdString();
+  QFile f(json);
+  ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+  const auto j = nlohmann::json::parse(f.readAll().toStdString());
+  const auto& k = j["people"][0]["pose_keypoints_2d"];
+  ASSERT_EQ(k.size(), 75u);
+  // Arms up, seen from the front: both wrists above the nose, the person's right wrist on the picture's left.
+  EXPECT_LT(k[4 * 3 + 1].get<double>(), k[0 * 3 + 1].get<double>());
+  EXPECT_LT(k[7 * 3 + 1].get<double>(), k[0 * 3 + 1].get<double>());
+  EXPECT_LT(k[4 * 3].get<double>(), k[7 * 3].get<double>());
+  const QImage img(png);
+  ASSERT_FALSE(img.isNull());
+  EXPECT_EQ(img.size(), window_->viewport()->size());
+  EXPECT_EQ(img.pixelColor(1, 1), QColor(0, 0, 0));
+  window_->export_openpose(dir_.filePath("pose.txt"));
+  EXPECT_TRUE(window_->last_error().contains(".json")) << window_->last_error().toStdString();
 }
 
 }  // namespace
