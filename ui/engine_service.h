@@ -1,5 +1,6 @@
-// The language-model engine, one for the whole window: the Words panel and the Coach window both use it. It loads on first use (a second or two), on the worker thread that runs the model
-// calls, and stays loaded; a failed load is reported and tried again next time.
+// The language-model engine, one for the whole window: the Words panel and the Coach window both use it. It
+// loads on first use (a second or two), on the worker thread that runs the model calls, and stays loaded; a
+// failed load is reported and tried again next time.
 #pragma once
 
 #include <memory>
