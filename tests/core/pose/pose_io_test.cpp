@@ -65,6 +65,14 @@ TEST(PoseJson, BadInputGetsOneClearMessage) {
   EXPECT_NE(error_of([&] { parse_pose_json(make(23, "NaN"), "p.json"); }).find("p.json: malformed JSON"), std::string::npos);
   EXPECT_NE(error_of([&] { parse_pose_json(make(23, "\"a\""), "p.json"); }).find("body_pose row 1 (left_hip)"), std::string::npos);
   EXPECT_NE(error_of([&] { parse_pose_json(make(23, "1e999"), "p.json"); }).find("p.json"), std::string::npos);
+  // Finite in double but no rotation (and inf in float): refused with the joint named.
+  EXPECT_EQ(error_of([&] { parse_pose_json(make(23, "1e308"), "p.json"); }),
+            "p.json: rotation of joint 'left_hip' has a component of 1e+308 radians; an axis-angle rotation is at most 100 (a few turns)");
+  EXPECT_NE(error_of([&] { parse_pose_json("{\"format\": \"unipose.pose/1\", \"global_orient\": [0, 0, 0], \"body_pose\": [" +
+                                            [] { std::string r; for (int i = 0; i < 23; ++i) r += std::string(i ? "," : "") + "[0, 0, 0]"; return r; }() +
+                                            "], \"transl\": [1e300, 0, 0]}", "p.json"); })
+                .find("p.json: transl has a component of 1e+300 m"), std::string::npos);
+  EXPECT_NO_THROW(parse_pose_json(make(23, "6.2"), "p.json"));  // a full turn and a bit is still a rotation
   EXPECT_NE(error_of([&] { parse_pose_json("{\"format\": \"other\"}", "p.json"); }).find("not a UniPose pose file"), std::string::npos);
   EXPECT_NE(error_of([&] { parse_pose_json("{\"format\": \"unipose.pose/1\", \"body", "p.json"); }).find("malformed JSON"), std::string::npos);
   EXPECT_NE(error_of([&] { parse_pose_json("[]", "p.json"); }).find("JSON object"), std::string::npos);
