@@ -160,6 +160,8 @@ std::string clause(const Posecode& c, std::uint64_t seed) {
     return choose({"the " + hi + " " + part + " is higher than the " + lo + " one", "the " + hi + " " + part + " is raised higher than the " + lo + " " + part});
   }
   if (c.kind == CodeKind::kAbove && c.key == "above:foot-knee") {
+    // Merged for both sides (a body upside down, or both feet swung high): no side to name.
+    if (c.side < 0) return choose({"both feet are raised above the knees", "the feet are higher than the knees"});
     const std::string sd = side_word(c.side), other = side_word(1 - c.side);
     return choose({"the " + sd + " foot is raised above the " + other + " knee", "the " + sd + " foot is lifted higher than the " + other + " knee"});
   }

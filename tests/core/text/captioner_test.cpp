@@ -92,6 +92,18 @@ TEST(Captioner, SeveralDistinctNaturalCaptionsPerPose) {
   }
 }
 
+// Every caption is well-formed whatever the pose: no empty side word ("The  foot is lifted higher than the
+// knee" came from both feet above the knees, e.g. walking.json turned upside down).
+TEST(Captioner, NoEmptySideWordsEvenUpsideDown) {
+  pose::Pose p = pose::read_pose(sample("walking.json"));
+  p.rotations[0] = Eigen::Vector3d(M_PI, 0, 0);  // upside down
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const std::string c = describe_pose(p, seed);
+    EXPECT_EQ(c.find("  "), std::string::npos) << "seed " << seed << ": " << c;
+    EXPECT_EQ(c.find(" ."), std::string::npos) << "seed " << seed << ": " << c;
+  }
+}
+
 TEST(Captioner, PosturesAreNamed) {
   EXPECT_NE(describe_pose(pose::read_pose(sample("sitting.json")), 1).find("sitting"), std::string::npos);
   pose::PoseSampler sampler(5);
