@@ -38,7 +38,7 @@ void add_body_commands(CLI::App& app) {
                 "Write the skeleton and skinning too (.glb, .fbx or .dae), bound in the rest pose, holding the pose");
   exp->add_option("--bone-names", o->bone_names, "Bone naming of a rigged export: smpl or mixamo")
       ->check(CLI::IsMember({"smpl", "mixamo"}));
-  exp->add_option("--frame", o->frame, "Frame of a multi-pose file (0-based)")->check(CLI::NonNegativeNumber);
+  exp->add_option("--frame", o->frame, "Frame of a multi-pose file (0-based)")->check(kNonNegative);
   exp->callback([o] {
     pose::Pose p;
     if (!o->pose.empty()) p = pose::read_pose(o->pose, o->frame >= 0 ? std::optional<int>(o->frame) : std::nullopt);

@@ -71,7 +71,7 @@ void add_data_commands(CLI::App& app) {
   caption->add_option("--pose-b", c->pose_b, "Target pose");
   caption->add_option("--seed", c->seed, "Random seed (same seed, same text)");
   caption->add_option("-n,--count", c->count, "Number of different texts")->check(CLI::Range(1, 50));
-  caption->add_option("--frame", c->frame, "Frame of a multi-pose file (0-based)")->check(CLI::NonNegativeNumber);
+  caption->add_option("--frame", c->frame, "Frame of a multi-pose file (0-based)")->check(kNonNegative);
   caption->callback([c] {
     const std::optional<int> frame = c->frame >= 0 ? std::optional<int>(c->frame) : std::nullopt;
     if (!c->pose.empty() && c->pose_a.empty() && c->pose_b.empty()) {

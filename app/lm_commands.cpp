@@ -1,5 +1,6 @@
 // unipose train align | train instruct | describe | diff | generate | edit | bench text2pose
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "app/commands.h"
@@ -8,6 +9,7 @@
 #include "core/data/transfer_pairs.h"
 #include "core/engine/engine.h"
 #include "core/error.h"
+#include "core/io/files.h"
 #include "core/io/safetensors.h"
 #include "core/nn/lm_bundle.h"
 #include "core/nn/module_io.h"
@@ -22,7 +24,15 @@
 namespace unipose::app {
 namespace {
 
-pose::Pose read_one(const std::string& path) { return pose::read_pose(path, std::nullopt); }
+pose::Pose read_one(const std::string& path, int frame) { return pose::read_pose(path, frame >= 0 ? std::optional<int>(frame) : std::nullopt); }
+
+// The words of --text, or of --text-file (long descriptions; read as plain UTF-8 text, at most 64 KB).
+std::string text_of(const std::string& text, const std::string& file) {
+  if (file.empty()) return text;
+  if (std::filesystem::exists(file) && std::filesystem::is_regular_file(file) && std::filesystem::file_size(file) > 65536)
+    fail(file, "is larger than 64 KB; a description or instruction is a few sentences");
+  return io::read_text_file(file);
+}
 
 void print_warning(const engine::Result& r) {
   if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
@@ -93,7 +103,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
     cmd->add_option("--joint-loss", o->joint_loss, "Grounded models: weight of the joint-position loss of pose answers (per metre of L1)")
         ->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--lora-rank", o->lora_rank, "Train LoRA adapters of this rank on every projection instead of all weights (merged on export)")->check(CLI::Range(0, 4096));
-    cmd->add_option("--lora-alpha", o->lora_alpha, "LoRA scale numerator (scale = alpha / rank)")->check(CLI::PositiveNumber);
+    cmd->add_option("--lora-alpha", o->lora_alpha, "LoRA scale numerator (scale = alpha / rank)")->check(kPositive);
     cmd->add_option("--tasks", o->tasks, "Comma-separated: " + task_names(train::LmTask::trainable_tasks()) + " (a task named twice is drawn twice as often)");
     cmd->add_option("--transfer-pairs", o->transfer_pairs,
                     "Editing pairs with one limb group moved a lot, added to the training pairs (default: half as many as the corpus has; docs/corpus.md)")
@@ -167,7 +177,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
 
   // ------------------------------------------------------------------ describe / diff / generate / edit
   struct Use {
-    std::string model, pose_tokenizer, pose, pose_a, pose_b, text, out;
+    std::string model, pose_tokenizer, pose, pose_a, pose_b, text, text_file, out;
+    int frame = -1, frame_a = -1, frame_b = -1;
   };
   auto u = std::make_shared<Use>();
   auto open_engine = [u] {
@@ -180,41 +191,51 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   };
   auto* describe = app.add_subcommand("describe", "Describe a pose in words with the language model");
   describe->add_option("--pose", u->pose, "Pose file")->required();
+  describe->add_option("--frame", u->frame, "Frame of a multi-pose file (.npz, .bvh), from 0")->check(CLI::Range(0, 100000000));
   add_model_options(describe);
   describe->callback([u, open_engine] {
-    const auto p = read_one(u->pose);
+    const auto p = read_one(u->pose, u->frame);
     auto e = open_engine();
     print_text(e->describe(p), "this pose");
   });
   auto* diff = app.add_subcommand("diff", "Say how to go from pose A to pose B, with the language model");
   diff->add_option("--pose-a", u->pose_a, "First pose")->required();
   diff->add_option("--pose-b", u->pose_b, "Second pose")->required();
+  diff->add_option("--frame-a", u->frame_a, "Frame of a multi-pose file A, from 0")->check(CLI::Range(0, 100000000));
+  diff->add_option("--frame-b", u->frame_b, "Frame of a multi-pose file B, from 0")->check(CLI::Range(0, 100000000));
   add_model_options(diff);
   diff->callback([u, open_engine] {
-    const auto a = read_one(u->pose_a), b = read_one(u->pose_b);
+    const auto a = read_one(u->pose_a, u->frame_a), b = read_one(u->pose_b, u->frame_b);
     auto e = open_engine();
     print_text(e->diff(a, b), "this change");
   });
   auto* generate = app.add_subcommand("generate", "Generate a pose from a description");
-  generate->add_option("--text", u->text, "What the pose looks like")->required();
+  auto* gen_text = generate->add_option("--text", u->text, "What the pose looks like");
+  auto* gen_file = generate->add_option("--text-file", u->text_file, "Read the description from this text file");
+  gen_text->excludes(gen_file);
   generate->add_option("--out", u->out, "Pose file to write (.json, .npz, .bvh)")->required();
   add_model_options(generate);
   generate->callback([u, open_engine] {
+    if (u->text.empty() && u->text_file.empty()) throw Error("give the description with --text or --text-file");
     auto e = open_engine();
-    const auto r = e->generate(u->text);
+    const auto r = e->generate(text_of(u->text, u->text_file));
     print_warning(r);
     pose::write_pose(u->out, *r.pose);
     std::printf("wrote %s (%.0f ms)\n", u->out.c_str(), r.milliseconds);
   });
   auto* edit = app.add_subcommand("edit", "Change a pose by an instruction (\"raise your left arm\")");
   edit->add_option("--pose", u->pose, "Pose file")->required();
-  edit->add_option("--text", u->text, "The instruction")->required();
+  edit->add_option("--frame", u->frame, "Frame of a multi-pose file (.npz, .bvh), from 0")->check(CLI::Range(0, 100000000));
+  auto* edit_text = edit->add_option("--text", u->text, "The instruction");
+  auto* edit_file = edit->add_option("--text-file", u->text_file, "Read the instruction from this text file");
+  edit_text->excludes(edit_file);
   edit->add_option("--out", u->out, "Pose file to write")->required();
   add_model_options(edit);
   edit->callback([u, open_engine] {
-    const auto p = read_one(u->pose);
+    if (u->text.empty() && u->text_file.empty()) throw Error("give the instruction with --text or --text-file");
+    const auto p = read_one(u->pose, u->frame);
     auto e = open_engine();
-    const auto r = e->edit(p, u->text);
+    const auto r = e->edit(p, text_of(u->text, u->text_file));
     print_warning(r);
     pose::write_pose(u->out, *r.pose);
     std::printf("wrote %s (%.0f ms)\n", u->out.c_str(), r.milliseconds);

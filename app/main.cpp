@@ -68,9 +68,10 @@ int main(int argc, char** argv) {
       "  unipose bench tokenizer                          encode + decode poses/s (CPU, CUDA)\n"
       "  unipose launch --nproc N -- train tokenizer ...  data-parallel training on N local processes\n"
 #ifdef UNIPOSE_WITH_GUI
-      "  unipose gui [--pose FILE] [--screenshot PNG]     the desktop application (also: no command)\n"
+      "  unipose gui [FILE] [--screenshot PNG]            the desktop application (also: no command)\n"
       "  unipose gui --coach A.jpg B.jpg                  the coach view: two photos side by side\n"
 #endif
+      "  unipose info                                     where resources, models and helper libraries are found\n"
       "Each command has its own --help.");
   unipose::app::add_pose_commands(app);
   unipose::app::add_body_commands(app);
@@ -79,11 +80,12 @@ int main(int argc, char** argv) {
   unipose::app::add_launch_command(app);
   unipose::app::add_photo_commands(app);
   unipose::app::add_compare_command(app);
+  unipose::app::add_info_command(app);
 #ifdef UNIPOSE_WITH_GUI
   unipose::ui::GuiOptions gui;
   bool run_window = false;
   auto* gui_cmd = app.add_subcommand("gui", "Open the desktop application (the default without a command)");
-  gui_cmd->add_option("--pose", gui.pose, "Pose file to open (.json, .npz, .bvh frame 0)");
+  gui_cmd->add_option("--pose,file", gui.pose, "Pose file to open (.json, .npz, .bvh frame 0)");
   gui_cmd->add_option("--body", gui.body, "'mannequin' or an SMPL model file (.npz)");
   gui_cmd->add_option("--screenshot", gui.screenshot, "Render, save the whole window as PNG and exit");
   gui_cmd->add_option("--view", gui.view, "front, side, top or three-quarter")
@@ -102,6 +104,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const unipose::app::ExitStatus& e) {
+    return e.code;
   } catch (const unipose::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -104,7 +104,7 @@ void add_pose_commands(CLI::App& app) {
   auto* info_cmd = pose_cmd->add_subcommand("info", "Print a pose's joint positions, main joint angles and limit check");
   info_cmd->add_option("file", opts->in, "Pose file (.json, .npz or .bvh)")->required();
   info_cmd->add_flag("--json", opts->json, "Machine-readable output");
-  info_cmd->add_option("--frame", opts->frame, "Frame of a multi-pose file (0-based; default 0)")->check(CLI::NonNegativeNumber);
+  info_cmd->add_option("--frame", opts->frame, "Frame of a multi-pose file (0-based; default 0)")->check(kNonNegative);
   info_cmd->callback([opts] { info(*opts); });
 
   auto* convert_cmd = pose_cmd->add_subcommand(
@@ -114,13 +114,13 @@ void add_pose_commands(CLI::App& app) {
       "frame_NNNNNN.json per frame.");
   convert_cmd->add_option("in", opts->in, "Input pose file")->required();
   convert_cmd->add_option("out", opts->out, "Output pose file or folder")->required();
-  convert_cmd->add_option("--frame", opts->frame, "Take only this frame (0-based)")->check(CLI::NonNegativeNumber);
+  convert_cmd->add_option("--frame", opts->frame, "Take only this frame (0-based)")->check(kNonNegative);
   convert_cmd->callback([opts] { write(*opts, load(*opts)); });
 
   auto* mirror_cmd = pose_cmd->add_subcommand("mirror", "Swap left and right of every pose in a file");
   mirror_cmd->add_option("in", opts->in, "Input pose file")->required();
   mirror_cmd->add_option("out", opts->out, "Output pose file or folder")->required();
-  mirror_cmd->add_option("--frame", opts->frame, "Take only this frame (0-based)")->check(CLI::NonNegativeNumber);
+  mirror_cmd->add_option("--frame", opts->frame, "Take only this frame (0-based)")->check(kNonNegative);
   mirror_cmd->callback([opts] {
     pose::PoseSequence seq = load(*opts);
     for (auto& p : seq.frames) p = pose::mirror(p);

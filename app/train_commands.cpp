@@ -36,30 +36,60 @@ void print_metrics(const eval::ReconstructionMetrics& m, const std::string& what
   std::printf("MPJPE_mm: %.2f\nPA-MPJPE_mm: %.2f\n", m.mpjpe_mm, m.pa_mpjpe_mm);
 }
 
+// A run folder remembers the sizes it was started with (tokenizer_config.json); --resume with other sizes is
+// refused naming both values (the checkpoint's shapes would win and the exported config would lie).
+void check_run_config(const train::TrainOptions& t, const nn::VqVaeConfig& config) {
+  const std::string record = t.out_dir + "/tokenizer_config.json";
+  if (!t.resume) {
+    if (std::filesystem::exists(t.out_dir + "/checkpoint.pt")) return;  // the trainer refuses this folder
+    std::filesystem::create_directories(t.out_dir);
+    io::write_file_atomic(record, config.to_json() + "\n");
+    return;
+  }
+  if (!std::filesystem::exists(record)) return;  // a run from before the record: nothing to compare
+  const auto was = nn::VqVaeConfig::from_json(io::read_text_file(record), record);
+  const std::pair<const char*, std::pair<int, int>> sizes[] = {{"--tokens", {was.tokens, config.tokens}},
+                                                               {"--codebook", {was.codebook_size, config.codebook_size}},
+                                                               {"--code-dim", {was.code_dim, config.code_dim}},
+                                                               {"--width", {was.width, config.width}},
+                                                               {"--blocks", {was.blocks, config.blocks}},
+                                                               {"--residual-levels", {was.residual_levels, config.residual_levels}}};
+  for (const auto& [option, values] : sizes)
+    if (values.first != values.second)
+      fail(t.out_dir, std::string("the run was started with ") + option + " " + std::to_string(values.first) + ", this command asks for " + option + " " +
+                          std::to_string(values.second) + ": resume with the run's sizes, or start a new run in another --out");
+}
+
 }  // namespace
 
 void add_train_options(CLI::App& cmd, train::TrainOptions& t) {
-  cmd.add_option("--steps", t.steps, "Training steps")->check(CLI::PositiveNumber);
-  cmd.add_option("--lr", t.lr, "Peak learning rate (AdamW)")->check(CLI::PositiveNumber);
+  cmd.add_option("--steps", t.steps, "Training steps")->check(kPositive);
+  cmd.add_option("--lr", t.lr, "Peak learning rate (AdamW)")->check(kPositive);
   cmd.add_option("--device", t.device, "cpu or cuda");
   cmd.add_option("--precision", t.precision, "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")->check(CLI::IsMember({"auto", "fp32", "bf16"}));
   cmd.add_option("--seed", t.seed, "Random seed");
-  cmd.add_option("--eval-every", t.eval_every, "Validate every N steps")->check(CLI::PositiveNumber);
-  cmd.add_option("--checkpoint-every", t.checkpoint_every, "Checkpoint every N steps")->check(CLI::PositiveNumber);
+  cmd.add_option("--eval-every", t.eval_every, "Validate every N steps")->check(kPositive);
+  cmd.add_option("--checkpoint-every", t.checkpoint_every, "Checkpoint every N steps")->check(kPositive);
   cmd.add_flag("--resume", t.resume, "Continue from the run folder's checkpoint");
   cmd.add_option("--world-size", t.world_size, "Data-parallel processes in all (see `unipose launch`)")->check(CLI::Range(1, 4096));
-  cmd.add_option("--rank", t.rank, "This process's rank, 0..world-size-1")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--rank", t.rank, "This process's rank, 0..world-size-1")->check(kNonNegative);
   cmd.add_option("--master", t.master, "HOST:PORT where rank 0 holds the rendezvous store");
 }
 
 train::TrainResult train_and_report(train::TrainTask& task, const train::TrainOptions& t, ProgressBar& bar) {
   const auto r = train::run_training(task, t, [&bar](std::int64_t step, std::int64_t total, const std::string& status) {
+    if (status.rfind("resuming", 0) == 0) {
+      std::fprintf(stderr, "%s\n", status.c_str());
+      return;
+    }
     bar.update("training", double(step) / total, "step " + std::to_string(step) + "  " + status);
   });
   std::printf("%s at step %lld of %lld (%.0f s)\n", r.interrupted ? "stopped" : "finished", static_cast<long long>(r.step),
               static_cast<long long>(t.steps), r.seconds);
   for (const auto& [k, v] : r.last_eval) std::printf("  val %s: %.3f\n", k.c_str(), v);
   if (r.interrupted) std::printf("checkpoint saved: continue with the same command and --resume\n");
+  std::fflush(stdout);
+  if (r.signal) throw ExitStatus{128 + r.signal};
   return r;
 }
 
@@ -110,6 +140,7 @@ void add_train_commands(CLI::App& app) {
     if (o->blocks >= 0) config.blocks = o->blocks;
     if (o->levels > 0) config.residual_levels = o->levels;
     if (config.tokens % config.residual_levels) throw Error("--tokens must be a multiple of --residual-levels");
+    check_run_config(o->t, config);
     train::TokenizerTask task(config, o->data, o->batch, o->t.seed);
     task.set_yaw_augmentation(o->yaw);
     if (start) task.start_from(start);
@@ -152,7 +183,7 @@ void add_train_commands(CLI::App& app) {
   auto* tokenize = app.add_subcommand("tokenize", "Print the pose tokenizer's token ids for a pose");
   tokenize->add_option("--pose", t->pose, "Pose file")->required();
   tokenize->add_option("--model", t->model, "Tokenizer bundle (default: the shipped one)");
-  tokenize->add_option("--frame", t->frame, "Frame of a multi-pose file")->check(CLI::NonNegativeNumber);
+  tokenize->add_option("--frame", t->frame, "Frame of a multi-pose file")->check(kNonNegative);
   tokenize->callback([t] {
     nn::PoseCodec codec(nn::load_tokenizer_bundle(t->model.empty() ? default_tokenizer() : t->model));
     const auto p = pose::read_pose(t->pose, t->frame >= 0 ? std::optional<int>(t->frame) : std::nullopt);

@@ -7,6 +7,8 @@
 #include <numeric>
 #include <random>
 
+#include <unistd.h>
+
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,7 @@
 #include "core/error.h"
 #include "core/io/files.h"
 #include "core/io/npz.h"
+#include "core/io/safetensors.h"
 #include "core/pose/bvh.h"
 #include "core/pose/frame.h"
 #include "core/pose/sampler.h"
@@ -78,13 +81,62 @@ std::vector<int> farthest_point_sampling(const std::vector<float>& joints, int n
   return out;
 }
 
-CorpusStats make_corpus(const std::string& dir, const CorpusOptions& o, const Progress& progress) {
-  const auto start = std::chrono::steady_clock::now();
+namespace {
+CorpusStats write_corpus(const std::string& dir, const CorpusOptions& o, const Progress& progress);
+}  // namespace
+
+CorpusStats make_corpus(const std::string& target, const CorpusOptions& o, const Progress& progress) {
+  namespace fs = std::filesystem;
   if (o.poses < 2) throw Error("a corpus needs at least 2 poses");
   if (o.pairs < 0 || o.captions_per_pose < 1 || o.instructions_per_pair < 1) throw Error("counts must be positive");
+  // Built whole in a folder beside the target, then swapped in: a kill midway leaves the old corpus (or none)
+  // as it was, never one corpus's poses with another's captions. A folder that is not a corpus is not replaced.
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) fail(dir, "cannot create folder: " + ec.message());
+  fs::path final_dir = fs::path(target).lexically_normal();
+  if (final_dir.filename().empty()) final_dir = final_dir.parent_path();  // "corpus/"
+  const bool exists = fs::exists(final_dir, ec);
+  if (exists && (!fs::is_directory(final_dir) || (!fs::is_empty(final_dir, ec) && !fs::exists(final_dir / "manifest.json"))))
+    fail(target, "exists and is not a corpus folder; choose a new or empty folder");
+  const fs::path parent = final_dir.has_parent_path() ? final_dir.parent_path() : fs::path(".");
+  fs::create_directories(parent, ec);
+  if (ec) fail(target, "cannot create folder: " + ec.message());
+  const std::string stem = final_dir.filename().string();
+  const fs::path building = parent / (stem + ".partial-" + std::to_string(::getpid()));
+  // Partial folders of killed runs (their process is gone) are cleared away.
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string prefix = stem + ".partial-";
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos && !fs::exists("/proc/" + pid)) fs::remove_all(e.path(), ec);
+  }
+  fs::remove_all(building, ec);
+  fs::create_directories(building, ec);
+  if (ec) fail(target, "cannot create folder: " + ec.message());
+  CorpusStats stats;
+  try {
+    stats = write_corpus(building.string(), o, progress);
+  } catch (...) {
+    fs::remove_all(building, ec);
+    throw;
+  }
+  if (exists) {
+    const fs::path old = parent / (stem + ".old-" + std::to_string(::getpid()));
+    fs::rename(final_dir, old, ec);
+    if (ec) fail(target, "cannot replace the old corpus: " + ec.message());
+    fs::rename(building, final_dir, ec);
+    if (ec) fail(target, "cannot move the new corpus into place: " + ec.message() + " (the old one is in " + old.string() + ")");
+    fs::remove_all(old, ec);
+  } else {
+    fs::rename(building, final_dir, ec);
+    if (ec) fail(target, "cannot move the new corpus into place: " + ec.message());
+  }
+  return stats;
+}
+
+namespace {
+CorpusStats write_corpus(const std::string& dir, const CorpusOptions& o, const Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
   auto report = [&](const std::string& stage, double f) {
     if (progress) progress(stage, f);
   };
@@ -250,10 +302,15 @@ CorpusStats make_corpus(const std::string& dir, const CorpusOptions& o, const Pr
   manifest["self_intersection"] = {{"tolerance_m", pose::kMaxPenetration}, {"max_m", stats.max_penetration_m},
                                    {"rejected_samples", stats.rejected_samples}};
   manifest["files"] = {"poses.npz", "captions.jsonl", "pairs.jsonl", "splits.json"};
+  // The files' checksums: readers check that the files belong together.
+  nlohmann::ordered_json sums;
+  for (const char* f : {"poses.npz", "captions.jsonl", "pairs.jsonl", "splits.json"}) sums[f] = io::sha256_file(dir + "/" + f);
+  manifest["sha256"] = sums;
   manifest["seconds"] = stats.seconds;
   io::write_file_atomic(dir + "/manifest.json", manifest.dump(2) + "\n");
   report("done", 1.0);
   return stats;
 }
+}  // namespace
 
 }  // namespace unipose::data

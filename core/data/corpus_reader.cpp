@@ -7,6 +7,8 @@
 
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
+#include "core/io/safetensors.h"
 #include "core/pose/pose_io.h"
 
 namespace unipose::data {
@@ -53,7 +55,26 @@ RetrievalItems retrieval_items(const Corpus& corpus, const std::string& split, b
   return items;
 }
 
+void check_corpus_files(const std::string& dir, const std::vector<std::string>& files) {
+  const std::string manifest_path = dir + "/manifest.json";
+  nlohmann::json m;
+  try {
+    m = nlohmann::json::parse(io::read_text_file(manifest_path));
+  } catch (const nlohmann::json::exception&) {
+    fail(manifest_path, "malformed JSON");
+  }
+  if (!m.is_object() || !m.contains("sha256")) return;  // corpora made before the checksums: nothing to compare
+  const auto& sums = m["sha256"];
+  if (!sums.is_object()) fail(manifest_path, "'sha256' is not a table of file checksums");
+  for (const auto& f : files) {
+    if (!sums.contains(f) || !sums[f].is_string()) fail(manifest_path, "has no checksum for " + f);
+    if (io::sha256_file(dir + "/" + f) != sums[f].get<std::string>())
+      fail(dir + "/" + f, "does not belong to this corpus (its checksum differs from manifest.json's: changed, or written by another `data make`); make the corpus again");
+  }
+}
+
 std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::string& split) {
+  check_corpus_files(dir, {"poses.npz", "splits.json"});
   const auto all = pose::read_poses(dir + "/poses.npz").frames;
   const std::string splits_path = dir + "/splits.json";
   nlohmann::json s;
@@ -99,8 +120,9 @@ Corpus read_corpus(const std::string& dir) {
   c.dir = dir;
   c.manifest = io::read_text_file(dir + "/manifest.json");
   const auto manifest = parse_json(c.manifest, dir + "/manifest.json");
-  if (!manifest.is_object() || manifest.value("format", "") != "unipose.corpus/1")
+  if (!manifest.is_object() || io::json_string(manifest, "format", "", dir + "/manifest.json") != "unipose.corpus/1")
     fail(dir + "/manifest.json", "not a unipose.corpus/1 manifest");
+  check_corpus_files(dir, {"poses.npz", "captions.jsonl", "pairs.jsonl", "splits.json"});
   c.poses = pose::read_poses(dir + "/poses.npz").frames;
   const int n = static_cast<int>(c.poses.size());
   c.captions.assign(n, {});

@@ -43,6 +43,10 @@ struct RetrievalItems {
 };
 RetrievalItems retrieval_items(const Corpus& corpus, const std::string& split, bool pairs);
 
+// Checks FILES of a corpus folder against the checksums its manifest.json records (`data make` writes them),
+// so one corpus's poses are never read with another's captions; a manifest without checksums passes.
+void check_corpus_files(const std::string& dir, const std::vector<std::string>& files);
+
 // The poses of one split of a corpus folder, from DIR/poses.npz and DIR/splits.json alone (no text).
 std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::string& split);
 

@@ -18,6 +18,15 @@ std::vector<std::uint8_t> read_binary_file(const std::string& path);
 void write_file_atomic(const std::string& path, const void* bytes, std::size_t size);
 void write_file_atomic(const std::string& path, const std::string& text);
 
+// Moves a finished temporary file over `path`: fsync (so a power cut cannot leave a renamed but empty file),
+// rename, fsync of the folder. On failure the temporary file is removed and the error names `path` and why.
+void commit_file(const std::string& tmp, const std::string& path);
+// A temporary name beside `path` for commit_file: `path.tmp-PID-N`. Temporaries of `path` left by processes
+// that no longer run (killed mid-write) are removed first.
+std::string temporary_name(const std::string& path);
+// Removes `path.tmp-PID-N` files whose process PID no longer runs.
+void remove_stale_temporaries(const std::string& path);
+
 // Lower-case extension without the dot ("json" for "a/b.JSON"); empty when there is none.
 std::string extension_of(const std::string& path);
 

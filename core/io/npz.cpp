@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -223,6 +224,23 @@ NpzArchive read_npz(const std::string& path) {
   if (zf == nullptr) fail(path, "not a valid .npz file (not a zip archive, or truncated)");
   NpzArchive out;
   try {
+    // Sizes first, from the archive's directory, before any memory is taken: all entries together are capped
+    // like one file, and no entry may claim more than deflate can expand its compressed bytes to (~1032:1).
+    const auto file_bytes = std::filesystem::file_size(path, ec);
+    std::uint64_t total = 0;
+    for (int rc = unzGoToFirstFile(zf); rc == UNZ_OK; rc = unzGoToNextFile(zf)) {
+      char name_buf[512];
+      unz_file_info64 info;
+      if (unzGetCurrentFileInfo64(zf, &info, name_buf, sizeof(name_buf), nullptr, 0, nullptr, 0) != UNZ_OK)
+        fail(path, "corrupt .npz archive directory");
+      const std::string where = path + " [" + name_buf + "]";
+      if (info.compressed_size > file_bytes || info.uncompressed_size > info.compressed_size * 1100 + 4096)
+        fail(where, "entry claims " + std::to_string(info.uncompressed_size) + " bytes from " + std::to_string(info.compressed_size) +
+                        " compressed ones: corrupt archive");
+      total += info.uncompressed_size;
+      if (total > kMaxInputBytes)
+        fail(path, "its entries hold more than " + std::to_string(kMaxInputBytes >> 20) + " MB together, uncompressed: too large to read");
+    }
     int rc = unzGoToFirstFile(zf);
     if (rc != UNZ_OK) fail(path, "empty or corrupt .npz archive");
     while (rc == UNZ_OK) {
@@ -260,10 +278,10 @@ NpzArchive read_npz(const std::string& path) {
 }
 
 void write_npz(const std::string& path, const NpzArchive& arrays) {
-  std::random_device rd;
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000);
+  const std::string tmp = temporary_name(path);
+  errno = 0;
   zipFile zf = zipOpen64(tmp.c_str(), APPEND_STATUS_CREATE);
-  if (zf == nullptr) fail(path, "cannot write (folder missing or not writable)");
+  if (zf == nullptr) fail(path, std::string("cannot write: ") + (errno ? std::strerror(errno) : "folder missing or not writable"));
   bool ok = true;
   for (const auto& [name, array] : arrays) {
     const auto bytes = serialize_npy(array);
@@ -273,11 +291,14 @@ void write_npz(const std::string& path, const NpzArchive& arrays) {
     ok = ok && zipWriteInFileInZip(zf, bytes.data(), static_cast<unsigned>(bytes.size())) == ZIP_OK;
     ok = ok && zipCloseFileInZip(zf) == ZIP_OK;
   }
+  const int write_errno = ok ? 0 : errno;
   ok = (zipClose(zf, nullptr) == ZIP_OK) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!ok) {
+    const int e = write_errno ? write_errno : errno;
     std::remove(tmp.c_str());
-    fail(path, "write failed");
+    fail(path, std::string("write failed: ") + (e ? std::strerror(e) : "the archive could not be completed") + " (disk full or folder not writable?)");
   }
+  commit_file(tmp, path);
 }
 
 const NpyArray& require_array(const NpzArchive& npz, const std::string& name, const std::string& path) {

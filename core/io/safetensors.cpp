@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -146,21 +147,31 @@ void write_sha256sums(const std::string& dir, const std::vector<std::string>& fi
   write_file_atomic(dir + "/SHA256SUMS", text);
 }
 
-void verify_sha256sums(const std::string& dir) {
+void verify_sha256sums(const std::string& dir, const std::vector<std::string>& reads) {
   const std::string sums = dir + "/SHA256SUMS";
   std::istringstream in(read_text_file(sums));
-  int checked = 0;
+  std::set<std::string> listed;
+  int number = 0;
   for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // written on Windows
     if (line.empty()) continue;
-    const auto space = line.find("  ");
-    if (space != 64) fail(sums, "malformed line: " + line);
-    const std::string want = line.substr(0, 64), file = line.substr(66);
+    // "<64 hex>  <file>" (text mode) or "<64 hex> *<file>" (binary mode), as sha256sum writes them.
+    const bool shaped = line.size() > 66 && line[64] == ' ' && (line[65] == ' ' || line[65] == '*') &&
+                        line.find_first_not_of("0123456789abcdefABCDEF") == 64;
+    if (!shaped) fail(sums, "line " + std::to_string(number) + " is not '<sha256>  <file>' (as sha256sum writes it)");
+    std::string want = line.substr(0, 64);
+    for (auto& ch : want) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string file = line.substr(66);
     const std::string full = dir + "/" + file;
     if (!std::filesystem::exists(full)) fail(full, "listed in SHA256SUMS but missing");
     if (sha256_file(full) != want) fail(full, "checksum differs from SHA256SUMS (corrupt or modified file)");
-    ++checked;
+    listed.insert(file);
   }
-  if (checked == 0) fail(sums, "lists no files");
+  if (listed.empty()) fail(sums, "lists no files");
+  for (const auto& file : reads)
+    if (!listed.count(file) && std::filesystem::exists(dir + "/" + file))
+      fail(dir + "/" + file, "is not listed in SHA256SUMS, so a change to it would go unchecked; list it (sha256sum " + file + " >> SHA256SUMS) or export the model again");
 }
 
 }  // namespace unipose::io

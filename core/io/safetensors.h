@@ -33,7 +33,9 @@ std::string sha256_file(const std::string& path);
 
 // A model bundle's SHA256SUMS ("<hex>  <file>" lines, as sha256sum writes them).
 void write_sha256sums(const std::string& dir, const std::vector<std::string>& files);
-// Checks every listed file of DIR/SHA256SUMS; throws Error naming the first file that is missing or differs.
-void verify_sha256sums(const std::string& dir);
+// Checks every listed file of DIR/SHA256SUMS (CRLF lines and sha256sum's binary-mode '*' accepted); throws
+// Error naming the first file that is missing or differs. `reads`: the files the caller's loader reads; each
+// one that exists must be listed (an unlisted config could be edited unnoticed).
+void verify_sha256sums(const std::string& dir, const std::vector<std::string>& reads);
 
 }  // namespace unipose::io

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
 #include "core/io/safetensors.h"
 
 namespace unipose::nn {
@@ -21,22 +22,19 @@ LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tok
   } catch (const nlohmann::json::exception&) {
     fail(config_path, "malformed JSON");
   }
-  auto need = [&](const char* key) {
-    if (!j.contains(key) || !j[key].is_number_integer()) fail(config_path, std::string("missing or non-integer '") + key + "'");
-    return j[key].get<int>();
-  };
+  auto need = [&](const char* key, int hi) { return io::json_int(j, key, 1, hi, config_path); };
   LmConfig c;
-  c.text_vocab = need("vocab_size");
+  c.text_vocab = need("vocab_size", 1 << 22);
   c.pose_codes = pose_codes;
   c.pose_tokens = pose_tokens;
-  c.dim = need("hidden_size");
-  c.layers = need("num_hidden_layers");
-  c.heads = need("num_attention_heads");
-  c.kv_heads = j.value("num_key_value_heads", c.heads);
-  c.hidden = need("intermediate_size");
-  c.max_positions = j.value("max_position_embeddings", 2048);
-  c.rope_theta = j.value("rope_theta", 10000.0);
-  c.norm_eps = j.value("rms_norm_eps", 1e-6);
+  c.dim = need("hidden_size", 65536);
+  c.layers = need("num_hidden_layers", 512);
+  c.heads = need("num_attention_heads", 1024);
+  c.kv_heads = io::json_int(j, "num_key_value_heads", c.heads, 1, 1024, config_path);
+  c.hidden = need("intermediate_size", 1 << 20);
+  c.max_positions = io::json_int(j, "max_position_embeddings", 2048, 16, 1 << 20, config_path);
+  c.rope_theta = io::json_real(j, "rope_theta", 10000.0, 2, 1e9, config_path);
+  c.norm_eps = io::json_real(j, "rms_norm_eps", 1e-6, 1e-12, 0.1, config_path);
   c.mixed_attention = true;
   if (grounded_levels > 0) {
     c.grounded = true;
@@ -44,7 +42,8 @@ LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tok
     c.code_dim = code_dim;
   }
   if (c.dim % c.heads || c.heads % c.kv_heads || (c.dim / c.heads) % 2) fail(config_path, "head sizes do not divide the hidden size");
-  const bool tied = j.value("tie_word_embeddings", false);
+  c.check_size(config_path);
+  const bool tied = io::json_bool(j, "tie_word_embeddings", false, config_path);
   LanguageModel model(c);
 
   // Every shard, in name order.

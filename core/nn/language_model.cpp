@@ -1,12 +1,16 @@
 #include "core/nn/language_model.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/io/json_fields.h"
 
 namespace unipose::nn {
 namespace F = torch::nn::functional;
@@ -40,16 +44,11 @@ LmConfig LmConfig::from_json(const std::string& text, const std::string& where) 
   } catch (const nlohmann::json::exception&) {
     fail(where, "malformed JSON");
   }
-  const std::string architecture = j.is_object() ? j.value("architecture", "") : "";
+  const std::string architecture = j.is_object() ? io::json_string(j, "architecture", "", where) : "";
   if (architecture != "unipose.language_model/1" && architecture != "unipose.language_model/2") fail(where, "not a language model config");
   LmConfig c;
   c.grounded = architecture == "unipose.language_model/2";
-  auto get = [&](const char* key, int lo, int hi) {
-    if (!j.contains(key) || !j[key].is_number_integer()) fail(where, std::string("missing or non-integer '") + key + "'");
-    const int v = j[key].get<int>();
-    if (v < lo || v > hi) fail(where, std::string("'") + key + "' = " + std::to_string(v) + " is out of range");
-    return v;
-  };
+  auto get = [&](const char* key, int lo, int hi) { return io::json_int(j, key, lo, hi, where); };
   c.text_vocab = get("text_vocab", 1, 1 << 22);
   c.pose_codes = get("pose_codes", 1, 1 << 20);
   c.pose_tokens = get("pose_tokens", 1, 4096);
@@ -59,9 +58,9 @@ LmConfig LmConfig::from_json(const std::string& text, const std::string& where) 
   c.kv_heads = get("kv_heads", 1, 1024);
   c.hidden = get("hidden", 1, 1 << 20);
   c.max_positions = get("max_positions", 16, 1 << 20);
-  c.rope_theta = j.value("rope_theta", 10000.0);
-  c.norm_eps = j.value("norm_eps", 1e-5);
-  c.mixed_attention = j.value("mixed_attention", true);
+  c.rope_theta = io::json_real(j, "rope_theta", 10000.0, 2, 1e9, where);  // rotary base: 1 or less turns every position alike
+  c.norm_eps = io::json_real(j, "norm_eps", 1e-5, 1e-12, 0.1, where);
+  c.mixed_attention = io::json_bool(j, "mixed_attention", true, where);
   if (c.grounded) {
     c.pose_levels = get("pose_levels", 1, 64);
     c.code_dim = get("code_dim", 1, 8192);
@@ -69,7 +68,38 @@ LmConfig LmConfig::from_json(const std::string& text, const std::string& where) 
   }
   if (c.dim % c.heads || c.heads % c.kv_heads || (c.dim / c.heads) % 2)
     fail(where, "dim must split into heads of even size, and heads into kv_heads groups");
+  // A sequence holds at least a pose (in and out for an edit) and a few words.
+  const int least = 2 * (c.pose_positions() + 2) + 16;
+  if (c.max_positions < least)
+    fail(where, "'max_positions' = " + std::to_string(c.max_positions) + " is too small: two poses and a short prompt need " + std::to_string(least));
+  c.check_size(where);
   return c;
+}
+
+void LmConfig::check_size(const std::string& where) const {
+  const int64_t n = parameter_count();
+  const double gib = static_cast<double>(n) * 4 / (1 << 30);
+  std::ostringstream asked;
+  asked.precision(3);
+  asked << "the sizes ask for " << n / 1000000 << " million parameters (" << gib << " GiB of weights)";
+  if (n > kMaxParameters) fail(where, asked.str() + ", more than the " + std::to_string(kMaxParameters / 1000000) + " million this program builds");
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  const double memory = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
+  if (memory > 0 && static_cast<double>(n) * 4 > memory) {
+    asked << ", more than this machine's " << memory / (1 << 30) << " GiB of memory";
+    fail(where, asked.str());
+  }
+}
+
+int64_t LmConfig::parameter_count() const {
+  const int64_t d = dim, head_dim = dim / std::max(1, heads);
+  const int64_t per_layer = 2 * d * d + 2 * d * head_dim * kv_heads + 3 * d * int64_t{hidden} + 2 * d;
+  int64_t n = 2 * int64_t{vocab()} * d + int64_t{layers} * per_layer + d + int64_t{pose_positions()} * d;
+  if (grounded) {
+    const int64_t io = int64_t{pose_levels} * code_dim;
+    n += int64_t{pose_levels} * pose_codes * code_dim + 2 * io * d + io + d + int64_t{pose_positions()} * d + int64_t{pose_levels} * (pose_codes + 1);
+  }
+  return n;
 }
 
 at::Tensor mixed_attention_mask(const std::vector<int>& spans, bool mixed) {

@@ -48,7 +48,18 @@ struct LmConfig {
   int vocab() const { return pose_begin() + 3; }
   int pose_code_id(int code) const { return text_vocab + code; }
 
+  // Parameters a model of this config holds (embeddings, layers, head, grounded pose layers and the
+  // codebooks they read).
+  int64_t parameter_count() const;
+  // The most parameters this program builds (64 Gi, more than LLaMA-65B).
+  static constexpr int64_t kMaxParameters = int64_t{1} << 36;
+  // Refuses, before any memory is taken, a config of more than kMaxParameters or whose float weights would
+  // not fit in this machine's memory; `where` names the file.
+  void check_size(const std::string& where) const;
+
   std::string to_json() const;
+  // Checks every field: type, range, the shapes' consistency and the memory the sizes imply; `where` names
+  // the file in errors.
   static LmConfig from_json(const std::string& text, const std::string& where);
 };
 

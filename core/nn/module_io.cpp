@@ -72,7 +72,7 @@ void save_tokenizer_bundle(const std::string& dir, PoseVqVae& model, const std::
 
 PoseVqVae load_tokenizer_bundle(const std::string& dir) {
   if (!std::filesystem::is_directory(dir)) fail(dir, "not a model folder");
-  io::verify_sha256sums(dir);
+  io::verify_sha256sums(dir, {"config.json", "model.safetensors"});
   const auto config = VqVaeConfig::from_json(io::read_text_file(dir + "/config.json"), dir + "/config.json");
   PoseVqVae model(config);
   load_weights(*model, dir + "/model.safetensors");

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/io/json_fields.h"
 #include "core/nn/precision.h"
 
 namespace unipose::nn {
@@ -46,24 +47,25 @@ VqVaeConfig VqVaeConfig::from_json(const std::string& text, const std::string& w
   } catch (const nlohmann::json::exception&) {
     fail(where, "malformed JSON");
   }
-  if (!j.is_object() || j.value("architecture", "") != "unipose.pose_vqvae/1") fail(where, "not a pose tokenizer config");
+  if (!j.is_object() || io::json_string(j, "architecture", "", where) != "unipose.pose_vqvae/1") fail(where, "not a pose tokenizer config");
   VqVaeConfig c;
-  auto get = [&](const char* key, int lo, int hi) {
-    if (!j.contains(key) || !j[key].is_number_integer()) fail(where, std::string("missing or non-integer '") + key + "'");
-    const int v = j[key].get<int>();
-    if (v < lo || v > hi) fail(where, std::string("'") + key + "' = " + std::to_string(v) + " is out of range");
-    return v;
-  };
+  auto get = [&](const char* key, int lo, int hi) { return io::json_int(j, key, lo, hi, where); };
   c.joints = get("joints", 22, 22);
   c.tokens = get("tokens", 1, 4096);
   c.codebook_size = get("codebook_size", 2, 1 << 20);
   c.code_dim = get("code_dim", 1, 8192);
   c.width = get("width", 1, 8192);
   c.blocks = get("blocks", 0, 64);
-  c.residual_levels = j.contains("residual_levels") ? get("residual_levels", 1, 64) : 1;
+  c.residual_levels = io::json_int(j, "residual_levels", 1, 1, 64, where);
   if (c.tokens % c.residual_levels) fail(where, "'tokens' must be a multiple of 'residual_levels'");
-  c.ema_decay = j.value("ema_decay", 0.99);
-  c.dead_code_threshold = j.value("dead_code_threshold", 1.0);
+  c.ema_decay = io::json_real(j, "ema_decay", 0.99, 0, 1, where);
+  c.dead_code_threshold = io::json_real(j, "dead_code_threshold", 1.0, 0, 1e9, where);
+  // The memory the sizes imply: codebooks with their running sums, and the convolution stacks.
+  const double w = c.width, floats = c.residual_levels * (2.0 * c.codebook_size * c.code_dim + c.codebook_size) + 2.0 * (c.blocks + 2) * 4 * w * w * 3 +
+                                     2.0 * w * (c.joints * 6 + c.code_dim) * 3;
+  if (floats > 1e9)
+    fail(where, "the sizes ask for about " + std::to_string(static_cast<long long>(floats * 4 / (1 << 30))) + " GiB of weights (" +
+                    std::to_string(static_cast<long long>(floats / 1e6)) + " million floats), more than the 1000 million this program builds");
   return c;
 }
 

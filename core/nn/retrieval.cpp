@@ -10,6 +10,7 @@
 
 #include "core/body/axis_angle.h"
 #include "core/error.h"
+#include "core/io/json_fields.h"
 #include "core/io/files.h"
 #include "core/io/safetensors.h"
 #include "core/nn/module_io.h"
@@ -41,16 +42,11 @@ RetrievalConfig RetrievalConfig::from_json(const std::string& text, const std::s
   } catch (const nlohmann::json::exception&) {
     fail(where, "malformed JSON");
   }
-  if (!j.is_object() || j.value("architecture", "") != "unipose.retrieval/1") fail(where, "not a retrieval model config");
+  if (!j.is_object() || io::json_string(j, "architecture", "", where) != "unipose.retrieval/1") fail(where, "not a retrieval model config");
   RetrievalConfig c;
-  c.kind = j.value("kind", "");
+  c.kind = io::json_string(j, "kind", "", where);
   if (c.kind != "pose_text" && c.kind != "pair_text") fail(where, "'kind' must be pose_text or pair_text");
-  auto get = [&](const char* key, int lo, int hi) {
-    if (!j.contains(key) || !j[key].is_number_integer()) fail(where, std::string("missing or non-integer '") + key + "'");
-    const int v = j[key].get<int>();
-    if (v < lo || v > hi) fail(where, std::string("'") + key + "' = " + std::to_string(v) + " is out of range");
-    return v;
-  };
+  auto get = [&](const char* key, int lo, int hi) { return io::json_int(j, key, lo, hi, where); };
   c.feature_dim = get("feature_dim", 1, 8192);
   c.pose_width = get("pose_width", 1, 8192);
   c.pose_blocks = get("pose_blocks", 0, 64);
@@ -213,7 +209,7 @@ void save_retrieval_bundle(const std::string& dir, RetrievalModel& model, const 
 
 RetrievalModel load_retrieval_bundle(const std::string& dir) {
   if (!std::filesystem::is_directory(dir)) fail(dir, "not a model folder");
-  io::verify_sha256sums(dir);
+  io::verify_sha256sums(dir, {"config.json", "vocab.json", "model.safetensors"});
   auto config = RetrievalConfig::from_json(io::read_text_file(dir + "/config.json"), dir + "/config.json");
   const std::string vocab_path = dir + "/vocab.json";
   nlohmann::json v;

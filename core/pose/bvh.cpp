@@ -137,6 +137,12 @@ BvhMotion parse_bvh(const std::string& text, const std::string& where) {
   tok.expect("Time:");
   m.frame_time = tok.number("the frame time");
   if (m.frame_time <= 0 || m.frame_time > 10) tok.error("frame time must be between 0 and 10 seconds");
+  // Each value takes at least two characters (a digit and a separator): a header promising more values than
+  // the file can hold is truncated, and is said so before any memory is taken for them.
+  const double promised = static_cast<double>(m.frame_count) * m.channel_count;
+  if (promised * 2 > static_cast<double>(text.size()) + 2)
+    fail(where, "truncated motion data: 'Frames: " + std::to_string(m.frame_count) + "' of " + std::to_string(m.channel_count) + " values needs at least " +
+                    std::to_string(static_cast<long long>(promised * 2)) + " bytes, the file has " + std::to_string(text.size()));
   m.values.resize(static_cast<size_t>(m.frame_count) * m.channel_count);
   for (int f = 0; f < m.frame_count; ++f)
     for (int c = 0; c < m.channel_count; ++c) {

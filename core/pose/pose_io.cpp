@@ -78,6 +78,7 @@ std::vector<Pose> read_pose_npz(const std::string& path) {
   if (go.numel() % 3 != 0 || go.shape.empty() || go.shape.back() != 3 || go.shape.size() > 2)
     fail(path, "global_orient has shape " + shape_text(go.shape) + ", expected (3,) or (N, 3)");
   const int64_t n = go.numel() / 3;
+  if (n == 0) fail(path, "holds no poses (global_orient is empty)");
   // body_pose: N x 23 x 3 (SMPL) or N x 21 x 3 (SMPL-X style, no hands), flat or not.
   const int64_t per_pose = n > 0 ? bp.numel() / n : 0;
   if (n == 0 || bp.numel() != n * per_pose || (per_pose != 69 && per_pose != 63))
@@ -134,6 +135,10 @@ void write_pose_npz(const std::string& path, const std::vector<Pose>& poses) {
 }
 
 }  // namespace
+
+static std::string unknown_type(const std::string& ext) {
+  return ext.empty() ? "has no file type ending (name it .json, .npz or .bvh)" : "unknown pose file type '." + ext + "' (use .json, .npz or .bvh)";
+}
 
 Pose parse_pose_json(const std::string& text, const std::string& where) {
   json doc;
@@ -211,7 +216,7 @@ PoseSequence read_poses(const std::string& path) {
     seq.description = "BVH, " + result.profile + " skeleton retargeted to SMPL, " + std::to_string(seq.frames.size()) +
                       " frames at " + fps + " fps";
   } else {
-    fail(path, "unknown pose file type '." + ext + "' (use .json, .npz or .bvh)");
+    fail(path, unknown_type(ext));
   }
   if (seq.frames.empty()) fail(path, "the file holds no pose");
   return seq;
@@ -226,7 +231,9 @@ Pose read_pose(const std::string& path, std::optional<int> frame) {
                      " frame" + (n == 1 ? "" : "s") + ", numbered from 0)");
     return seq.frames[*frame];
   }
-  if (n != 1) fail(path, "the file holds " + std::to_string(n) + " poses: choose one with --frame N (0.." + std::to_string(n - 1) + ")");
+  if (n != 1)
+    fail(path, "the file holds " + std::to_string(n) + " poses: choose one with --frame N (0.." + std::to_string(n - 1) +
+                   "), or take that frame out first: unipose pose convert " + path + " POSE.json --frame N");
   return seq.frames[0];
 }
 
@@ -243,7 +250,7 @@ void write_poses(const std::string& path, const PoseSequence& poses, const body:
   } else if (ext == "bvh") {
     write_bvh(path, poses.frames, poses.fps, rest_joints ? *rest_joints : body::mannequin_rest_joints());
   } else {
-    fail(path, "unknown pose file type '." + ext + "' (use .json, .npz or .bvh)");
+    fail(path, unknown_type(ext));
   }
 }
 

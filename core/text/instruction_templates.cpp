@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
 
 namespace unipose::text {
 
@@ -19,7 +20,7 @@ InstructionTemplates load_instruction_templates(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     fail(path, std::string("malformed JSON: ") + e.what());
   }
-  if (!doc.is_object() || doc.value("format", "") != "unipose.instruction_templates/1" || !doc.contains("tasks"))
+  if (!doc.is_object() || io::json_string(doc, "format", "", path) != "unipose.instruction_templates/1" || !doc.contains("tasks"))
     fail(path, "not a UniPose instruction template file");
   InstructionTemplates out;
   for (const auto& info : all_tasks()) {
@@ -39,7 +40,13 @@ InstructionTemplates load_instruction_templates(const std::string& path) {
 }
 
 std::string resources_dir() {
-  if (const char* env = std::getenv("UNIPOSE_RESOURCES")) return env;
+  // An empty UNIPOSE_RESOURCES counts as unset; a set one must be a resources folder.
+  if (const char* env = std::getenv("UNIPOSE_RESOURCES"); env != nullptr && *env != '\0') {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(env) / "text" / "instruction_templates.json", ec))
+      throw Error(std::string("UNIPOSE_RESOURCES=") + env + ": not a UniPose resources folder (it has no text/instruction_templates.json); unset it to use the installed one");
+    return env;
+  }
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   std::vector<std::filesystem::path> candidates;

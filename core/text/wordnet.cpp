@@ -23,8 +23,7 @@ struct WordNet::Data {
   }
 
   Data() {
-    std::string dir = "/usr/share/wordnet";
-    if (const char* env = std::getenv("WNSEARCHDIR"); env && *env) dir = env;
+    const std::string dir = WordNet::folder();
     static const char* names[4] = {"noun", "verb", "adj", "adv"};
     for (int pos = 0; pos < 4; ++pos) {
       std::ifstream idx(dir + "/index." + names[pos]);
@@ -78,6 +77,11 @@ struct WordNet::Data {
   std::unordered_map<std::string, std::vector<std::uint64_t>> cache_;
   std::mutex mutex_;
 };
+
+std::string WordNet::folder() {
+  if (const char* env = std::getenv("WNSEARCHDIR"); env && *env) return env;
+  return "/usr/share/wordnet";
+}
 
 WordNet& WordNet::instance() {
   static WordNet wn;

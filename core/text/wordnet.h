@@ -13,6 +13,8 @@ namespace unipose::text {
 class WordNet {
  public:
   static WordNet& instance();  // read once, on first use; thread-safe
+  // The folder it reads: $WNSEARCHDIR, else /usr/share/wordnet.
+  static std::string folder();
   ~WordNet();
   bool available() const;
   // Synset keys (part of speech in the top digits, byte offset below) of every base form of the word, sorted.

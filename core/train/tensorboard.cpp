@@ -85,6 +85,18 @@ void EventWriter::scalar(const std::string& tag, std::int64_t step, double value
   record(e);
 }
 
+void EventWriter::session_start(std::int64_t step) {
+  std::string log;
+  key(log, 1, 0);
+  varint(log, 1);                                     // SessionLog.status = START
+  std::string e;
+  fixed_field(e, 1, wall_time());                     // Event.wall_time
+  key(e, 2, 0);
+  varint(e, static_cast<std::uint64_t>(step));        // Event.step
+  bytes_field(e, 7, log);                             // Event.session_log
+  record(e);
+}
+
 void EventWriter::record(const std::string& event) {
   const std::uint64_t len = event.size();
   char header[12];

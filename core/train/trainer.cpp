@@ -20,6 +20,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/error.h"
+#include "core/io/files.h"
 #include "core/train/tensorboard.h"
 #include "core/nn/module_io.h"
 #include "core/train/distributed.h"
@@ -27,8 +28,9 @@
 namespace unipose::train {
 namespace {
 
-std::atomic<bool> g_interrupt{false};
-void on_sigint(int) { g_interrupt = true; }
+// The signal that asked the run to stop (SIGINT from Ctrl+C, SIGTERM from a scheduler or `kill`), or 0.
+std::atomic<int> g_interrupt{0};
+void on_stop_signal(int signal) { g_interrupt = signal; }
 
 std::string checkpoint_path(const TrainOptions& o) { return o.out_dir + "/checkpoint.pt"; }
 
@@ -56,9 +58,15 @@ void save_checkpoint(const TrainOptions& o, torch::nn::Module& module, torch::op
   archive.write("rng", string_tensor(rng_state.str()));
   archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
   // Atomic: a kill during the write leaves the previous checkpoint intact.
-  const std::string tmp = checkpoint_path(o) + ".tmp";
-  archive.save_to(tmp);
-  std::filesystem::rename(tmp, checkpoint_path(o));
+  const std::string tmp = io::temporary_name(checkpoint_path(o));
+  try {
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    std::filesystem::remove(tmp);
+    const std::string msg = e.what();
+    fail(checkpoint_path(o), "cannot write the checkpoint (" + msg.substr(0, msg.find('\n')) + "); disk full?");
+  }
+  io::commit_file(tmp, checkpoint_path(o));
 }
 
 std::int64_t load_checkpoint(const TrainOptions& o, torch::nn::Module& module, torch::optim::AdamW& optimizer,
@@ -85,6 +93,33 @@ std::int64_t load_checkpoint(const TrainOptions& o, torch::nn::Module& module, t
     msg = msg.substr(0, msg.find('\n'));
     fail(path, "corrupt or incompatible checkpoint (" + msg + "); delete it to start over");
   }
+}
+
+// A resumed run redoes the steps after its checkpoint: their rows (logged before the kill) go, so the CSV
+// holds each step once. Written atomically; a missing file is fine.
+void drop_rows_after(const std::string& csv_path, std::int64_t step) {
+  if (!std::filesystem::exists(csv_path)) return;
+  std::istringstream in(io::read_text_file(csv_path));
+  std::string kept, line;
+  bool first = true;
+  while (std::getline(in, line)) {
+    if (first) {
+      first = false;
+      if (line.rfind("step,", 0) == 0) {
+        kept += line + "\n";
+        continue;
+      }
+    }
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    try {
+      if (std::stoll(line.substr(0, comma)) > step) continue;
+    } catch (const std::exception&) {
+      continue;  // a torn last line from the kill
+    }
+    kept += line + "\n";
+  }
+  io::write_file_atomic(csv_path, kept);
 }
 
 }  // namespace
@@ -175,6 +210,11 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
     if (!std::filesystem::exists(checkpoint_path(o))) fail(checkpoint_path(o), "no checkpoint to resume from");
     step = load_checkpoint(o, module, optimizer, rng, device);
     if (!lead) rng.seed(o.seed + 7919ull * o.rank + static_cast<std::uint64_t>(step));
+    if (step > o.steps)
+      fail(checkpoint_path(o), "is at step " + std::to_string(step) + ", past --steps " + std::to_string(o.steps) +
+                                   ": give --steps above " + std::to_string(step) + " to train on, or export it as it is");
+    if (progress) progress(step, o.steps, "resuming from step " + std::to_string(step));
+    if (lead) drop_rows_after(o.out_dir + "/metrics.csv", step);
   } else if (std::filesystem::exists(checkpoint_path(o))) {
     fail(o.out_dir, "holds a checkpoint already: pass --resume to continue it, or choose another --out");
   }
@@ -185,11 +225,19 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
   if (lead) {
     csv.open(o.out_dir + "/metrics.csv", std::ios::app);
     if (step == 0) csv << "step,key,value\n";
-    if (o.tensorboard) tb = std::make_unique<EventWriter>(o.out_dir);
+    if (o.tensorboard) {
+      tb = std::make_unique<EventWriter>(o.out_dir);
+      if (step > 0) tb->session_start(step + 1);  // steps after the checkpoint are logged again
+    }
   }
 
-  g_interrupt = false;
-  auto previous = std::signal(SIGINT, on_sigint);
+  g_interrupt = 0;
+  auto previous = std::signal(SIGINT, on_stop_signal);
+  auto previous_term = std::signal(SIGTERM, on_stop_signal);
+  auto restore_signals = [&] {
+    std::signal(SIGINT, previous);
+    std::signal(SIGTERM, previous_term);
+  };
   TrainResult result;
   auto last_log = std::chrono::steady_clock::now();
   std::int64_t items_since_log = 0;
@@ -203,7 +251,7 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
     }
     const auto loss = losses.at("loss").to(torch::kFloat);
     if (!std::isfinite(loss.item<double>())) {
-      std::signal(SIGINT, previous);
+      restore_signals();
       throw Error("training diverged: the loss became " + std::to_string(loss.item<double>()) + " at step " + std::to_string(step));
     }
     optimizer.zero_grad();
@@ -263,7 +311,7 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
     }
     if (lead && (step % o.checkpoint_every == 0 || step == o.steps)) save_checkpoint(o, module, optimizer, step, rng);
     // Ctrl+C on any rank stops all of them at the same step.
-    bool stop = g_interrupt;
+    bool stop = g_interrupt != 0;
     if (group) {
       std::vector<torch::Tensor> flag{torch::full({1}, stop ? 1.0f : 0.0f)};
       group->sum(flag);
@@ -272,10 +320,11 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
     if (stop) {
       if (lead) save_checkpoint(o, module, optimizer, step, rng);
       result.interrupted = true;
+      result.signal = g_interrupt != 0 ? g_interrupt.load() : SIGINT;
       break;
     }
   }
-  std::signal(SIGINT, previous);
+  restore_signals();
   // Each rank leaves its final weights, so a run can show that the ranks agree.
   if (group) nn::save_weights(module, o.out_dir + "/rank" + std::to_string(o.rank) + "_weights.safetensors", false);
   result.step = step;

@@ -1,6 +1,6 @@
 // The training loop every UniPose model uses: AdamW, linear warm-up then cosine decay, gradient clipping,
 // seeds, metrics to CSV, validation every N steps, and atomic checkpoints (model, optimiser, step, random
-// states) every N steps and on Ctrl+C, from which --resume continues exactly.
+// states) every N steps and on Ctrl+C or SIGTERM, from which --resume continues exactly.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +54,7 @@ class TrainTask {
 struct TrainResult {
   std::int64_t step = 0;  // steps done in total
   bool interrupted = false;
+  int signal = 0;  // the signal that stopped it (SIGINT, SIGTERM), 0 otherwise; the CLI exits 128 + signal
   std::map<std::string, double> last_eval;
   double seconds = 0;
 };

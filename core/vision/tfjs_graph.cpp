@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
 
 namespace unipose::vision {
 namespace F = torch::nn::functional;
@@ -365,15 +366,10 @@ TfjsGraph read_graph_bundle(const std::string& dir) {
 }
 
 static TfjsGraph read_graph_bundle_checked(const std::string& dir) {
-  const std::string sums = dir + "/SHA256SUMS";
-  const std::string listed = io::read_text_file(sums);
-  for (const std::string f : {"graph.json", "model.safetensors"})
-    if (listed.find("  " + f + "\n") == std::string::npos && listed.find(" *" + f + "\n") == std::string::npos)
-      fail(sums, "does not list " + f + "; every file the loader reads must be checked (convert the model again)");
-  io::verify_sha256sums(dir);
+  io::verify_sha256sums(dir, {"graph.json", "model.safetensors"});
   const std::string graph_path = dir + "/graph.json";
   const json g = parse_json_file(graph_path);
-  if (!g.is_object() || g.value("format", "") != "unipose.tfjs_graph/1") fail(graph_path, "not a UniPose graph (format unipose.tfjs_graph/1)");
+  if (!g.is_object() || io::json_string(g, "format", "", graph_path) != "unipose.tfjs_graph/1") fail(graph_path, "not a UniPose graph (format unipose.tfjs_graph/1)");
   if (!g.contains("node")) fail(graph_path, "no nodes");
   auto st = io::read_safetensors(dir + "/model.safetensors");
   return build_graph(g["node"], g.contains("signature") ? g["signature"] : json::object(), std::move(st.tensors), dir);

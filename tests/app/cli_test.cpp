@@ -188,6 +188,20 @@ TEST_F(Cli, TrainTokenizeDetokenizeEvaluate) {
   expect_clear_error("detokenize --model " + path("tok") + " --tokens \"1 2 99999\" --out " + path("x.json"), "--tokens", "outside the codebook");
   // A second run into the same folder without --resume is refused; with it, it continues.
   expect_clear_error("train tokenizer --data " + path("c") + " --out " + path("run") + " --steps 6", path("run"), "--resume");
+  // --resume with other sizes than the run's, or fewer steps than its checkpoint, is refused naming both.
+  expect_clear_error("train tokenizer --data " + path("c") + " --out " + path("run") + " --steps 9 --resume --width 24", "--width", "started with --width");
+  expect_clear_error("train tokenizer --data " + path("c") + " --out " + path("run") + " --steps 3 --resume", "checkpoint.pt", "past --steps 3");
+  const Result resumed = run("train tokenizer --data " + path("c") + " --out " + path("run") + " --steps 7 --batch 16 --eval-every 7 --resume");
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming from step 6"), std::string::npos) << resumed.err;
+  // SIGTERM (a scheduler ending the job) checkpoints like Ctrl+C and exits 128 + 15.
+  const std::string long_run = std::string(UNIPOSE_BINARY) + " train tokenizer --data " + path("c") + " --out " + path("run_term") +
+                               " --steps 100000 --batch 16 --eval-every 100000 --checkpoint-every 100000 >" + path("term.out") + " 2>" + path("term.err") +
+                               " & pid=$!; for i in $(seq 300); do [ -s " + path("run_term/metrics.csv") + " ] && break; sleep 0.1; done; sleep 0.5; kill -TERM $pid; wait $pid; echo $? >" + path("term.status");
+  ASSERT_EQ(std::system(("bash -c '" + long_run + "'").c_str()), 0);
+  EXPECT_EQ(unipose::io::read_text_file(path("term.status")), "143\n") << unipose::io::read_text_file(path("term.err"));
+  EXPECT_TRUE(fs::exists(path("run_term/checkpoint.pt")));
+  EXPECT_NE(unipose::io::read_text_file(path("term.out")).find("--resume"), std::string::npos);
   write("tok/model.safetensors", "garbage");
   expect_clear_error("tokenize --model " + path("tok") + " --pose " + sample("walking.json"), "model.safetensors", "checksum differs");
 }
@@ -437,6 +451,15 @@ TEST_F(Cli, BadInputGetsOneClearLineAndNonZeroExit) {
     EXPECT_TRUE(std::all_of(g.err.begin(), g.err.end() - 1, [](char c) { return static_cast<unsigned char>(c) >= 32; })) << g.err;
   }
   expect_clear_error("pose info " + dir_.string(), dir_.string(), "is a folder");
+  // Numeric options out of range say so in plain numbers (CLI11's own checks printed 309-digit bounds).
+  for (const std::string& args : std::vector<std::string>{"pose info --frame -1 " + sample("t_pose.json"), "train tokenizer --lr -1 --data x --out y",
+                                                         "train tokenizer --lr nan --data x --out y"}) {
+    const Result bad = run(args);
+    EXPECT_NE(bad.status, 0) << args;
+    EXPECT_FALSE(bad.crashed) << args;
+    EXPECT_NE(bad.err.find("must be a number"), std::string::npos) << args << ": " << bad.err;
+    EXPECT_EQ(bad.err.find("179769"), std::string::npos) << bad.err;
+  }
   // Unknown options are usage errors, not crashes.
   const Result r = run("pose info --bogus");
   EXPECT_FALSE(r.crashed);

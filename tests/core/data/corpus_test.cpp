@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/data/caption_files.h"
+#include "core/data/corpus_reader.h"
 #include "core/error.h"
 #include "core/io/files.h"
 #include "temp_dir.h"
@@ -72,6 +73,49 @@ TEST(Corpus, WritesAVersionedDeterministicCorpus) {
   }
   std::filesystem::remove_all(a);
   std::filesystem::remove_all(b);
+}
+
+// A corpus is built beside its folder and swapped in whole; readers refuse files of two different corpora.
+TEST(Corpus, RemadeWholeAndFilesCheckedToBelongTogether) {
+  namespace fs = std::filesystem;
+  CorpusOptions o;
+  o.poses = 40;
+  o.pairs = 10;
+  o.seed = 1;
+  const std::string a = temp_dir("whole_a"), b = temp_dir("whole_b");
+  make_corpus(a, o);
+  o.seed = 2;
+  make_corpus(b, o);
+  make_corpus(a, o);  // over an existing corpus: replaced whole
+  EXPECT_EQ(io::read_text_file(a + "/captions.jsonl"), io::read_text_file(b + "/captions.jsonl"));
+  EXPECT_EQ(nlohmann::json::parse(io::read_text_file(a + "/manifest.json"))["seed"], 2);
+  for (const auto& e : fs::directory_iterator(fs::path(a).parent_path()))
+    EXPECT_NE(e.path().filename().string().rfind(fs::path(a).filename().string() + ".", 0), 0u) << "left behind: " << e.path();
+  EXPECT_NO_THROW(read_corpus(a));
+  // Seed-1 captions beside seed-2 poses (what a kill midway used to leave): refused, naming the file.
+  o.seed = 1;
+  make_corpus(b, o);
+  fs::copy_file(b + "/captions.jsonl", a + "/captions.jsonl", fs::copy_options::overwrite_existing);
+  try {
+    read_corpus(a);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(a + "/captions.jsonl: does not belong to this corpus"), std::string::npos) << e.what();
+  }
+  fs::copy_file(b + "/poses.npz", a + "/poses.npz", fs::copy_options::overwrite_existing);
+  EXPECT_THROW(load_corpus_split(a, "train"), Error);
+  // A folder holding something else is not replaced.
+  const std::string other = temp_dir("whole_other");
+  fs::create_directories(other);
+  io::write_file_atomic(other + "/notes.txt", std::string("mine"));
+  try {
+    make_corpus(other, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a corpus folder"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(io::read_text_file(other + "/notes.txt"), "mine");
+  for (const auto& d : {a, b, other}) fs::remove_all(d);
 }
 
 TEST(Datasets, AmassStyleSequenceIsReadAndTurnedYUp) {

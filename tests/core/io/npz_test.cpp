@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -71,6 +72,28 @@ TEST(Npz, TruncatedArchiveNamesTheFile) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
+// An archive whose directory claims a 1.5 GB entry in 4 KB of data is refused before any memory is taken.
+TEST(Npz, EntryClaimingMoreThanItsDataCanHoldIsRefused) {
+  const std::string path = temp_path("claims.npz");
+  NpzArchive out;
+  out["a"] = NpyArray::from_float({1000}, std::vector<float>(1000, 2.0f));
+  write_npz(path, out);
+  std::string bytes = read_text_file(path);
+  const size_t central = bytes.rfind(std::string("PK\x01\x02", 4));
+  ASSERT_NE(central, std::string::npos);
+  const std::uint32_t claimed = 1500u << 20;
+  std::memcpy(&bytes[central + 24], &claimed, 4);  // central directory: uncompressed size
+  write_file_atomic(path, bytes);
+  try {
+    read_npz(path);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt archive"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path + " [a.npy]"), std::string::npos) << e.what();
   }
   std::filesystem::remove(path);
 }

@@ -100,16 +100,42 @@ TEST(Checksums, Sha256AndBundleVerification) {
   EXPECT_EQ(sha256_file((dir / "abc.txt").string()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   write_file_atomic((dir / "config.json").string(), std::string("{}"));
   write_sha256sums(dir.string(), {"abc.txt", "config.json"});
-  EXPECT_NO_THROW(verify_sha256sums(dir.string()));
+  EXPECT_NO_THROW(verify_sha256sums(dir.string(), {}));
   write_file_atomic((dir / "abc.txt").string(), std::string("abd"));
   try {
-    verify_sha256sums(dir.string());
+    verify_sha256sums(dir.string(), {});
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("abc.txt: checksum differs"), std::string::npos) << e.what();
   }
+  // A file the loader reads must be listed: config.json dropped from SHA256SUMS is refused, not trusted.
+  write_file_atomic((dir / "abc.txt").string(), std::string("abc"));
+  write_sha256sums(dir.string(), {"abc.txt"});
+  EXPECT_NO_THROW(verify_sha256sums(dir.string(), {"abc.txt", "words.txt"}));  // an absent optional file is the loader's business
+  try {
+    verify_sha256sums(dir.string(), {"abc.txt", "config.json"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("config.json: is not listed in SHA256SUMS"), std::string::npos) << e.what();
+  }
+  // Windows line ends and sha256sum's binary mode are read; a malformed line is named by its number, without a raw CR.
+  std::string sums = read_text_file((dir / "SHA256SUMS").string());
+  const std::string hex = sums.substr(0, 64);
+  write_file_atomic((dir / "SHA256SUMS").string(), hex + " *abc.txt\r\n");
+  EXPECT_NO_THROW(verify_sha256sums(dir.string(), {"abc.txt"}));
+  write_file_atomic((dir / "SHA256SUMS").string(), hex + " *abc.txt\r\nnot a checksum\r\n");
+  try {
+    verify_sha256sums(dir.string(), {});
+    FAIL();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("line 2 is not"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\r'), std::string::npos);
+  }
   std::filesystem::remove(dir / "abc.txt");
-  EXPECT_THROW(verify_sha256sums(dir.string()), Error);
+  write_sha256sums(dir.string(), {"config.json"});
+  std::filesystem::remove(dir / "config.json");
+  EXPECT_THROW(verify_sha256sums(dir.string(), {}), Error);
   std::filesystem::remove_all(dir);
 }
 

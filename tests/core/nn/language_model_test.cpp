@@ -1,6 +1,7 @@
 #include "core/nn/language_model.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "core/error.h"
@@ -349,6 +350,45 @@ TEST(LanguageModel, ConfigRoundTripAndBadConfigs) {
   auto bad = c;
   bad.heads = 3;
   EXPECT_THROW(LanguageModel{bad}, Error);
+}
+
+// Every config field is checked for its type, its range and the memory the sizes imply, with the file and
+// the field named (these configs used to load and then write NaN poses, or end in a c10 stack trace).
+TEST(LanguageModel, ConfigFieldsAreCheckedForTypeRangeAndSize) {
+  const auto good = nlohmann::json::parse(tiny().to_json());
+  auto error_with = [&](const char* key, const nlohmann::json& value, int dim = 0) -> std::string {
+    auto j = good;
+    j[key] = value;
+    if (dim) j["dim"] = dim;
+    try {
+      LmConfig::from_json(j.dump(), "bundle/config.json");
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error_with("rope_theta", 0), "bundle/config.json: 'rope_theta' = 0 is out of range (2 to 1e+09)");
+  EXPECT_EQ(error_with("norm_eps", -1), "bundle/config.json: 'norm_eps' = -1 is out of range (1e-12 to 0.1)");
+  EXPECT_EQ(error_with("norm_eps", "small"), "bundle/config.json: 'norm_eps' is not a number");
+  EXPECT_EQ(error_with("mixed_attention", 1), "bundle/config.json: 'mixed_attention' is not true or false");
+  EXPECT_EQ(error_with("dim", "64"), "bundle/config.json: 'dim' is not a whole number");
+  EXPECT_EQ(error_with("architecture", 2), "bundle/config.json: 'architecture' is not a string");
+  EXPECT_NE(error_with("max_positions", 16).find("'max_positions' = 16 is too small: two poses and a short prompt need"), std::string::npos);
+  EXPECT_NE(error_with("text_vocab", 4000000, 16384).find("million parameters"), std::string::npos);
+  EXPECT_NE(error_with("layers", 512, 65536).find("million parameters"), std::string::npos);
+  EXPECT_NE(error_with("layers", 4294967297LL).find("'layers' = 4294967297 is out of range"), std::string::npos);
+  EXPECT_EQ(error_with("rope_theta", 500000.0), "");
+  EXPECT_EQ(tiny().parameter_count() > 0, true);
+  // The count matches the module's own parameters.
+  LanguageModel m(tiny());
+  int64_t counted = 0;
+  for (const auto& p : m->parameters()) counted += p.numel();
+  EXPECT_EQ(tiny().parameter_count(), counted);
+  LanguageModel g(grounded());
+  counted = 0;
+  for (const auto& p : g->parameters()) counted += p.numel();
+  counted += g->pose_codebooks.numel();  // a buffer (the tokenizer's codebooks), memory all the same
+  EXPECT_EQ(grounded().parameter_count(), counted);
 }
 
 }  // namespace

@@ -376,6 +376,12 @@ TEST(BvhParse, TruncatedAndMalformedFilesNameTheProblem) {
   std::string nan = good;
   nan.replace(nan.find("Frame Time:") + 30, 1, "x");
   EXPECT_NE(error_of(nan).find("bad.bvh"), std::string::npos);
+  // A short file declaring two million frames is truncated, said before memory is taken for them.
+  const size_t frames_at = good.find("Frames:");
+  std::string huge = good.substr(0, good.find('\n', frames_at)) + "\n";
+  huge.replace(frames_at, huge.find('\n', frames_at) - frames_at, "Frames: 2000000");
+  huge += "Frame Time: 0.0333\n0 0 0\n";
+  EXPECT_NE(error_of(huge).find("truncated motion data: 'Frames: 2000000'"), std::string::npos) << error_of(huge);
 }
 
 TEST(BvhRetarget, UnknownSkeletonIsRefused) {

@@ -41,6 +41,18 @@ TEST(TextTokenizer, TrainsEncodesAndDecodesThroughTheModule) {
   // Words it never saw still encode (into smaller pieces).
   EXPECT_FALSE(tok.encode("zebra quokka").empty());
   EXPECT_THROW(tok.id_to_piece(100000), Error);
+  // Control tokens typed by a user are plain text: they never become the ids that pad, start or end a
+  // sequence (the pose and image markers live above the text vocabulary and cannot come from text at all).
+  for (const std::string typed : {"</s>", "<s>", "<pad>", "<unk>", "<p>", "</p>", "<image>", "raise </s> your arm <s>"}) {
+    const auto typed_ids = tok.encode(typed);
+    EXPECT_FALSE(typed_ids.empty()) << typed;
+    for (const int id : typed_ids) {
+      EXPECT_NE(id, tok.pad_id()) << typed;
+      EXPECT_NE(id, tok.bos_id()) << typed;
+      EXPECT_NE(id, tok.eos_id()) << typed;
+      EXPECT_LT(id, tok.vocab_size()) << typed;
+    }
+  }
   EXPECT_NE(TextTokenizer::module_path().find("libunipose_spm.so"), std::string::npos);
   // Bad files: a clear error naming the file.
   std::ofstream(dir + "/bad.model") << "not a model";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <random>
 #include <filesystem>
@@ -76,6 +77,66 @@ TEST(Trainer, ResumeAfterAKillContinuesExactly) {
   // Starting over in a folder with a checkpoint needs --resume.
   TokenizerTask c(tiny(), corpus(), 8);
   EXPECT_THROW(run_training(c, options(run_b)), Error);
+  // metrics.csv holds each step once: the rows the killed run logged after its checkpoint (step 6) went.
+  const std::string csv = io::read_text_file(run_b + "/metrics.csv");
+  size_t rows_at_6 = 0;
+  for (size_t at = csv.find("\n6,loss,"); at != std::string::npos; at = csv.find("\n6,loss,", at + 1)) ++rows_at_6;
+  EXPECT_EQ(rows_at_6, 1u) << csv;
+  EXPECT_EQ(csv.rfind("step,key,value\n", 0), 0u);
+  // The resumed run says so to TensorBoard: a SessionLog START at step 5 (checkpoint 4 + 1) purges step 6 of the
+  // killed run's event file. Event{step(2) = 5, session_log(7){status(1) = START}}.
+  bool session_start = false;
+  for (const auto& e : fs::directory_iterator(run_b)) {
+    if (e.path().filename().string().rfind("events.out.tfevents.", 0) != 0) continue;
+    const std::string bytes = io::read_text_file(e.path().string());
+    session_start = session_start || bytes.find(std::string("\x10\x05\x3a\x02\x08\x01", 6)) != std::string::npos;
+  }
+  EXPECT_TRUE(session_start);
+  // A checkpoint past --steps is refused, naming both.
+  TokenizerTask d(tiny(), corpus(), 8);
+  auto shorter = options(run_b);
+  shorter.resume = true;
+  shorter.steps = 3;
+  try {
+    run_training(d, shorter);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is at step 12, past --steps 3"), std::string::npos) << e.what();
+  }
+}
+
+// Sends itself SIGTERM at a given step, as a scheduler ending a job would.
+class Terminated : public TrainTask {
+ public:
+  explicit Terminated(int at) : at_(at) { torch::manual_seed(1); }
+  torch::nn::Module& module() override { return *net_; }
+  std::map<std::string, torch::Tensor> step(std::mt19937_64&, const torch::Device&) override {
+    if (++calls_ == at_) std::raise(SIGTERM);
+    return {{"loss", net_(torch::randn({8, 4})).pow(2).mean()}};
+  }
+  std::map<std::string, double> evaluate(const torch::Device&) override { return {}; }
+  std::int64_t items_per_step() const override { return 8; }
+  torch::nn::Linear net_{4, 4};
+  int at_, calls_ = 0;
+};
+
+TEST(Trainer, SigtermCheckpointsLikeCtrlC) {
+  const std::string run = temp_dir("sigterm");
+  Terminated task(5);
+  auto o = options(run);
+  o.checkpoint_every = 100;
+  const auto r = run_training(task, o);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.signal, SIGTERM);
+  EXPECT_EQ(r.step, 5);
+  EXPECT_TRUE(fs::exists(run + "/checkpoint.pt"));
+  for (const auto& e : fs::directory_iterator(run)) EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+  Terminated again(-1);
+  o.resume = true;
+  const auto done = run_training(again, o);
+  EXPECT_FALSE(done.interrupted);
+  EXPECT_EQ(done.signal, 0);
+  EXPECT_EQ(done.step, 12);
 }
 
 TEST(TokenizerTask, StartsFromAModelAndTrainsOnRealMotion) {

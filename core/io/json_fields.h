@@ -1,0 +1,22 @@
+// Typed, bounded reads of config fields: a missing field, a wrong JSON type or a value out of range is an
+// error naming the file and the field, never nlohmann's internal type_error or a number wrapped into range.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace unipose::io {
+
+// An integer field in [lo, hi]; required.
+int json_int(const nlohmann::json& j, const char* key, int lo, int hi, const std::string& where);
+// An integer field in [lo, hi], or `fallback` when the field is absent.
+int json_int(const nlohmann::json& j, const char* key, int fallback, int lo, int hi, const std::string& where);
+// A finite number in [lo, hi], or `fallback` when the field is absent.
+double json_real(const nlohmann::json& j, const char* key, double fallback, double lo, double hi, const std::string& where);
+// true or false, or `fallback` when the field is absent.
+bool json_bool(const nlohmann::json& j, const char* key, bool fallback, const std::string& where);
+// A string field, or `fallback` when absent.
+std::string json_string(const nlohmann::json& j, const char* key, const std::string& fallback, const std::string& where);
+
+}  // namespace unipose::io
