@@ -13,6 +13,7 @@
 #include "core/body/skeleton.h"
 #include "ui/language_panel.h"
 #include "ui/coach_view.h"
+#include "ui/icons.h"
 #include "ui/main_window.h"
 #include "ui/photo_panel.h"
 #include "ui/pose_document.h"
@@ -34,6 +35,8 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName("UniPose");
   QApplication::setApplicationName("UniPose Studio");
+  QApplication::setDesktopFileName("io.unipose.Studio");
+  QApplication::setWindowIcon(QIcon::fromTheme("io.unipose.Studio", app_icon()));
 
   std::shared_ptr<const body::BodyModel> body;
   try {

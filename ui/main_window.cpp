@@ -34,6 +34,7 @@
 #include "core/pose/pose_io.h"
 #include "ui/coach_view.h"
 #include "ui/engine_service.h"
+#include "ui/icons.h"
 #include "ui/joint_panel.h"
 #include "ui/language_panel.h"
 #include "ui/photo_panel.h"
@@ -224,6 +225,14 @@ void MainWindow::build_actions() {
   auto* view = menuBar()->addMenu("&View");
   auto* tools = addToolBar("Main");
   tools->setObjectName("main_toolbar");
+  tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  tools->setIconSize(QSize(22, 22));
+  open->setIcon(tool_icon("open"));
+  save->setIcon(tool_icon("save"));
+  undo->setIcon(tool_icon("undo"));
+  redo->setIcon(tool_icon("redo"));
+  reset_pose->setIcon(tool_icon("reset"));
+  mirror->setIcon(tool_icon("mirror"));
   tools->addAction(open);
   tools->addAction(save);
   tools->addSeparator();
@@ -234,12 +243,12 @@ void MainWindow::build_actions() {
       {"Front", "front"}, {"Side", "side"}, {"Top", "top"}, {"Three-quarter", "three-quarter"}};
   int key = 1;
   for (const auto& [label, name] : views) {
-    auto* a = view->addAction(label, this, [this, name = QString(name)] { viewport_->set_view(name); });
+    auto* a = view->addAction(tool_icon(name), label, this, [this, name = QString(name)] { viewport_->set_view(name); });
     a->setShortcut(QKeySequence(QString("Ctrl+%1").arg(key++)));
     tools->addAction(a);
   }
   view->addAction("&Coach (compare two photos)...", this, [this] { coach_view(); })->setShortcut(QKeySequence("Ctrl+Shift+C"));
-  auto* fit = view->addAction("&Fit to View", this, [this] { viewport_->fit_to_view(); });
+  auto* fit = view->addAction(tool_icon("fit"), "&Fit to View", this, [this] { viewport_->fit_to_view(); });
   fit->setShortcut(QKeySequence("F"));
   tools->addAction(fit);
   tools->addSeparator();
