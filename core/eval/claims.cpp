@@ -107,15 +107,19 @@ std::optional<LimbState> state_of(const Words& w, Limb limb) {
               has_run(w, {"over", "the", "head"}) || has_run(w, {"above", "their", "head"}) || has_run(w, {"above", "his", "head"}) ||
               has_run(w, {"above", "her", "head"}) || has_run(w, {"above", "your", "head"})))
     return LimbState::kAboveHead;
+  // "higher than the shoulder" is a raised arm; "higher than the right hand" compares the hands.
+  if (arm && than && (has(w, "higher") || has(w, "above")) && (has(w, "shoulder") || has(w, "shoulders"))) return LimbState::kRaised;
   if (arm && than && has(w, "higher")) return LimbState::kHigherThanOther;
   if (arm && than && has(w, "lower")) return LimbState::kLowerThanOther;
-  if (has_run(w, {"right", "angle"}) || has_run(w, {"square", "angle"}) || has_run(w, {"ninety", "degrees"}) || has_run(w, {"90", "degrees"}))
-    return LimbState::kRightAngle;
+  // "past ninety degrees" before "ninety degrees": bent beyond a right angle.
   if (has_run(w, {"completely", "bent"}) || has_run(w, {"fully", "bent"}) || has_run(w, {"sharply", "bent"}) || has_run(w, {"fully", "flexed"}) ||
       has_run(w, {"all", "the", "way"}) || has_run(w, {"past", "ninety"}) || has_run(w, {"beyond", "ninety"}) || has_run(w, {"more", "than", "ninety"}))
     return LimbState::kFullyBent;
+  if (has_run(w, {"right", "angle"}) || has_run(w, {"square", "angle"}) || has_run(w, {"ninety", "degrees"}) || has_run(w, {"90", "degrees"}))
+    return LimbState::kRightAngle;
   if (has_run(w, {"slightly", "bent"}) || has_run(w, {"bent", "slightly"}) || has_run(w, {"a", "bit", "bent"}) ||
-      has_run(w, {"bent", "a", "little"}) || has_run(w, {"a", "little", "bent"}))
+      has_run(w, {"bent", "a", "little"}) || has_run(w, {"a", "little", "bent"}) || has_run(w, {"barely", "bent"}) ||
+      has_run(w, {"almost", "straight"}) || has_run(w, {"nearly", "straight"}))
     return LimbState::kSlightlyBent;
   if (arm && (has_run(w, {"out", "to", "the", "side"}) || has_run(w, {"out", "to", "the", "sides"}) || has(w, "outstretched") ||
               has_run(w, {"stretched", "out"}) || has_run(w, {"spread", "out"}) || has(w, "horizontal") || has(w, "horizontally") ||

@@ -52,6 +52,18 @@ TEST(Claims, WrongArmAndElbowClaimsAreCaughtAndTrueOnesPass) {
   ASSERT_EQ(carried.size(), 2u) << list(carried);
   EXPECT_TRUE(carried[0].holds);
   EXPECT_FALSE(carried[1].holds) << list(carried);  // the raised arm is straight
+  // Comparisons read against what they name; "past ninety" is more than a right angle; "almost straight" is
+  // slightly bent (the captioner's words, misread until 2026-12-07).
+  const auto shoulder = check_description("The left hand is raised higher than the shoulder.", sample("left_arm_raised.json"));
+  ASSERT_EQ(shoulder.size(), 1u) << list(shoulder);
+  EXPECT_EQ(list(shoulder).find("right hand"), std::string::npos) << list(shoulder);
+  EXPECT_EQ(failing(shoulder), 0) << list(shoulder);
+  const auto past = check_description("The left knee is bent past ninety degrees.", sample("sitting.json"));
+  ASSERT_EQ(past.size(), 1u) << list(past);
+  EXPECT_EQ(list(past).find("right angle"), std::string::npos) << list(past);
+  const auto almost = check_description("The left elbow is almost straight.", standing);
+  ASSERT_EQ(almost.size(), 1u) << list(almost);
+  EXPECT_NE(list(almost).find("slightly"), std::string::npos) << list(almost);
   // Nothing about the limbs, no claims.
   EXPECT_TRUE(check_description("The person is standing upright.", standing).empty());
   EXPECT_TRUE(check_description("", standing).empty());
