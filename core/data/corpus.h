@@ -13,7 +13,7 @@
 namespace unipose::data {
 
 inline constexpr const char* kCorpusFormat = "unipose.corpus/1";
-inline constexpr const char* kGeneratorVersion = "unipose-corpus-generator 1.2";
+inline constexpr const char* kGeneratorVersion = "unipose-corpus-generator 1.3";
 
 struct CorpusOptions {
   int poses = 1000;

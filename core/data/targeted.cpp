@@ -44,8 +44,16 @@ struct Maker {
     set(kLeftWrist, s, rz(u(-10, 10)) * ry(u(-8, 8)));
   }
   // Leg: hip flexion (thigh forward), abduction (outward), knee flexion, ankle (toes down positive).
-  void leg(int s, double flexion, double abduction, double knee, double ankle = 0) {
-    set(kLeftHip, s, rx(-flexion) * rz(abduction));
+  void leg(int s, double flexion, double abduction, double knee, double ankle = 0, double turn = 0) {
+    set(kLeftHip, s, rx(-flexion) * rz(abduction) * ry(turn));
+    set(kLeftKnee, s, rx(knee));
+    set(kLeftAnkle, s, rx(ankle));
+  }
+  // Leg by the hip's swing and twist, the components its joint limits bound: the thigh swings about the axis
+  // (-flexion, 0, abduction) by that vector's length, after turning outward about its own axis by `turn`.
+  void leg_swing(int s, double flexion, double abduction, double knee, double ankle, double turn) {
+    const Eigen::Vector3d swing(-flexion * kDeg, 0, abduction * kDeg);
+    set(kLeftHip, s, Eigen::AngleAxisd(swing.norm(), swing.normalized()).toRotationMatrix() * ry(turn));
     set(kLeftKnee, s, rx(knee));
     set(kLeftAnkle, s, rx(ankle));
   }
@@ -94,6 +102,21 @@ void seat_on_floor(pose::Pose& p, std::mt19937_64& rng) {
   p = m.p;
 }
 
+// Sitting cross-legged: the corpus sampler (generator 1.2) turns the thighs the wrong way, so the shins hang
+// and the body floats about 0.4 m above the floor. Here the thighs turn outward (about 80 degrees about their own
+// axis), so the bent knees fold the shins flat in front, crossing, and the seat is on the floor (pelvis about
+// 0.2 m above the lowest joint, measured).
+void fold_legs_crossed(pose::Pose& p, std::mt19937_64& rng) {
+  Maker m{rng, p};
+  // As the sampler's cross-legged family (core/pose/sampler.cpp): thighs forward, spread and turned outward,
+  // the shins crossing in front of the pelvis, the top one's knee bent less.
+  const int under = m.u(0, 1) < 0.5 ? 0 : 1;
+  m.leg_swing(under, m.u(104, 112), m.u(52, 60), m.u(118, 128), m.u(0, 8), m.u(77, 81));
+  m.leg_swing(1 - under, m.u(106, 118), m.u(48, 56), m.u(96, 104), m.u(0, 15), m.u(72, 79));
+  p = pose::clamp_to_limits(m.p);
+  pose::place_on_floor(p);
+}
+
 pose::Pose posture(const pose::Pose& start, const std::string& action, std::mt19937_64& rng) {
   static const std::map<std::string, std::string> family = {
       {"squat", "squatting"}, {"kneel", "kneeling"},         {"kneel_both", "kneeling"},   {"sit", "sitting_chair"},
@@ -108,6 +131,7 @@ pose::Pose posture(const pose::Pose& start, const std::string& action, std::mt19
     if (action != "kneel_both" || knees_down(shape)) break;
   }
   if (action == "sit_floor") seat_on_floor(shape, rng);
+  if (action == "cross_legged") fold_legs_crossed(shape, rng);
   // The arms stay as they were.
   pose::Pose out = shape;
   for (const int j : arm_joints()) out.rotations[j] = start.rotations[j];
@@ -179,6 +203,10 @@ pose::Pose apply_change(const pose::Pose& start, const Change& c, std::mt19937_6
         else if (a == "down") m.arm(s, m.u(-85, -70), m.u(-15, 10), m.u(0, 20), m.u(-10, 10));
         else if (a == "bend") m.elbow(s, m.u(80, 125));
         else if (a == "straighten") m.elbow(s, m.u(0, 8));
+        // A wave: the upper arm out and a little up, the forearm bent up so the hand is over the shoulder.
+        else if (a == "wave" && c.part != Part::Arms) m.arm(s, m.u(15, 45), m.u(-30, 0), m.u(60, 100), m.u(-100, -75));
+        // A boxing guard: elbows down in front, forearms up, fists by the chin.
+        else if (a == "guard" && c.part == Part::Arms) m.arm(s, m.u(-45, -30), m.u(-70, -55), m.u(115, 135), m.u(-65, -45));
         else throw unknown();
       }
       break;
@@ -310,6 +338,58 @@ int add_targeted_edits(Corpus& corpus, const std::string& split, int count, std:
   return added;
 }
 
+pose::Pose described_posture(const std::string& posture, pose::PoseSampler& sampler, std::mt19937_64& rng) {
+  const size_t cut = posture.rfind('_');
+  const std::string stem = cut == std::string::npos ? posture : posture.substr(0, cut), side = cut == std::string::npos ? "" : posture.substr(cut + 1);
+  const bool sided = side == "left" || side == "right";
+  const int s = side == "right" ? 1 : 0;
+  if (!sided && posture != "lean_back") {
+    pose::Pose p = sampler.sample(posture).pose;
+    if (posture == "sitting_floor") {
+      seat_on_floor(p, rng);
+      pose::place_on_floor(p);
+    }
+    if (posture == "cross_legged") fold_legs_crossed(p, rng);
+    return p;
+  }
+  Maker m{rng, sampler.sample("standing").pose};
+  if (stem == "lunge") {
+    // The front thigh near level over an upright shin; the back knee bent and low, the back foot behind on its
+    // toes; the body upright.
+    m.leg(s, m.u(75, 100), m.u(0, 10), m.u(85, 110), m.u(-10, 10));
+    m.leg(1 - s, -m.u(10, 20), m.u(0, 10), m.u(75, 100), m.u(10, 35));
+    for (int j : {kSpine1, kSpine2, kSpine3}) m.p.rotations[j] = axis_angle(rx(m.u(-5, 5) / 3));
+  } else if (stem == "one_leg") {
+    m.leg(s, m.u(75, 105), m.u(0, 15), m.u(60, 110), m.u(0, 30));
+    m.leg(1 - s, m.u(-3, 5), m.u(0, 5), m.u(0, 8));
+  } else if (stem == "leg_side") {
+    m.leg(s, m.u(-5, 10), m.u(35, 55), m.u(0, 10));
+    m.leg(1 - s, m.u(-3, 5), m.u(0, 5), m.u(0, 8));
+  } else if (stem == "lean") {
+    return apply_change(m.p, {Part::Torso, posture == "lean_back" ? "back" : side}, rng);
+  } else {
+    throw Error("no posture '" + posture + "' to describe");
+  }
+  pose::Pose out = pose::clamp_to_limits(m.p);
+  pose::place_on_floor(out);
+  return out;
+}
+
+// The measured variant of a sampled posture that its words can say: which knee is down when kneeling on one,
+// legs straight when sitting on the floor.
+std::string measured_posture(const std::string& posture, const pose::Pose& p) {
+  const auto j = posed_joint_positions(p, mannequin_rest_joints());
+  double low = 1e9;
+  for (const auto& x : j) low = std::min(low, x.y());
+  if (posture == "kneeling") {
+    const double l = j[kLeftKnee].y() - low, r = j[kRightKnee].y() - low;
+    if (l < 0.1 && r > 0.25) return "kneeling_left";
+    if (r < 0.1 && l > 0.25) return "kneeling_right";
+  }
+  if (posture == "sitting_floor" && p.rotations[kLeftKnee].norm() < 25 * kDeg && p.rotations[kRightKnee].norm() < 25 * kDeg) return "sitting_floor_straight";
+  return posture;
+}
+
 int add_described_poses(Corpus& corpus, const std::string& split, int count, std::uint64_t seed) {
   if (count <= 0) return 0;
   if (!corpus.splits.count(split)) fail(corpus.dir + "/splits.json", "no '" + split + "' split");
@@ -320,23 +400,20 @@ int add_described_poses(Corpus& corpus, const std::string& split, int count, std
   int added = 0;
   for (int attempt = 0; added < count && attempt < 3 * count; ++attempt) {
     const std::string posture = postures[std::uniform_int_distribution<size_t>(0, postures.size() - 1)(rng)];
-    pose::Pose p = sampler.sample(posture).pose;
-    if (posture == "sitting_floor") {
-      seat_on_floor(p, rng);
-      pose::place_on_floor(p);
-    }
+    pose::Pose p = described_posture(posture, sampler, rng);
     std::vector<Change> arms;
     const double r = std::uniform_real_distribution<double>(0, 1)(rng);
     if (r < 0.55) {
-      static const std::vector<std::string> both_arms = {"up", "out", "forward", "down", "hip", "head", "cross"};
-      static const std::vector<std::string> one_arm = {"up", "out", "forward", "hip", "head"};
+      static const std::vector<std::string> both_arms = {"up", "out", "forward", "down", "hip", "head", "cross", "guard"};
+      static const std::vector<std::string> one_arm = {"up", "out", "forward", "hip", "head", "wave"};
       if (r < 0.35) arms.push_back({Part::Arms, both_arms[std::uniform_int_distribution<size_t>(0, both_arms.size() - 1)(rng)]});
       else arms.push_back({r < 0.45 ? Part::LeftArm : Part::RightArm, one_arm[std::uniform_int_distribution<size_t>(0, one_arm.size() - 1)(rng)]});
       for (const auto& c : arms) p = apply_change(p, c, rng);
     }
     if (pose::self_penetration(p) > pose::kMaxPenetration) continue;
     std::vector<std::string> texts;
-    for (int k = 0; k < 3; ++k) texts.push_back(text::say_pose(posture, arms, rng));
+    const std::string said = measured_posture(posture, p);
+    for (int k = 0; k < 3; ++k) texts.push_back(text::say_pose(said, arms, rng));
     corpus.splits[split].push_back(corpus.add_pose(p, std::move(texts)));
     ++added;
   }

@@ -66,8 +66,10 @@ std::array<JointLimit, kNumJoints> make_limits() {
   using namespace body;
   std::array<JointLimit, kNumJoints> t{};
   // Left side and midline, radians, in the joint's rest frame (x to the body's left, y up, z forward).
-  // Hip: flexion is -x (thigh forward), abduction +z.
-  t[kLeftHip] = limit(1, {-2.3, -0.9, -0.6}, {0.6, 0.9, 1.3});
+  // Hip: flexion is -x (thigh forward), abduction +z, twist +y turns the thigh outward (external rotation).
+  // Outward up to 1.45 rad: sitting cross-legged turns a flexed thigh about 80 degrees outward (measured on this
+  // skeleton: at 0.9 rad the shins hang and the seat floats 0.3 m above the floor); inward 0.9.
+  t[kLeftHip] = limit(1, {-2.3, -0.9, -0.6}, {0.6, 1.45, 1.3});
   // Knee: flexion +x only.
   t[kLeftKnee] = limit(1, {-0.15, -0.6, -0.15}, {2.7, 0.6, 0.15});
   t[kLeftAnkle] = limit(1, {-0.8, -0.7, -0.6}, {1.0, 0.7, 0.6});

@@ -296,13 +296,24 @@ std::string say_changes(const std::vector<Change>& changes, std::mt19937_64& rng
 
 const std::vector<std::string>& described_postures() {
   static const std::vector<std::string> p = {"standing", "walking", "running", "jumping", "sitting_chair", "sitting_floor", "cross_legged",
-                                             "kneeling", "squatting", "crouching", "lying_back", "lying_front", "lying_side", "bending_forward"};
+                                             "kneeling", "squatting", "crouching", "lying_back", "lying_front", "lying_side", "bending_forward",
+                                             "lunge_left", "lunge_right", "one_leg_left", "one_leg_right", "leg_side_left", "leg_side_right",
+                                             "lean_back", "lean_left", "lean_right"};
   return p;
 }
 
 std::string say_pose(const std::string& posture, const std::vector<Change>& arms, std::mt19937_64& rng) {
   // The posture as a participle ("squatting") for "a person squatting", and as a clause for "a person is ...".
-  std::string doing;
+  // A sided posture ends in its side: lunge_left has the left leg forward, one_leg_left the left knee raised,
+  // kneeling_left the left knee down.
+  std::string doing, ps, po;  // the posture's side and the other side
+  auto sided = [&](const std::string& stem) {
+    if (posture.rfind(stem, 0) != 0) return false;
+    ps = posture.substr(stem.size());
+    if (ps != "left" && ps != "right") return false;
+    po = ps == "left" ? "right" : "left";
+    return true;
+  };
   if (posture == "standing") doing = pick({"standing", "standing upright", "standing straight", "standing up", "on their feet"}, rng);
   else if (posture == "walking") doing = pick({"walking", "mid-stride", "taking a step", "walking forward", "striding"}, rng);
   else if (posture == "running") doing = pick({"running", "jogging", "sprinting", "running forward", "in a running stride"}, rng);
@@ -317,23 +328,68 @@ std::string say_pose(const std::string& posture, const std::vector<Change>& arms
   else if (posture == "lying_front") doing = pick({"lying face down", "lying on their stomach", "lying prone", "lying on their front", "lying on the belly"}, rng);
   else if (posture == "lying_side") doing = pick({"lying on their side", "lying on one side", "lying sideways"}, rng);
   else if (posture == "bending_forward") doing = pick({"bending forward", "bent over", "leaning forward", "bowing", "bending down", "bent forward at the waist"}, rng);
+  else if (posture == "sitting_floor_straight")
+    doing = pick({"sitting on the floor with straight legs", "sitting on the ground with the legs stretched out in front", "seated on the floor, legs out straight",
+                  "sitting with the legs extended on the floor", "sitting on the floor, legs straight ahead", "sitting on the ground with outstretched legs"},
+                 rng);
+  else if (sided("kneeling_"))
+    doing = pick({"kneeling on the " + ps + " knee", "down on the " + ps + " knee", "kneeling with the " + ps + " knee on the floor", "on one knee, the " + ps + " one down",
+                  "kneeling on one knee", "kneeling down on the " + ps + " knee"},
+                 rng);
+  else if (sided("lunge_"))
+    doing = pick({"in a lunge with the " + ps + " leg forward", "lunging forward on the " + ps + " leg", "in a forward lunge, " + ps + " foot in front", "in a lunge",
+                  "lunging with the " + ps + " knee bent in front", "stepping into a deep lunge with the " + ps + " leg", "in a deep lunge", "lunging forward"},
+                 rng);
+  else if (sided("one_leg_"))
+    doing = pick({"standing on one leg", "balancing on the " + po + " leg", "standing on the " + po + " foot with the " + ps + " knee raised",
+                  "on one leg with the " + ps + " knee up", "balancing on one foot", "standing on the " + po + " leg, " + ps + " knee lifted",
+                  "standing on one foot, the " + ps + " knee pulled up"},
+                 rng);
+  else if (sided("leg_side_"))
+    doing = pick({"standing with the " + ps + " leg out to the side", "standing with the " + ps + " leg raised sideways", "lifting the " + ps + " leg out to the side",
+                  "with the " + ps + " leg stretched out sideways", "standing on the " + po + " leg, the " + ps + " leg out to the side"},
+                 rng);
+  else if (posture == "lean_back")
+    doing = pick({"leaning back", "leaning backwards", "arching backwards", "bending backward", "standing with the upper body tilted back", "leaning back at the waist"}, rng);
+  else if (sided("lean_"))
+    doing = pick({"leaning to the " + ps, "bending sideways to the " + ps, "tilting to the " + ps + " side", "leaning over to the " + ps, "leaning " + ps,
+                  "standing bent to the " + ps},
+                 rng);
   else throw Error("no words for the posture '" + posture + "'");
+  // Whole-pose names people use: a T-pose, a boxing stance.
+  const bool standing = posture == "standing";
+  bool named = false;
+  if (standing && arms.size() == 1 && arms[0].part == Part::Arms && arms[0].action == "out" && (named = coin(rng, 0.4)))
+    doing = pick({"in a T-pose", "standing in a T-pose", "in a T pose", "doing a T-pose", "standing in a T shape", "making a T with the arms"}, rng);
+  else if (standing && arms.size() == 1 && arms[0].part == Part::Arms && arms[0].action == "guard" && (named = coin(rng, 0.4)))
+    doing = pick({"in a boxing stance", "in a fighting stance", "standing like a boxer", "in a boxer's guard", "squared up like a fighter"}, rng);
   std::string with;
   for (const auto& c : arms) {
+    if (named) break;
     const bool two = c.part == Part::Arms;
     const std::string s = two ? "" : side_of(c.part);
     std::string phrase;
     if (c.action == "up") phrase = two ? pick({"arms raised", "both arms up", "arms overhead", "hands up in the air", "arms up high", "arms above the head"}, rng)
                                        : pick({"the " + s + " arm raised", s + " arm up", "the " + s + " hand above the head", "one arm up"}, rng);
     else if (c.action == "out") phrase = two ? pick({"arms out to the sides", "arms spread wide", "arms outstretched", "arms held out sideways", "arms in a T"}, rng)
-                                             : pick({"the " + s + " arm out to the side", s + " arm stretched out sideways"}, rng);
+                                             : pick({"the " + s + " arm out to the side", s + " arm stretched out sideways", "the " + s + " arm pointing to the " + s,
+                                                     "the " + s + " hand pointing off to the " + s + " side"},
+                                                    rng);
     else if (c.action == "forward") phrase = two ? pick({"arms forward", "arms out in front", "arms reaching forward", "arms stretched ahead"}, rng)
-                                                 : pick({"the " + s + " arm forward", s + " arm reaching forward", "the " + s + " hand pointing ahead"}, rng);
+                                                 : pick({"the " + s + " arm forward", s + " arm reaching forward", "the " + s + " hand pointing ahead",
+                                                         "the " + s + " arm pointing forward", "the " + s + " index finger pointing straight ahead"},
+                                                        rng);
     else if (c.action == "down") phrase = two ? pick({"arms down", "arms at the sides", "arms hanging", "arms by the sides", "arms relaxed"}, rng)
                                               : pick({"the " + s + " arm down", s + " arm hanging"}, rng);
     else if (c.action == "hip") phrase = two ? pick({"hands on hips", "hands on the hips", "arms akimbo"}, rng) : pick({"one hand on the hip", "the " + s + " hand on the hip"}, rng);
     else if (c.action == "head") phrase = two ? pick({"hands on the head", "hands behind the head"}, rng) : pick({"one hand on the head", "the " + s + " hand on the head"}, rng);
     else if (c.action == "cross") phrase = pick({"arms crossed", "arms folded", "folded arms", "crossed arms"}, rng);
+    else if (c.action == "wave" && !two)
+      phrase = pick({"the " + s + " hand up in a wave", s + " hand raised, waving", "the " + s + " hand waving hello", "the " + s + " arm up and bent, waving",
+                     "a wave of the " + s + " hand"},
+                    rng);
+    else if (c.action == "guard" && two)
+      phrase = pick({"fists up", "both fists raised in front of the face", "the hands up in a boxing guard", "fists up by the chin", "hands up, guarding the face"}, rng);
     else throw Error("no words for arms doing '" + c.action + "' in a description");
     with += (with.empty() ? "" : " and ") + phrase;
   }

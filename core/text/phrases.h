@@ -32,11 +32,14 @@ std::string say_change(const Change& change, std::mt19937_64& rng);
 std::string say_changes(const std::vector<Change>& changes, std::mt19937_64& rng);
 
 // A one-line description of a pose: its posture (a pose sampler family: standing, squatting, kneeling,
-// sitting_chair, ...) and what its arms do (Arms/LeftArm/RightArm changes: up, out, forward, down, hip,
-// head, cross).
+// sitting_chair, ...; or a posture of data/targeted.h with its side: lunge_left (left leg forward),
+// one_leg_left (left knee raised), leg_side_left, lean_back, lean_left; or a measured variant: kneeling_left
+// (left knee down), sitting_floor_straight) and what its arms do (Arms/LeftArm/RightArm changes: up, out,
+// forward, down, hip, head, cross; wave with one arm, guard with both). Standing with both arms out is at
+// times called a T-pose, standing with both fists up a boxing stance.
 std::string say_pose(const std::string& posture, const std::vector<Change>& arms, std::mt19937_64& rng);
 
-// The postures say_pose knows.
+// The postures a described pose is drawn from (say_pose also knows the measured variants).
 const std::vector<std::string>& described_postures();
 
 }  // namespace unipose::text

@@ -48,6 +48,29 @@ TEST(PoseSampler, EveryFamilyIsAnatomicalGroundedAndFreeOfDeepSelfIntersection) 
   EXPECT_LE(over, total / 100);
 }
 
+// Floor seats sit on the floor: the pelvis joint under 0.3 m above the lowest joint (a cross-legged seat of
+// generator 1.2 floated 0.4 m up on hanging shins); cross-legged has the knees apart and the shins crossed.
+TEST(PoseSampler, CrossLeggedSitsOnTheFloorWithTheShinsCrossed) {
+  PoseSampler s(11);
+  int bad = 0;
+  std::string why;
+  for (int i = 0; i < 30; ++i) {
+    const auto j = body::posed_joint_positions(s.sample("cross_legged").pose, body::mannequin_rest_joints());
+    double low = 1e9;
+    for (const auto& x : j) low = std::min(low, x.y());
+    // Left and right in the pelvis's own frame (the heading is random).
+    const Eigen::Vector3d left = (j[body::kLeftHip] - j[body::kRightHip]).normalized();
+    const double seat = j[body::kPelvis].y() - low;
+    const double knees_apart = (j[body::kLeftKnee] - j[body::kRightKnee]).dot(left);
+    const double ankles = (j[body::kLeftAnkle] - j[body::kRightAnkle]).dot(left);  // crossed: the left ankle no further left
+    if (seat > 0.3 || knees_apart < 0.35 || ankles > 0.1) {
+      ++bad;
+      why = "seat " + std::to_string(seat) + " m, knees " + std::to_string(knees_apart) + " m apart, ankles " + std::to_string(ankles);
+    }
+  }
+  EXPECT_LE(bad, 1) << why;
+}
+
 TEST(PoseSampler, UnknownFamilyIsAnError) {
   PoseSampler s(1);
   EXPECT_THROW(s.sample("levitating"), Error);
