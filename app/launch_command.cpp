@@ -13,7 +13,9 @@ namespace unipose::app {
 
 namespace {
 std::vector<pid_t> g_children;
+volatile sig_atomic_t g_stop_signal = 0;
 void forward_signal(int sig) {
+  g_stop_signal = sig;
   for (pid_t p : g_children) kill(p, sig);
 }
 }  // namespace
@@ -59,6 +61,8 @@ void add_launch_command(CLI::App& app) {
       int status = 0;
       waitpid(g_children[i], &status, 0);
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      // Ranks stopped by Ctrl+C or SIGTERM checkpointed and exited 128 + the signal: stopped, not failed.
+      if (g_stop_signal != 0 && (code == 128 + SIGINT || code == 128 + SIGTERM)) continue;
       if (code != 0 && failed_rank < 0) {
         failed_rank = static_cast<int>(i);
         failed_status = code;
@@ -66,6 +70,10 @@ void add_launch_command(CLI::App& app) {
       }
     }
     if (failed_rank >= 0) throw Error("rank " + std::to_string(failed_rank) + " failed with exit status " + std::to_string(failed_status));
+    if (g_stop_signal != 0) {
+      std::printf("stopped by signal %d: every rank checkpointed (continue with --resume)\n", static_cast<int>(g_stop_signal));
+      throw ExitStatus{128 + g_stop_signal};
+    }
     std::printf("all %d ranks finished\n", o->nproc);
   });
 }

@@ -40,6 +40,34 @@ int main(int argc, char** argv) {
   CLI::App app{"UniPose Studio: pose 3D humans with words, photos and hands.", "unipose"};
   app.set_version_flag("--version", unipose::build_info());
   app.require_subcommand(0, 1);
+  unipose::app::add_pose_commands(app);
+  unipose::app::add_body_commands(app);
+  unipose::app::add_data_commands(app);
+  unipose::app::add_train_commands(app);
+  unipose::app::add_launch_command(app);
+  unipose::app::add_photo_commands(app);
+  unipose::app::add_compare_command(app);
+  unipose::app::add_info_command(app);
+#ifdef UNIPOSE_WITH_GUI
+  unipose::ui::GuiOptions gui;
+  bool run_window = false;
+  auto* gui_cmd = app.add_subcommand("gui", "Open the desktop application (the default without a command)");
+  gui_cmd->add_option("--pose,file", gui.pose, "Pose file to open (.json, .npz, .bvh frame 0)");
+  gui_cmd->add_option("--body", gui.body, "'mannequin' or an SMPL model file (.npz)");
+  gui_cmd->add_option("--screenshot", gui.screenshot, "Render, save the whole window as PNG and exit");
+  gui_cmd->add_option("--view", gui.view, "front, side, top or three-quarter")
+      ->check(CLI::IsMember({"front", "side", "top", "three-quarter"}));
+  gui_cmd->add_option("--select", gui.select, "Joint to select (SMPL name, e.g. left_elbow)");
+  gui_cmd->add_option("--instruction", gui.instruction, "Type this instruction into the Words panel after opening (needs the language model)");
+  gui_cmd->add_option("--photo", gui.photo, "Open this reference photo in the Photo panel");
+  gui_cmd->add_flag("--apply-photo", gui.apply_photo, "Set the body to the photo's largest person (as pressing Apply)");
+  gui_cmd->add_option("--coach", gui.coach, "Open the coach view with two photos or pose files: --coach A.jpg B.jpg")->expected(2);
+  gui_cmd->add_option("--width", gui.width, "Window width")->check(CLI::Range(320, 8192));
+  gui_cmd->add_option("--height", gui.height, "Window height")->check(CLI::Range(240, 8192));
+  gui_cmd->add_flag("!--no-restore", gui.restore_autosave, "Do not offer to restore an autosaved pose");
+  gui_cmd->callback([&run_window] { run_window = true; });
+#endif
+  // Set last: subcommands copy the footer of their parent when they are made, and each has its own help.
   app.footer(
       "Commands:\n"
       "  unipose pose info FILE [--json] [--frame N]      joints, angles and limits of a pose\n"
@@ -73,33 +101,6 @@ int main(int argc, char** argv) {
 #endif
       "  unipose info                                     where resources, models and helper libraries are found\n"
       "Each command has its own --help.");
-  unipose::app::add_pose_commands(app);
-  unipose::app::add_body_commands(app);
-  unipose::app::add_data_commands(app);
-  unipose::app::add_train_commands(app);
-  unipose::app::add_launch_command(app);
-  unipose::app::add_photo_commands(app);
-  unipose::app::add_compare_command(app);
-  unipose::app::add_info_command(app);
-#ifdef UNIPOSE_WITH_GUI
-  unipose::ui::GuiOptions gui;
-  bool run_window = false;
-  auto* gui_cmd = app.add_subcommand("gui", "Open the desktop application (the default without a command)");
-  gui_cmd->add_option("--pose,file", gui.pose, "Pose file to open (.json, .npz, .bvh frame 0)");
-  gui_cmd->add_option("--body", gui.body, "'mannequin' or an SMPL model file (.npz)");
-  gui_cmd->add_option("--screenshot", gui.screenshot, "Render, save the whole window as PNG and exit");
-  gui_cmd->add_option("--view", gui.view, "front, side, top or three-quarter")
-      ->check(CLI::IsMember({"front", "side", "top", "three-quarter"}));
-  gui_cmd->add_option("--select", gui.select, "Joint to select (SMPL name, e.g. left_elbow)");
-  gui_cmd->add_option("--instruction", gui.instruction, "Type this instruction into the Words panel after opening (needs the language model)");
-  gui_cmd->add_option("--photo", gui.photo, "Open this reference photo in the Photo panel");
-  gui_cmd->add_flag("--apply-photo", gui.apply_photo, "Set the body to the photo's largest person (as pressing Apply)");
-  gui_cmd->add_option("--coach", gui.coach, "Open the coach view with two photos or pose files: --coach A.jpg B.jpg")->expected(2);
-  gui_cmd->add_option("--width", gui.width, "Window width")->check(CLI::Range(320, 8192));
-  gui_cmd->add_option("--height", gui.height, "Window height")->check(CLI::Range(240, 8192));
-  gui_cmd->add_flag("!--no-restore", gui.restore_autosave, "Do not offer to restore an autosaved pose");
-  gui_cmd->callback([&run_window] { run_window = true; });
-#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
 
 namespace unipose::data {
 
@@ -12,7 +13,7 @@ std::map<std::string, std::vector<std::string>> read_caption_file(const std::str
   try {
     doc = nlohmann::json::parse(io::read_text_file(path));
   } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("malformed JSON: ") + e.what());
+    fail(path, std::string("malformed JSON: ") + io::json_message(e));
   }
   if (!doc.is_object()) fail(path, "a caption file must be a JSON object mapping ids to texts");
   std::map<std::string, std::vector<std::string>> out;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include <unistd.h>
 
@@ -94,9 +95,32 @@ CorpusStats make_corpus(const std::string& target, const CorpusOptions& o, const
   std::error_code ec;
   fs::path final_dir = fs::path(target).lexically_normal();
   if (final_dir.filename().empty()) final_dir = final_dir.parent_path();  // "corpus/"
-  const bool exists = fs::exists(final_dir, ec);
-  if (exists && (!fs::is_directory(final_dir) || (!fs::is_empty(final_dir, ec) && !fs::exists(final_dir / "manifest.json"))))
-    fail(target, "exists and is not a corpus folder; choose a new or empty folder");
+  if (fs::is_symlink(fs::symlink_status(final_dir, ec))) {  // replace what the link names, keep the link
+    final_dir = fs::canonical(final_dir, ec);
+    if (ec) fail(target, "cannot follow the link: " + ec.message());
+  }
+  ec.clear();
+  bool exists = fs::exists(final_dir, ec);
+  if (exists) {
+    // Only a corpus is replaced, and only when it holds nothing but corpus files: the swap removes the old folder.
+    if (!fs::is_directory(final_dir)) fail(target, "exists and is not a folder; choose a new or empty folder");
+    if (!fs::is_empty(final_dir, ec)) {
+      bool corpus = false;
+      try {
+        const auto m = nlohmann::json::parse(io::read_text_file((final_dir / "manifest.json").string()));
+        corpus = m.is_object() && m.contains("format") && m["format"] == "unipose.corpus/1";
+      } catch (const std::exception&) {
+      }
+      if (!corpus) fail(target, "exists and is not a corpus folder; choose a new or empty folder");
+      static const std::set<std::string> own = {"manifest.json", "poses.npz",    "captions.jsonl", "pairs.jsonl",
+                                                "splits.json",   "images",       "images.jsonl",   "image_pairs.jsonl"};
+      for (const auto& e : fs::directory_iterator(final_dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (!own.count(name) && name.find(".tmp-") == std::string::npos)
+          fail(target, "holds " + name + ", which is not part of a corpus; move it away or choose another folder");
+      }
+    }
+  }
   const fs::path parent = final_dir.has_parent_path() ? final_dir.parent_path() : fs::path(".");
   fs::create_directories(parent, ec);
   if (ec) fail(target, "cannot create folder: " + ec.message());
@@ -110,6 +134,18 @@ CorpusStats make_corpus(const std::string& target, const CorpusOptions& o, const
     const std::string pid = name.substr(prefix.size());
     if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos && !fs::exists("/proc/" + pid)) fs::remove_all(e.path(), ec);
   }
+  // A run killed between its two renames left the old corpus in DIR.old-PID and none at DIR: put it back
+  // first (it is replaced below as any existing corpus is), and clear the others.
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string prefix = stem + ".old-";
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || fs::exists("/proc/" + pid)) continue;
+    if (!fs::exists(final_dir)) fs::rename(e.path(), final_dir, ec);
+    else fs::remove_all(e.path(), ec);
+  }
+  exists = fs::exists(final_dir, ec);
   fs::remove_all(building, ec);
   fs::create_directories(building, ec);
   if (ec) fail(target, "cannot create folder: " + ec.message());
@@ -123,9 +159,18 @@ CorpusStats make_corpus(const std::string& target, const CorpusOptions& o, const
   if (exists) {
     const fs::path old = parent / (stem + ".old-" + std::to_string(::getpid()));
     fs::rename(final_dir, old, ec);
-    if (ec) fail(target, "cannot replace the old corpus: " + ec.message());
+    if (ec) {
+      fs::remove_all(building, ec);
+      fail(target, "cannot replace the old corpus: " + ec.message());
+    }
     fs::rename(building, final_dir, ec);
-    if (ec) fail(target, "cannot move the new corpus into place: " + ec.message() + " (the old one is in " + old.string() + ")");
+    if (ec) {
+      const std::string why = ec.message();
+      std::error_code back;
+      fs::rename(old, final_dir, back);  // the old corpus goes back where it was
+      fs::remove_all(building, back);
+      fail(target, "cannot move the new corpus into place: " + why);
+    }
     fs::remove_all(old, ec);
   } else {
     fs::rename(building, final_dir, ec);

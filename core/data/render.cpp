@@ -13,6 +13,7 @@
 #include "core/data/corpus_reader.h"
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
 
 namespace unipose::data {
 namespace {
@@ -375,7 +376,7 @@ std::vector<RenderedImage> read_rendered_images(const std::string& dir) {
       if (!std::isfinite(r.camera.focal) || r.camera.focal <= 0) fail(where, "the camera's focal length is not a positive number");
       out.push_back(std::move(r));
     } catch (const nlohmann::json::exception& e) {
-      fail(where, std::string("not a valid image record (") + e.what() + ")");
+      fail(where, std::string("not a valid image record (") + io::json_message(e) + ")");
     }
   }
   if (out.empty()) fail(path, "no image records");

@@ -12,6 +12,7 @@
 #include "core/eval/metrics.h"
 #include "core/image/image.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
 #include "core/vision/fit.h"
 
 namespace unipose::engine {
@@ -178,7 +179,7 @@ PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, boo
   try {
     doc = json::parse(io::read_text_file(path));
   } catch (const json::exception& e) {
-    fail(path, std::string("not valid JSON: ") + e.what());
+    fail(path, std::string("not valid JSON: ") + io::json_message(e));
   }
   if (!doc.contains("images") || !doc["images"].is_array()) fail(path, "no 'images' list");
   PhotoEvaluation ev;
@@ -191,7 +192,7 @@ PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, boo
     } catch (const Error& e) {
       fail(path, file + ": " + e.what());
     } catch (const json::exception& e) {
-      fail(path, file + ": " + e.what());
+      fail(path, file + ": " + io::json_message(e));
     }
   }
   return ev;

@@ -10,6 +10,7 @@
 #include "core/body/mannequin.h"
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
 #include "core/pose/measures.h"
 
 namespace unipose::eval {
@@ -101,7 +102,7 @@ std::vector<PhrasingCase> read_phrasing_cases(const std::string& path) {
     try {
       j = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception& e) {
-      fail(where, std::string("malformed JSON: ") + e.what());
+      fail(where, std::string("malformed JSON: ") + io::json_message(e));
     }
     try {
       PhrasingCase c;
@@ -117,7 +118,7 @@ std::vector<PhrasingCase> read_phrasing_cases(const std::string& path) {
       for (const auto& e : j.at("expect")) c.expect.push_back(parse_expectation(e, where));
       out.push_back(std::move(c));
     } catch (const nlohmann::json::exception& e) {
-      fail(where, std::string("not a phrasing case (task, text, expect; start for edits): ") + e.what());
+      fail(where, std::string("not a phrasing case (task, text, expect; start for edits): ") + io::json_message(e));
     } catch (const Error& e) {
       const std::string m = e.what();
       if (m.rfind(path, 0) == 0) throw;

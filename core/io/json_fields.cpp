@@ -60,4 +60,13 @@ std::string json_string(const nlohmann::json& j, const char* key, const std::str
   return j.at(key).get<std::string>();
 }
 
+std::string json_message(const std::exception& e) {
+  std::string m = e.what();
+  if (m.rfind("[json.exception.", 0) == 0) {
+    const auto end = m.find("] ");
+    if (end != std::string::npos) m.erase(0, end + 2);
+  }
+  return m;
+}
+
 }  // namespace unipose::io

@@ -2,6 +2,7 @@
 // error naming the file and the field, never nlohmann's internal type_error or a number wrapped into range.
 #pragma once
 
+#include <exception>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
@@ -18,5 +19,9 @@ double json_real(const nlohmann::json& j, const char* key, double fallback, doub
 bool json_bool(const nlohmann::json& j, const char* key, bool fallback, const std::string& where);
 // A string field, or `fallback` when absent.
 std::string json_string(const nlohmann::json& j, const char* key, const std::string& fallback, const std::string& where);
+
+// The message of a JSON library error without its internal tag: "[json.exception.type_error.302] type must
+// be string, but is number" reads "type must be string, but is number".
+std::string json_message(const std::exception& e);
 
 }  // namespace unipose::io

@@ -229,9 +229,9 @@ NpzArchive read_npz(const std::string& path) {
     const auto file_bytes = std::filesystem::file_size(path, ec);
     std::uint64_t total = 0;
     for (int rc = unzGoToFirstFile(zf); rc == UNZ_OK; rc = unzGoToNextFile(zf)) {
-      char name_buf[512];
+      char name_buf[512] = {};
       unz_file_info64 info;
-      if (unzGetCurrentFileInfo64(zf, &info, name_buf, sizeof(name_buf), nullptr, 0, nullptr, 0) != UNZ_OK)
+      if (unzGetCurrentFileInfo64(zf, &info, name_buf, sizeof(name_buf) - 1, nullptr, 0, nullptr, 0) != UNZ_OK)
         fail(path, "corrupt .npz archive directory");
       const std::string where = path + " [" + name_buf + "]";
       if (info.compressed_size > file_bytes || info.uncompressed_size > info.compressed_size * 1100 + 4096)
@@ -244,9 +244,9 @@ NpzArchive read_npz(const std::string& path) {
     int rc = unzGoToFirstFile(zf);
     if (rc != UNZ_OK) fail(path, "empty or corrupt .npz archive");
     while (rc == UNZ_OK) {
-      char name_buf[512];
+      char name_buf[512] = {};
       unz_file_info64 info;
-      if (unzGetCurrentFileInfo64(zf, &info, name_buf, sizeof(name_buf), nullptr, 0, nullptr, 0) != UNZ_OK)
+      if (unzGetCurrentFileInfo64(zf, &info, name_buf, sizeof(name_buf) - 1, nullptr, 0, nullptr, 0) != UNZ_OK)
         fail(path, "corrupt .npz archive directory");
       std::string name = name_buf;
       const std::string where = path + " [" + name + "]";

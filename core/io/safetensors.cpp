@@ -162,9 +162,14 @@ void verify_sha256sums(const std::string& dir, const std::vector<std::string>& r
     if (!shaped) fail(sums, "line " + std::to_string(number) + " is not '<sha256>  <file>' (as sha256sum writes it)");
     std::string want = line.substr(0, 64);
     for (auto& ch : want) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    const std::string file = line.substr(66);
+    // "./config.json" is config.json; a name outside the folder (or a device, a pipe) is never read.
+    const std::filesystem::path name = std::filesystem::path(line.substr(66)).lexically_normal();
+    const std::string file = name.generic_string();
+    if (file.empty() || name.is_absolute() || file == ".." || file.rfind("../", 0) == 0)
+      fail(sums, "line " + std::to_string(number) + " names a file outside the model folder");
     const std::string full = dir + "/" + file;
     if (!std::filesystem::exists(full)) fail(full, "listed in SHA256SUMS but missing");
+    if (!std::filesystem::is_regular_file(full)) fail(full, "listed in SHA256SUMS but not a plain file");
     if (sha256_file(full) != want) fail(full, "checksum differs from SHA256SUMS (corrupt or modified file)");
     listed.insert(file);
   }

@@ -18,7 +18,7 @@ InstructionTemplates load_instruction_templates(const std::string& path) {
   try {
     doc = nlohmann::json::parse(io::read_text_file(path));
   } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("malformed JSON: ") + e.what());
+    fail(path, std::string("malformed JSON: ") + io::json_message(e));
   }
   if (!doc.is_object() || io::json_string(doc, "format", "", path) != "unipose.instruction_templates/1" || !doc.contains("tasks"))
     fail(path, "not a UniPose instruction template file");

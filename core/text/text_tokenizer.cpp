@@ -35,6 +35,20 @@ struct Module {
   int (*special)(void*, int) = nullptr;
 };
 
+// AddressSanitizer refuses RTLD_DEEPBIND (its interceptors must see every call): sanitizer builds (tests/fuzz)
+// load the module without it and rely on RTLD_LOCAL alone.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kDeepBind = 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr int kDeepBind = 0;
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+
 std::string exe_dir() {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -60,7 +74,7 @@ const Module& module() {
         tried += (tried.empty() ? "" : ", ") + c;
         continue;
       }
-      m.lib = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+      m.lib = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
       if (!m.lib) {
         error = c + ": cannot load the SentencePiece module: " + dlerror();
         return;

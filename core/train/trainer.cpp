@@ -232,12 +232,17 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o, const TrainProg
   }
 
   g_interrupt = 0;
-  auto previous = std::signal(SIGINT, on_stop_signal);
-  auto previous_term = std::signal(SIGTERM, on_stop_signal);
-  auto restore_signals = [&] {
-    std::signal(SIGINT, previous);
-    std::signal(SIGTERM, previous_term);
-  };
+  // Restored however the run ends (a failed checkpoint or collective throws past the loop).
+  struct SignalGuard {
+    void (*previous)(int) = std::signal(SIGINT, on_stop_signal);
+    void (*previous_term)(int) = std::signal(SIGTERM, on_stop_signal);
+    ~SignalGuard() { restore(); }
+    void restore() {
+      std::signal(SIGINT, previous);
+      std::signal(SIGTERM, previous_term);
+    }
+  } signals;
+  auto restore_signals = [&] { signals.restore(); };
   TrainResult result;
   auto last_log = std::chrono::steady_clock::now();
   std::int64_t items_since_log = 0;

@@ -199,7 +199,7 @@ json parse_json_file(const std::string& path) {
   try {
     return json::parse(io::read_text_file(path));
   } catch (const json::exception& e) {
-    fail(path, std::string("not valid JSON: ") + e.what());
+    fail(path, std::string("not valid JSON: ") + io::json_message(e));
   }
 }
 
@@ -249,7 +249,7 @@ TfjsGraph read_tfjs_model(const std::string& model_json) {
   try {
     return read_tfjs_model_checked(model_json);
   } catch (const json::exception& e) {
-    fail(model_json, std::string("not a valid TensorFlow.js model: ") + e.what());
+    fail(model_json, std::string("not a valid TensorFlow.js model: ") + io::json_message(e));
   }
 }
 
@@ -361,7 +361,7 @@ TfjsGraph read_graph_bundle(const std::string& dir) {
   try {
     return read_graph_bundle_checked(dir);
   } catch (const json::exception& e) {
-    fail(dir + "/graph.json", std::string("not a valid UniPose graph: ") + e.what());
+    fail(dir + "/graph.json", std::string("not a valid UniPose graph: ") + io::json_message(e));
   }
 }
 

@@ -115,7 +115,35 @@ TEST(Corpus, RemadeWholeAndFilesCheckedToBelongTogether) {
     EXPECT_NE(std::string(e.what()).find("not a corpus folder"), std::string::npos) << e.what();
   }
   EXPECT_EQ(io::read_text_file(other + "/notes.txt"), "mine");
-  for (const auto& d : {a, b, other}) fs::remove_all(d);
+  // A corpus that also holds someone's file: refused, the file kept (the swap would remove it).
+  io::write_file_atomic(b + "/notes.txt", std::string("mine too"));
+  try {
+    make_corpus(b, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds notes.txt, which is not part of a corpus"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(io::read_text_file(b + "/notes.txt"), "mine too");
+  // A manifest of something else is not a corpus.
+  const std::string foreign = temp_dir("whole_foreign");
+  fs::create_directories(foreign);
+  io::write_file_atomic(foreign + "/manifest.json", std::string("{\"format\": \"someone.else/1\"}"));
+  EXPECT_THROW(make_corpus(foreign, o), Error);
+  EXPECT_TRUE(fs::exists(foreign + "/manifest.json"));
+  // Through a link: the corpus the link names is replaced, the link stays a link.
+  const std::string link = temp_dir("whole_link");
+  fs::create_directory_symlink(a, link);
+  o.seed = 3;
+  make_corpus(link, o);
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(nlohmann::json::parse(io::read_text_file(a + "/manifest.json"))["seed"], 3);
+  // A run killed between its two renames left the old corpus in DIR.old-PID and none at DIR: put back.
+  fs::rename(a, a + ".old-999999999");
+  make_corpus(a, o);
+  EXPECT_FALSE(fs::exists(a + ".old-999999999"));
+  EXPECT_NO_THROW(read_corpus(a));
+  fs::remove(link);
+  for (const auto& d : {a, b, other, foreign}) fs::remove_all(d);
 }
 
 TEST(Datasets, AmassStyleSequenceIsReadAndTurnedYUp) {

@@ -47,5 +47,25 @@ TEST(JsonFields, RealsBoolsAndStrings) {
   EXPECT_EQ(error_of([&] { json_string(j, "num", "", "c.json"); }), "c.json: 'num' is not a string");
 }
 
+TEST(JsonFields, LibraryMessagesLoseTheirInternalTag) {
+  int caught = 0;
+  try {
+    (void)nlohmann::json::parse("{\"a\": ");
+  } catch (const nlohmann::json::exception& e) {
+    ++caught;
+    EXPECT_EQ(json_message(e).find("[json.exception"), std::string::npos) << json_message(e);
+    EXPECT_NE(json_message(e).find("parse error"), std::string::npos) << json_message(e);
+  }
+  try {
+    const nlohmann::json j = 5;
+    (void)j.get<std::string>();
+  } catch (const nlohmann::json::exception& e) {
+    ++caught;
+    EXPECT_EQ(json_message(e), "type must be string, but is number");
+  }
+  EXPECT_EQ(caught, 2);
+  EXPECT_EQ(json_message(std::runtime_error("plain")), "plain");
+}
+
 }  // namespace
 }  // namespace unipose::io

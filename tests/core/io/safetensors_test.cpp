@@ -132,6 +132,21 @@ TEST(Checksums, Sha256AndBundleVerification) {
     EXPECT_NE(what.find("line 2 is not"), std::string::npos) << what;
     EXPECT_EQ(what.find('\r'), std::string::npos);
   }
+  // "./abc.txt" names abc.txt; names outside the folder and devices are never read (/dev/zero would never end).
+  write_file_atomic((dir / "SHA256SUMS").string(), hex + "  ./abc.txt\n");
+  EXPECT_NO_THROW(verify_sha256sums(dir.string(), {"abc.txt"}));
+  for (const std::string outside : {"../../../../../../dev/zero", "/dev/zero", "sub/../../x"}) {
+    write_file_atomic((dir / "SHA256SUMS").string(), hex + "  " + outside + "\n");
+    try {
+      verify_sha256sums(dir.string(), {});
+      FAIL() << outside;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("line 1 names a file outside the model folder"), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::create_directories(dir / "folder");
+  write_file_atomic((dir / "SHA256SUMS").string(), hex + "  folder\n");
+  EXPECT_THROW(verify_sha256sums(dir.string(), {}), Error);
   std::filesystem::remove(dir / "abc.txt");
   write_sha256sums(dir.string(), {"config.json"});
   std::filesystem::remove(dir / "config.json");
