@@ -168,14 +168,15 @@ void verify_sha256sums(const std::string& dir, const std::vector<std::string>& r
     if (file.empty() || name.is_absolute() || file == ".." || file.rfind("../", 0) == 0)
       fail(sums, "line " + std::to_string(number) + " names a file outside the model folder");
     const std::string full = dir + "/" + file;
-    if (!std::filesystem::exists(full)) fail(full, "listed in SHA256SUMS but missing");
-    if (!std::filesystem::is_regular_file(full)) fail(full, "listed in SHA256SUMS but not a plain file");
+    std::error_code ec;  // a name too long for the file system is an answer, not an exception
+    if (!std::filesystem::exists(full, ec)) fail(sums, "line " + std::to_string(number) + ": " + file + " is listed but missing");
+    if (!std::filesystem::is_regular_file(full, ec)) fail(full, "listed in SHA256SUMS but not a plain file");
     if (sha256_file(full) != want) fail(full, "checksum differs from SHA256SUMS (corrupt or modified file)");
     listed.insert(file);
   }
   if (listed.empty()) fail(sums, "lists no files");
   for (const auto& file : reads)
-    if (!listed.count(file) && std::filesystem::exists(dir + "/" + file))
+    if (std::error_code ec; !listed.count(file) && std::filesystem::exists(dir + "/" + file, ec))
       fail(dir + "/" + file, "is not listed in SHA256SUMS, so a change to it would go unchecked; list it (sha256sum " + file + " >> SHA256SUMS) or export the model again");
 }
 

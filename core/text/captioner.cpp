@@ -276,8 +276,11 @@ std::vector<Posecode> select_and_aggregate(const std::vector<Posecode>& input, s
 
   // Upper and lower limb with the same orientation: the whole arm or leg.
   for (int side = 0; side < 2; ++side)
-    for (const auto& [upper, lower, whole] : {std::tuple<const char*, const char*, const char*>{"vertical:upper-arm", "vertical:forearm", "vertical:arm"},
-                                              {"vertical:thigh", "vertical:shin", "vertical:leg"}}) {
+    for (const auto& [upper_key, lower_key, whole] : {std::tuple<const char*, const char*, const char*>{"vertical:upper-arm", "vertical:forearm", "vertical:arm"},
+                                                      {"vertical:thigh", "vertical:shin", "vertical:leg"}}) {
+      // Named copies: C++17 lambdas cannot capture structured bindings (clang refuses them).
+      const char* upper = upper_key;
+      const char* lower = lower_key;
       auto u = std::find_if(codes.begin(), codes.end(), [&](const Posecode& c) { return c.key == upper && c.side == side; });
       auto l = std::find_if(codes.begin(), codes.end(), [&](const Posecode& c) { return c.key == lower && c.side == side; });
       if (u != codes.end() && l != codes.end() && u->category == l->category) {

@@ -17,19 +17,24 @@
 
 namespace unipose::fuzz {
 
-// A folder of this process under the temporary directory (tmpfs when /dev/shm exists), made once.
-inline const std::string& scratch() {
-  static const std::string dir = [] {
+// A folder of this process under the temporary directory (tmpfs when /dev/shm exists), made once and removed
+// at exit by the same object that holds its name (an atexit handler would run after the name is destroyed).
+struct ScratchFolder {
+  std::string dir;
+  ScratchFolder() {
     const std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
-    const auto d = base / ("unipose-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(d);
-    std::atexit([] {
-      std::error_code ignored;
-      std::filesystem::remove_all(scratch(), ignored);
-    });
-    return d.string();
-  }();
-  return dir;
+    dir = (base / ("unipose-fuzz-" + std::to_string(::getpid()))).string();
+    std::filesystem::create_directories(dir);
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+inline const std::string& scratch() {
+  static const ScratchFolder folder;
+  return folder.dir;
 }
 
 // Writes `size` bytes to scratch()/name and returns the path.

@@ -28,7 +28,7 @@ case "$mode" in
       mkdir -p "$work"
       cp -n tests/fuzz/corpus/"$h"/* "$work"/ 2>/dev/null || true
       echo "== fuzz_$h ($seconds s)"
-      build-sanitize/tests/fuzz/fuzz_"$h" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -timeout=20 \
+      build-sanitize/bin/fuzz_"$h" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -timeout=20 \
         -artifact_prefix=build-sanitize/fuzz-findings/"$h"- -print_final_stats=1 "$work" 2>&1 |
         grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|ERROR|finding|SUMMARY|runtime error" || true
     done
