@@ -3,7 +3,7 @@
 #   tests/fuzz/run.sh fuzz [SECONDS] [HARNESS...]   runs each libFuzzer harness (default: all, 60 s each) on a
 #                                                   copy of its seed corpus and prints executions and coverage;
 #   tests/fuzz/run.sh tests                         runs the core's test suites under the sanitizers.
-# The build goes to build-sanitize/ (first build about 40 minutes on 2 cores). Findings stop the run with
+# The build goes to build-sanitize/ (most of the core, with sanitizers: long on 2 cores). Findings stop the run with
 # the sanitizer's report; a harness's crash input is written to build-sanitize/fuzz-findings/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

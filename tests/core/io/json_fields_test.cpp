@@ -5,20 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "error_of.h"
 
 namespace unipose::io {
 namespace {
 
-// The message of the error `fn` throws, or "" when it throws none.
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using unipose::testing::error_of;
 
 TEST(JsonFields, IntegersAreTypedBoundedAndNeverWrapped) {
   const auto j = nlohmann::json::parse(R"({"dim": 64, "neg": -3, "real": 2.5, "text": "64", "huge": 4294967360, "giant": 18446744073709551615})");

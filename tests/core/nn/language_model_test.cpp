@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "error_of.h"
 #include "tiny_models.h"
 
 namespace unipose::nn {
@@ -360,12 +361,7 @@ TEST(LanguageModel, ConfigFieldsAreCheckedForTypeRangeAndSize) {
     auto j = good;
     j[key] = value;
     if (dim) j["dim"] = dim;
-    try {
-      LmConfig::from_json(j.dump(), "bundle/config.json");
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
+    return unipose::testing::error_of([&] { LmConfig::from_json(j.dump(), "bundle/config.json"); });
   };
   EXPECT_EQ(error_with("rope_theta", 0), "bundle/config.json: 'rope_theta' = 0 is out of range (2 to 1e+09)");
   EXPECT_EQ(error_with("norm_eps", -1), "bundle/config.json: 'norm_eps' = -1 is out of range (1e-12 to 0.1)");

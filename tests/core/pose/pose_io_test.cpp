@@ -8,6 +8,7 @@
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
 #include "core/error.h"
+#include "error_of.h"
 #include "core/io/files.h"
 #include "core/io/npz.h"
 
@@ -27,14 +28,7 @@ Pose random_pose(unsigned seed) {
   return p;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using unipose::testing::error_of;
 
 TEST(PoseJson, ExactFormatRoundTrip) {
   const Pose p = random_pose(1);

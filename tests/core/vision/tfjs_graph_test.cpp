@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "error_of.h"
 #include "core/io/files.h"
 #include "core/vision/convert.h"
 #include "temp_dir.h"
@@ -105,14 +106,7 @@ torch::Tensor run1(const std::string& model, const torch::Tensor& x) {
   return ex.run({{"x", x}}, {"out"}).at("out");
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using unipose::testing::error_of;
 
 TEST(TfjsGraph, ConvolutionWithTensorFlowsUnevenSamePadding) {
   // 4 x 4 input 1..16, a 3 x 3 filter of ones, stride 2, SAME: TensorFlow pads 0 before and 1 after.
