@@ -9,12 +9,7 @@
 namespace unipose::data {
 
 std::map<std::string, std::vector<std::string>> read_caption_file(const std::string& path) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(io::read_text_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("malformed JSON: ") + io::json_message(e));
-  }
+  const nlohmann::json doc = io::read_json_file(path);
   if (!doc.is_object()) fail(path, "a caption file must be a JSON object mapping ids to texts");
   std::map<std::string, std::vector<std::string>> out;
   for (auto it = doc.begin(); it != doc.end(); ++it) {

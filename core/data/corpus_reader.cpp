@@ -57,12 +57,7 @@ RetrievalItems retrieval_items(const Corpus& corpus, const std::string& split, b
 
 void check_corpus_files(const std::string& dir, const std::vector<std::string>& files) {
   const std::string manifest_path = dir + "/manifest.json";
-  nlohmann::json m;
-  try {
-    m = nlohmann::json::parse(io::read_text_file(manifest_path));
-  } catch (const nlohmann::json::exception&) {
-    fail(manifest_path, "malformed JSON");
-  }
+  const nlohmann::json m = io::read_json_file(manifest_path);
   if (!m.is_object() || !m.contains("sha256")) return;  // corpora made before the checksums: nothing to compare
   const auto& sums = m["sha256"];
   if (!sums.is_object()) fail(manifest_path, "'sha256' is not a table of file checksums");
@@ -77,12 +72,7 @@ std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::str
   check_corpus_files(dir, {"poses.npz", "splits.json"});
   const auto all = pose::read_poses(dir + "/poses.npz").frames;
   const std::string splits_path = dir + "/splits.json";
-  nlohmann::json s;
-  try {
-    s = nlohmann::json::parse(io::read_text_file(splits_path));
-  } catch (const nlohmann::json::exception&) {
-    fail(splits_path, "malformed JSON");
-  }
+  const nlohmann::json s = io::read_json_file(splits_path);
   if (!s.contains(split) || !s[split].is_array()) fail(splits_path, "no '" + split + "' split");
   std::vector<pose::Pose> out;
   for (const auto& i : s[split]) {
@@ -95,14 +85,6 @@ std::vector<pose::Pose> load_corpus_split(const std::string& dir, const std::str
 }
 
 namespace {
-nlohmann::json parse_json(const std::string& text, const std::string& where) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception&) {
-    fail(where, "malformed JSON");
-  }
-}
-
 std::vector<std::string> string_list(const nlohmann::json& j, const std::string& where) {
   if (!j.is_array()) fail(where, "expected a list of texts");
   std::vector<std::string> out;
@@ -119,7 +101,7 @@ Corpus read_corpus(const std::string& dir) {
   Corpus c;
   c.dir = dir;
   c.manifest = io::read_text_file(dir + "/manifest.json");
-  const auto manifest = parse_json(c.manifest, dir + "/manifest.json");
+  const auto manifest = io::parse_json(c.manifest, dir + "/manifest.json");
   if (!manifest.is_object() || io::json_string(manifest, "format", "", dir + "/manifest.json") != "unipose.corpus/1")
     fail(dir + "/manifest.json", "not a unipose.corpus/1 manifest");
   check_corpus_files(dir, {"poses.npz", "captions.jsonl", "pairs.jsonl", "splits.json"});
@@ -136,7 +118,7 @@ Corpus read_corpus(const std::string& dir) {
       ++number;
       if (line.empty()) continue;
       const std::string where = path + " line " + std::to_string(number);
-      fn(parse_json(line, where), where);
+      fn(io::parse_json(line, where), where);
     }
   };
   auto index = [&](const nlohmann::json& j, const char* key, const std::string& where) {
@@ -160,7 +142,7 @@ Corpus read_corpus(const std::string& dir) {
     c.pairs.push_back(std::move(p));
   });
   const std::string splits_path = dir + "/splits.json";
-  const auto s = parse_json(io::read_text_file(splits_path), splits_path);
+  const auto s = io::read_json_file(splits_path);
   if (!s.is_object()) fail(splits_path, "expected an object of splits");
   for (const auto& [name, list] : s.items()) {
     if (!list.is_array()) fail(splits_path, "split '" + name + "' is not a list");

@@ -175,12 +175,7 @@ void evaluate_photo(PhotoEngine& engine, const std::string& dir, const json& im,
 
 PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles) {
   const std::string path = dir + "/keypoints.json";
-  json doc;
-  try {
-    doc = json::parse(io::read_text_file(path));
-  } catch (const json::exception& e) {
-    fail(path, std::string("not valid JSON: ") + io::json_message(e));
-  }
+  const json doc = io::read_json_file(path);
   if (!doc.contains("images") || !doc["images"].is_array()) fail(path, "no 'images' list");
   PhotoEvaluation ev;
   for (const auto& im : doc["images"]) {

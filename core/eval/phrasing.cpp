@@ -98,12 +98,7 @@ std::vector<PhrasingCase> read_phrasing_cases(const std::string& path) {
     const auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;
     const std::string where = path + ": line " + std::to_string(line_number);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      fail(where, std::string("malformed JSON: ") + io::json_message(e));
-    }
+    const nlohmann::json j = io::parse_json(line, where);
     try {
       PhrasingCase c;
       c.line = line_number;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/io/files.h"
 
 namespace unipose::io {
 namespace {
@@ -68,5 +69,15 @@ std::string json_message(const std::exception& e) {
   }
   return m;
 }
+
+nlohmann::json parse_json(const std::string& text, const std::string& where) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, "malformed JSON: " + json_message(e));
+  }
+}
+
+nlohmann::json read_json_file(const std::string& path) { return parse_json(read_text_file(path), path); }
 
 }  // namespace unipose::io

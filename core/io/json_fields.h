@@ -20,6 +20,12 @@ bool json_bool(const nlohmann::json& j, const char* key, bool fallback, const st
 // A string field, or `fallback` when absent.
 std::string json_string(const nlohmann::json& j, const char* key, const std::string& fallback, const std::string& where);
 
+// The JSON document in `text`; malformed JSON is an error naming `where` with the parser's message
+// ("malformed JSON: syntax error ... at line 3, column 2").
+nlohmann::json parse_json(const std::string& text, const std::string& where);
+// The JSON document in the file at `path`: read_text_file's errors, then parse_json's.
+nlohmann::json read_json_file(const std::string& path);
+
 // The message of a JSON library error without its internal tag: "[json.exception.type_error.302] type must
 // be string, but is number" reads "type must be string, but is number".
 std::string json_message(const std::exception& e);

@@ -16,12 +16,7 @@ namespace unipose::nn {
 LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tokens, HfLoadReport* report, int grounded_levels, int code_dim) {
   if (!std::filesystem::is_directory(dir)) fail(dir, "not a checkpoint folder");
   const std::string config_path = dir + "/config.json";
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(io::read_text_file(config_path));
-  } catch (const nlohmann::json::exception&) {
-    fail(config_path, "malformed JSON");
-  }
+  const nlohmann::json j = io::read_json_file(config_path);
   auto need = [&](const char* key, int hi) { return io::json_int(j, key, 1, hi, config_path); };
   LmConfig c;
   c.text_vocab = need("vocab_size", 1 << 22);

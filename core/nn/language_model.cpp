@@ -38,12 +38,7 @@ std::string LmConfig::to_json() const {
 }
 
 LmConfig LmConfig::from_json(const std::string& text, const std::string& where) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception&) {
-    fail(where, "malformed JSON");
-  }
+  const nlohmann::json j = io::parse_json(text, where);
   const std::string architecture = j.is_object() ? io::json_string(j, "architecture", "", where) : "";
   if (architecture != "unipose.language_model/1" && architecture != "unipose.language_model/2") fail(where, "not a language model config");
   LmConfig c;

@@ -41,12 +41,7 @@ std::string VqVaeConfig::to_json() const {
 }
 
 VqVaeConfig VqVaeConfig::from_json(const std::string& text, const std::string& where) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception&) {
-    fail(where, "malformed JSON");
-  }
+  const nlohmann::json j = io::parse_json(text, where);
   if (!j.is_object() || io::json_string(j, "architecture", "", where) != "unipose.pose_vqvae/1") fail(where, "not a pose tokenizer config");
   VqVaeConfig c;
   auto get = [&](const char* key, int lo, int hi) { return io::json_int(j, key, lo, hi, where); };

@@ -36,12 +36,7 @@ std::string RetrievalConfig::to_json() const {
 }
 
 RetrievalConfig RetrievalConfig::from_json(const std::string& text, const std::string& where) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception&) {
-    fail(where, "malformed JSON");
-  }
+  const nlohmann::json j = io::parse_json(text, where);
   if (!j.is_object() || io::json_string(j, "architecture", "", where) != "unipose.retrieval/1") fail(where, "not a retrieval model config");
   RetrievalConfig c;
   c.kind = io::json_string(j, "kind", "", where);
@@ -212,12 +207,7 @@ RetrievalModel load_retrieval_bundle(const std::string& dir) {
   io::verify_sha256sums(dir, {"config.json", "vocab.json", "model.safetensors"});
   auto config = RetrievalConfig::from_json(io::read_text_file(dir + "/config.json"), dir + "/config.json");
   const std::string vocab_path = dir + "/vocab.json";
-  nlohmann::json v;
-  try {
-    v = nlohmann::json::parse(io::read_text_file(vocab_path));
-  } catch (const nlohmann::json::exception&) {
-    fail(vocab_path, "malformed JSON");
-  }
+  const nlohmann::json v = io::read_json_file(vocab_path);
   if (!v.is_array() || v.size() != config.vocabulary.size())
     fail(vocab_path, "expected a list of " + std::to_string(config.vocabulary.size()) + " words (config.json's vocab_size)");
   for (size_t i = 0; i < v.size(); ++i) {

@@ -10,6 +10,7 @@
 #include "core/body/mannequin.h"
 #include "core/error.h"
 #include "core/io/files.h"
+#include "core/io/json_fields.h"
 #include "core/io/npz.h"
 #include "core/pose/bvh.h"
 
@@ -141,14 +142,7 @@ static std::string unknown_type(const std::string& ext) {
 }
 
 Pose parse_pose_json(const std::string& text, const std::string& where) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {
-    std::string msg = e.what();
-    const auto colon = msg.find("] ");
-    fail(where, "malformed JSON: " + (colon == std::string::npos ? msg : msg.substr(colon + 2)));
-  }
+  json doc = io::parse_json(text, where);
   if (!doc.is_object()) fail(where, "a pose file must hold a JSON object");
   if (!doc.contains("format") || doc["format"] != kPoseFormat)
     fail(where, std::string("not a UniPose pose file (\"format\" must be \"") + kPoseFormat + "\")");

@@ -14,12 +14,7 @@
 namespace unipose::text {
 
 InstructionTemplates load_instruction_templates(const std::string& path) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(io::read_text_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("malformed JSON: ") + io::json_message(e));
-  }
+  const nlohmann::json doc = io::read_json_file(path);
   if (!doc.is_object() || io::json_string(doc, "format", "", path) != "unipose.instruction_templates/1" || !doc.contains("tasks"))
     fail(path, "not a UniPose instruction template file");
   InstructionTemplates out;

@@ -195,14 +195,6 @@ TfjsGraph build_graph(const json& nodes, const json& signature, std::map<std::st
   return g;
 }
 
-json parse_json_file(const std::string& path) {
-  try {
-    return json::parse(io::read_text_file(path));
-  } catch (const json::exception& e) {
-    fail(path, std::string("not valid JSON: ") + io::json_message(e));
-  }
-}
-
 struct Value {
   torch::Tensor t;
   bool nchw = false;  // t holds an NHWC tensor of the graph as NCHW
@@ -254,7 +246,7 @@ TfjsGraph read_tfjs_model(const std::string& model_json) {
 }
 
 static TfjsGraph read_tfjs_model_checked(const std::string& model_json) {
-  const json m = parse_json_file(model_json);
+  const json m = io::read_json_file(model_json);
   if (!m.is_object()) fail(model_json, "not a TensorFlow.js model (no JSON object)");
   if (m.value("format", "") != "graph-model") fail(model_json, "not a TensorFlow.js graph model (format '" + m.value("format", "") + "'; layers models are not supported)");
   if (!m.contains("modelTopology") || !m["modelTopology"].is_object() || !m["modelTopology"].contains("node"))
@@ -368,7 +360,7 @@ TfjsGraph read_graph_bundle(const std::string& dir) {
 static TfjsGraph read_graph_bundle_checked(const std::string& dir) {
   io::verify_sha256sums(dir, {"graph.json", "model.safetensors"});
   const std::string graph_path = dir + "/graph.json";
-  const json g = parse_json_file(graph_path);
+  const json g = io::read_json_file(graph_path);
   if (!g.is_object() || io::json_string(g, "format", "", graph_path) != "unipose.tfjs_graph/1") fail(graph_path, "not a UniPose graph (format unipose.tfjs_graph/1)");
   if (!g.contains("node")) fail(graph_path, "no nodes");
   auto st = io::read_safetensors(dir + "/model.safetensors");

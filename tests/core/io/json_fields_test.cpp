@@ -42,7 +42,8 @@ TEST(JsonFields, RealsBoolsAndStrings) {
 TEST(JsonFields, LibraryMessagesLoseTheirInternalTag) {
   int caught = 0;
   try {
-    (void)nlohmann::json::parse("{\"a\": ");
+    const auto never = nlohmann::json::parse("{\"a\": ");
+    ADD_FAILURE() << never.dump();
   } catch (const nlohmann::json::exception& e) {
     ++caught;
     EXPECT_EQ(json_message(e).find("[json.exception"), std::string::npos) << json_message(e);
@@ -57,6 +58,15 @@ TEST(JsonFields, LibraryMessagesLoseTheirInternalTag) {
   }
   EXPECT_EQ(caught, 2);
   EXPECT_EQ(json_message(std::runtime_error("plain")), "plain");
+}
+
+TEST(JsonFields, DocumentsParsedOrNamedWithTheProblem) {
+  EXPECT_EQ(parse_json("{\"a\": [1, 2]}", "x.json")["a"][1], 2);
+  const std::string bad = error_of([] { parse_json("{\"a\": [1, 2}", "x.json"); });
+  EXPECT_EQ(bad.rfind("x.json: malformed JSON: ", 0), 0u) << bad;
+  EXPECT_EQ(bad.find("[json.exception"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("column"), std::string::npos) << bad;  // says where
+  EXPECT_EQ(error_of([] { read_json_file("/nonexistent/c.json"); }).rfind("/nonexistent/c.json: ", 0), 0u);
 }
 
 }  // namespace
