@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
   gui_cmd->add_option("--pose,file", gui.pose, "Pose file to open (.json, .npz, .bvh frame 0)");
   gui_cmd->add_option("--body", gui.body, "'mannequin' or an SMPL model file (.npz)");
   gui_cmd->add_option("--screenshot", gui.screenshot, "Render, save the whole window as PNG and exit");
-  gui_cmd->add_option("--view", gui.view, "front, side, top or three-quarter")
-      ->check(CLI::IsMember({"front", "side", "top", "three-quarter"}));
+  gui_cmd->add_option("--view", gui.view, "front, side, top, three-quarter or photo (through the applied photo's camera; the default after --apply-photo)")
+      ->check(CLI::IsMember({"front", "side", "top", "three-quarter", "photo"}));
   gui_cmd->add_option("--select", gui.select, "Joint to select (SMPL name, e.g. left_elbow)");
   gui_cmd->add_option("--instruction", gui.instruction, "Type this instruction into the Words panel after opening (needs the language model)");
   gui_cmd->add_option("--photo", gui.photo, "Open this reference photo in the Photo panel");

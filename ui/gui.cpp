@@ -102,7 +102,13 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
       return 1;
     }
   }
-  window.viewport()->set_view(QString::fromStdString(options.view));
+  const std::string view = !options.view.empty() ? options.view : options.apply_photo ? "photo" : "three-quarter";
+  if (view != "photo") {
+    window.viewport()->set_view(QString::fromStdString(view));
+  } else if (!window.viewport()->align_to_photo()) {
+    std::fprintf(stderr, "error: --view photo needs a photo applied to the body (--photo P --apply-photo)\n");
+    return 1;
+  }
   if (!screenshot) {
     if (options.restore_autosave) QTimer::singleShot(0, &window, [&window] { window.offer_autosave_restore(); });
     return app.exec();

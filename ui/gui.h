@@ -10,7 +10,7 @@ struct GuiOptions {
   std::string pose;        // pose file to open
   std::string body;        // "mannequin" or an SMPL .npz
   std::string screenshot;  // when set: render, save the whole window as PNG, exit
-  std::string view = "three-quarter";  // front | side | top | three-quarter
+  std::string view;        // front | side | top | three-quarter | photo; empty: photo after apply_photo, else three-quarter
   std::string select;      // joint to select at start (name)
   std::string instruction; // apply this instruction (language model) after opening, as a user typing it would
   std::string photo;       // open this reference photo in the Photo panel

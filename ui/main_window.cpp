@@ -87,6 +87,14 @@ MainWindow::MainWindow(std::shared_ptr<const body::BodyModel> body, QWidget* par
   tabifyDockWidget(words_dock, photo_dock);
   words_dock->raise();
   connect(photo_panel_, &PhotoPanel::failed, this, [this](const QString& title, const QString& message) { report_error(title, message); });
+  connect(photo_panel_, &PhotoPanel::applied, this, [this](const QImage& photo, double scale, QPointF shift) {
+    reference_photo_ = photo;
+    reference_scale_ = scale;
+    reference_shift_ = shift;
+    photo_behind_->setEnabled(scale > 0);
+    if (photo_behind_->isChecked()) viewport_->set_reference_photo(photo, scale, shift);
+    photo_camera_->setEnabled(viewport_->has_reference_photo());
+  });
 
   status_ = new QLabel(this);
   progress_ = new QProgressBar(this);
@@ -248,6 +256,20 @@ void MainWindow::build_actions() {
     tools->addAction(a);
   }
   view->addAction("&Coach (compare two photos)...", this, [this] { coach_view(); })->setShortcut(QKeySequence("Ctrl+Shift+C"));
+  view->addSeparator();
+  photo_behind_ = view->addAction("Reference &Photo Behind the Body");
+  photo_behind_->setToolTip("The photo of the last pose applied from a photo, behind the body where its camera puts it");
+  photo_behind_->setCheckable(true);
+  photo_behind_->setChecked(true);
+  photo_behind_->setEnabled(false);
+  connect(photo_behind_, &QAction::toggled, this, [this](bool on) {
+    viewport_->set_reference_photo(on ? reference_photo_ : QImage(), reference_scale_, reference_shift_);
+    photo_camera_->setEnabled(viewport_->has_reference_photo());
+  });
+  photo_camera_ = view->addAction("&Look Through the Photo's Camera", this, [this] { viewport_->align_to_photo(); });
+  photo_camera_->setShortcut(QKeySequence("Ctrl+Shift+P"));
+  photo_camera_->setEnabled(false);
+  view->addSeparator();
   auto* fit = view->addAction(tool_icon("fit"), "&Fit to View", this, [this] { viewport_->fit_to_view(); });
   fit->setShortcut(QKeySequence("F"));
   tools->addAction(fit);

@@ -7,11 +7,14 @@
 #include <memory>
 #include <optional>
 
+#include <QImage>
 #include <QMainWindow>
+#include <QPointF>
 #include <QTimer>
 
 #include "core/body/body_model.h"
 
+class QAction;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -87,6 +90,12 @@ class MainWindow : public QMainWindow {
   LanguagePanel* language_panel_ = nullptr;
   PhotoPanel* photo_panel_ = nullptr;
   CoachView* coach_ = nullptr;
+  // The photo of the last pose applied from a photo, and its weak camera (Viewport::set_reference_photo).
+  QImage reference_photo_;
+  double reference_scale_ = 0;
+  QPointF reference_shift_;
+  QAction* photo_behind_ = nullptr;
+  QAction* photo_camera_ = nullptr;
   std::shared_ptr<PhotoService> photos_;
   TaskRunner* tasks_ = nullptr;
   std::shared_ptr<EngineService> engine_;

@@ -30,9 +30,33 @@ namespace {
 
 const char* kPhotoFilter = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)";
 
-QPixmap to_pixmap(const image::Image& im) {
+QImage to_qimage(const image::Image& im) {
   if (im.empty()) return {};
-  return QPixmap::fromImage(QImage(im.rgb.data(), im.width, im.height, im.width * 3, QImage::Format_RGB888).copy());
+  return QImage(im.rgb.data(), im.width, im.height, im.width * 3, QImage::Format_RGB888).copy();
+}
+
+QPixmap to_pixmap(const image::Image& im) { return im.empty() ? QPixmap() : QPixmap::fromImage(to_qimage(im)); }
+
+// The weak camera (least squares) that takes the body's joints, posed by the document's body model, to where
+// the fit put them in the picture: picture = scale * (x, -y) + shift. Solved again rather than taken from the
+// fit because the body may have another shape (SMPL) than the fit's skeleton. Scale 0 when the joints do not say.
+std::pair<double, QPointF> weak_camera(const body::JointPositions& joints, const std::array<std::array<double, 2>, 22>& projected) {
+  double px = 0, py = 0, qx = 0, qy = 0;
+  constexpr int n = 22;
+  for (int j = 0; j < n; ++j) {
+    px += joints[j].x() / n;
+    py += -joints[j].y() / n;
+    qx += projected[j][0] / n;
+    qy += projected[j][1] / n;
+  }
+  double num = 0, den = 0;
+  for (int j = 0; j < n; ++j) {
+    const double ax = joints[j].x() - px, ay = -joints[j].y() - py;
+    num += ax * (projected[j][0] - qx) + ay * (projected[j][1] - qy);
+    den += ax * ax + ay * ay;
+  }
+  const double scale = den > 1e-12 ? num / den : 0;
+  return {scale > 0 && std::isfinite(scale) ? scale : 0, QPointF(qx - scale * px, qy - scale * py)};
 }
 
 }  // namespace
@@ -116,7 +140,10 @@ QString PhotoPanel::message() const { return info_->text(); }
 
 bool PhotoPanel::apply_person(int index) {
   if (index < 0 || index >= people()) return false;
-  doc_->apply(estimates_[index].pose, "Pose from " + name_ + (people() > 1 ? QString(" (person %1)").arg(index + 1) : QString()));
+  const auto& e = estimates_[index];
+  doc_->apply(e.pose, "Pose from " + name_ + (people() > 1 ? QString(" (person %1)").arg(index + 1) : QString()));
+  const auto [scale, shift] = weak_camera(doc_->body().posed_joints(e.pose), e.projected);
+  Q_EMIT applied(to_qimage(photo_), scale, shift);
   info_->setText(QString("Applied person %1 of %2. Edit > Undo takes it back.").arg(index + 1).arg(name_));
   return true;
 }

@@ -10,6 +10,9 @@
 
 #include <QWidget>
 
+#include <QImage>
+#include <QPointF>
+
 #include "core/engine/photo.h"
 #include "core/image/image.h"
 
@@ -48,9 +51,16 @@ class PhotoPanel : public QWidget {
   QString message() const;
   // The photo with the selected person's landmarks and fitted joints drawn, as shown.
   const image::Image& shown() const { return shown_; }
+  // The photo as read (no drawing on it).
+  const image::Image& photo() const { return photo_; }
+  // Everyone found in the photo, fitted (largest first).
+  const std::vector<engine::PhotoEstimate>& estimates() const { return estimates_; }
 
  Q_SIGNALS:
   void failed(const QString& title, const QString& message);
+  // A person's pose was applied: the photo and the weak camera that puts the body's joints on the person
+  // (picture = scale * (x, -y) + shift, pixels), for the view's reference photo.
+  void applied(const QImage& photo, double scale, QPointF shift);
 
  protected:
   bool eventFilter(QObject* watched, QEvent* event) override;

@@ -6,6 +6,7 @@
 #include <QByteArray>
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QVBoxLayout>
 #include <QWheelEvent>
 #include <Qt3DCore/QAttribute>
@@ -17,6 +18,7 @@
 #include <Qt3DExtras/QPhongMaterial>
 #include <Qt3DExtras/QPlaneMesh>
 #include <Qt3DExtras/QSphereMesh>
+#include <Qt3DExtras/QTextureMaterial>
 #include <Qt3DExtras/Qt3DWindow>
 #include <Qt3DRender/QCamera>
 #include <Qt3DRender/QCameraSelector>
@@ -25,7 +27,9 @@
 #include <Qt3DRender/QGeometryRenderer>
 #include <Qt3DRender/QLayer>
 #include <Qt3DRender/QLayerFilter>
+#include <Qt3DRender/QPaintedTextureImage>
 #include <Qt3DRender/QRenderSurfaceSelector>
+#include <Qt3DRender/QTexture>
 #include <Qt3DRender/QViewport>
 
 #include <Eigen/Geometry>
@@ -45,6 +49,22 @@ const QColor kSelectedColour(255, 85, 40);
 
 QVector3D qvec(const Eigen::Vector3d& v) { return QVector3D(float(v.x()), float(v.y()), float(v.z())); }
 
+constexpr float kBoardGap = 0.6f;        // metres between the body's back-most point and the reference photo
+constexpr int kMaxPhotoTexture = 2048;  // longest side of the reference photo as a texture (larger ones are scaled down)
+
+// The reference photo as a texture image.
+class PhotoTexture : public Qt3DRender::QPaintedTextureImage {
+ public:
+  explicit PhotoTexture(QImage photo, Qt3DCore::QNode* parent = nullptr) : QPaintedTextureImage(parent), photo_(std::move(photo)) {
+    setSize(photo_.size());
+    update();  // setSize repaints only when the size changes (a 256 x 256 photo would never be painted)
+  }
+  void paint(QPainter* painter) override { painter->drawImage(QRect(QPoint(0, 0), photo_.size()), photo_); }
+
+ private:
+  QImage photo_;
+};
+
 
 }  // namespace
 
@@ -63,6 +83,14 @@ struct Viewport::Impl {
   Qt3DExtras::Qt3DWindow* window = nullptr;
   Qt3DCore::QEntity* root = nullptr;
   Qt3DRender::QCamera* camera = nullptr;
+  Qt3DRender::QLayer* scene_layer = nullptr;
+  // The reference photo: its board (null without one), its picture size and its weak camera.
+  Qt3DCore::QEntity* photo_board = nullptr;
+  Qt3DCore::QTransform* photo_transform = nullptr;
+  QSizeF photo_size;
+  double photo_scale = 0;
+  QPointF photo_shift;
+  bool aligned = false;
   Qt3DCore::QBuffer* vertex_buffer = nullptr;
   Qt3DCore::QBuffer* index_buffer = nullptr;
   Qt3DCore::QAttribute* position = nullptr;
@@ -101,6 +129,7 @@ struct Viewport::Impl {
     bounds = mesh.bounds();
     frames = std::move(posed.joints);
     for (int j = 0; j < body::kNumJoints; ++j) handle_transforms[j]->setTranslation(qvec(frames.positions[j]));
+    place_board();
     ++updates;
   }
 
@@ -112,16 +141,103 @@ struct Viewport::Impl {
   }
 
   void fit() {
+    leave_alignment();
     const Eigen::Vector3f c = bounds.center();
     const float radius = 0.5f * bounds.diagonal().norm();
-    const float aspect = window->height() > 0 ? float(window->width()) / float(window->height()) : 1.6f;
     const float half = float(M_PI) / 180.0f * kFov * 0.5f;
-    const float half_min = aspect < 1 ? std::atan(std::tan(half) * aspect) : half;
+    const float half_min = aspect() < 1 ? std::atan(std::tan(half) * aspect()) : half;
     const float distance = radius / std::sin(half_min) * 1.02f;
     const QVector3D centre(c.x(), c.y(), c.z());
     camera->setUpVector(view_up);
     camera->setViewCenter(centre);
     camera->setPosition(centre + view_direction.normalized() * distance);
+  }
+
+  float aspect() const { return window->height() > 0 ? float(window->width()) / float(window->height()) : 1.6f; }
+
+  // Back from the photo's orthographic camera to the perspective one (true when it was aligned); the caller
+  // places the camera.
+  bool leave_alignment() {
+    if (!aligned) return false;
+    aligned = false;
+    camera->lens()->setPerspectiveProjection(kFov, aspect(), 0.05f, 100.0f);
+    return true;
+  }
+
+  // From the photo's camera to the perspective camera looking from the front, the body fitted in.
+  void front_after_alignment() {
+    if (!leave_alignment()) return;
+    view_direction = QVector3D(0, 0, 1);
+    view_up = QVector3D(0, 1, 0);
+    fit();
+  }
+
+  // The photo's camera: looking along -z, an orthographic frustum that shows the picture exactly (widened
+  // to the window's shape, the picture centred).
+  void align() {
+    const double s = photo_scale;
+    double left = -photo_shift.x() / s, right = (photo_size.width() - photo_shift.x()) / s;
+    double bottom = (photo_shift.y() - photo_size.height()) / s, top = photo_shift.y() / s;
+    const double cx = (left + right) / 2, cy = (bottom + top) / 2;
+    double half_w = (right - left) / 2, half_h = (top - bottom) / 2;
+    const double a = aspect();
+    if (half_w / half_h < a) half_w = half_h * a;
+    else half_h = half_w / a;
+    // The camera sits on the axis through the picture's centre, in front of everything.
+    const float distance = 20.0f;
+    camera->setUpVector(QVector3D(0, 1, 0));
+    camera->setPosition(QVector3D(float(cx), float(cy), distance));
+    camera->setViewCenter(QVector3D(float(cx), float(cy), 0));
+    camera->lens()->setOrthographicProjection(float(-half_w), float(half_w), float(-half_h), float(half_h), 0.05f, 100.0f);
+    aligned = true;
+  }
+
+  // The board stays behind the body whatever the pose (its depth does not change the orthographic view).
+  void place_board() {
+    if (!photo_transform) return;
+    QVector3D t = photo_transform->translation();
+    t.setZ(bounds.min().z() - kBoardGap);
+    photo_transform->setTranslation(t);
+  }
+
+  void set_photo(const QImage& photo, double scale, QPointF shift) {
+    if (photo_board) {
+      photo_board->setParent(static_cast<Qt3DCore::QNode*>(nullptr));
+      photo_board->deleteLater();
+      photo_board = nullptr;
+      photo_transform = nullptr;
+    }
+    front_after_alignment();
+    if (photo.isNull() || !(scale > 0) || !std::isfinite(shift.x()) || !std::isfinite(shift.y())) return;
+    photo_size = photo.size();
+    photo_scale = scale;
+    photo_shift = shift;
+    QImage texture = photo.convertToFormat(QImage::Format_RGBA8888);
+    if (std::max(texture.width(), texture.height()) > kMaxPhotoTexture)
+      texture = texture.scaled(kMaxPhotoTexture, kMaxPhotoTexture, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    const float w = float(photo_size.width() / scale), h = float(photo_size.height() / scale);
+    photo_board = new Qt3DCore::QEntity(root);
+    auto* mesh = new Qt3DExtras::QPlaneMesh(photo_board);
+    mesh->setWidth(w);
+    mesh->setHeight(h);
+    auto* tex = new Qt3DRender::QTexture2D(photo_board);
+    tex->addTextureImage(new PhotoTexture(texture, tex));
+    tex->setMinificationFilter(Qt3DRender::QAbstractTexture::Linear);
+    tex->setMagnificationFilter(Qt3DRender::QAbstractTexture::Linear);
+    auto* material = new Qt3DExtras::QTextureMaterial(photo_board);
+    material->setTexture(tex);
+    auto* transform = new Qt3DCore::QTransform(photo_board);
+    // The plane lies in x-z facing +y; turned a quarter about x it faces +z (the camera), its far edge up.
+    transform->setRotationX(90.0f);
+    const float cx = float((photo_size.width() / 2 - shift.x()) / scale), cy = float((shift.y() - photo_size.height() / 2) / scale);
+    transform->setTranslation(QVector3D(cx, cy, 0));
+    photo_transform = transform;
+    place_board();
+    photo_board->addComponent(mesh);
+    photo_board->addComponent(material);
+    photo_board->addComponent(transform);
+    photo_board->addComponent(scene_layer);
+    align();
   }
 
   QPointF project(const Eigen::Vector3d& p) const {
@@ -172,6 +288,7 @@ Viewport::Viewport(PoseDocument* doc, QWidget* parent) : QWidget(parent), d_(std
   using namespace Qt3DRender;
   d_->root = new QEntity();
   auto* scene_layer = new QLayer(d_->root);
+  d_->scene_layer = scene_layer;
   auto* overlay_layer = new QLayer(d_->root);
 
   // Frame graph: the scene, then the joint handles over it (depth cleared in between, so handles inside
@@ -342,10 +459,23 @@ void Viewport::set_view(const QString& name) {
 }
 
 void Viewport::fit_to_view() {
+  if (d_->aligned) {
+    d_->front_after_alignment();
+    return;
+  }
   d_->view_direction = (d_->camera->position() - d_->camera->viewCenter()).normalized();
   d_->view_up = d_->camera->upVector();
   d_->fit();
 }
+
+void Viewport::set_reference_photo(const QImage& photo, double scale, QPointF shift) { d_->set_photo(photo, scale, shift); }
+bool Viewport::has_reference_photo() const { return d_->photo_board != nullptr; }
+bool Viewport::align_to_photo() {
+  if (!d_->photo_board) return false;
+  d_->align();
+  return true;
+}
+bool Viewport::aligned_to_photo() const { return d_->aligned; }
 
 void Viewport::set_axis(Axis axis) { d_->axis = axis; }
 Viewport::Axis Viewport::axis() const { return d_->axis; }
@@ -399,6 +529,7 @@ bool Viewport::eventFilter(QObject* watched, QEvent* event) {
       if (d.drag == Impl::Drag::Rotate) {
         d.rotate_drag(e->position());
       } else if (d.drag == Impl::Drag::Orbit) {
+        d.front_after_alignment();
         d.camera->panAboutViewCenter(float(-delta.x() * 0.3), QVector3D(0, 1, 0));
         // Tilt, but never over the poles (the view would flip).
         const QVector3D view = (d.camera->position() - d.camera->viewCenter()).normalized();
@@ -407,6 +538,7 @@ bool Viewport::eventFilter(QObject* watched, QEvent* event) {
         d.camera->tiltAboutViewCenter(-tilt);
         d.camera->setUpVector(QVector3D(0, 1, 0));
       } else if (d.drag == Impl::Drag::Pan) {
+        d.front_after_alignment();
         const float k = (d.camera->position() - d.camera->viewCenter()).length() * 0.0015f;
         d.camera->translate(QVector3D(float(-delta.x()) * k, float(delta.y()) * k, 0), Qt3DRender::QCamera::TranslateViewCenter);
       }
@@ -424,11 +556,15 @@ bool Viewport::eventFilter(QObject* watched, QEvent* event) {
       auto* e = static_cast<QWheelEvent*>(event);
       const float notches = e->angleDelta().y() / 120.0f;
       const float factor = std::pow(0.85f, notches);
+      d.front_after_alignment();
       const QVector3D c = d.camera->viewCenter();
       const QVector3D offset = (d.camera->position() - c) * factor;
       if (offset.length() > 0.2f && offset.length() < 40.0f) d.camera->setPosition(c + offset);
       return true;
     }
+    case QEvent::Resize:
+      if (d.aligned) d.align();  // the photo's frustum follows the window's shape
+      return false;
     case QEvent::KeyPress: {
       auto* e = static_cast<QKeyEvent*>(event);
       if (e->key() == Qt::Key_Escape && d.drag == Impl::Drag::Rotate) {

@@ -5,6 +5,8 @@
 #include "core/text/wordnet.h"
 #include <sys/wait.h>
 
+#include <cmath>
+#include <cstdint>
 #include <iostream>
 
 #include <QApplication>
@@ -345,6 +347,59 @@ TEST_F(Gui, PhotoAppliedAsOneStepAndUndone) {
   // The person in the photo stands with the arms down: the applied pose's hands are below the shoulders.
   const auto j = body::posed_joint_positions(doc()->pose(), body::mannequin_rest_joints());
   EXPECT_LT(j[body::kLeftWrist].y(), j[body::kLeftShoulder].y());
+  // The photo stands behind the body and the view looks through its camera: each body joint appears on the
+  // screen where the fit put it in the photo (the photo fills the view, centred).
+  auto* view = window_->viewport();
+  ASSERT_TRUE(view->has_reference_photo());
+  EXPECT_TRUE(view->aligned_to_photo());
+  const double width = panel->shown().width, height = panel->shown().height;  // the photo as the panel read it
+  const QWindow* screen = view->render_window();
+  ASSERT_GT(screen->width(), 0);
+  const double k = std::min(screen->width() / width, screen->height() / height);
+  const auto& projected = panel->estimates().at(0).projected;
+  double mean_px = 0;
+  for (int joint = 0; joint < 22; ++joint) {
+    const QPointF expected((projected[joint][0] - width / 2) * k + screen->width() / 2.0, (projected[joint][1] - height / 2) * k + screen->height() / 2.0);
+    const QPointF d = view->joint_screen_position(joint) - expected;
+    mean_px += std::hypot(d.x(), d.y()) / 22;
+  }
+  EXPECT_LT(mean_px, 0.02 * screen->height()) << "joints " << mean_px << " px from their places in the photo";
+  // And the photo is drawn there, upright and unmirrored: away from the person, the view shows the photo's
+  // pixels, much closer than those of the photo turned upside down or mirrored (the texture is filtered, so
+  // not exactly).
+  const QImage shot = grab_view();
+  const auto& picture = panel->photo();
+  const auto& box = panel->estimates().at(0).person.box;
+  double upright = 0, flipped = 0, mirrored = 0;
+  int samples = 0;
+  auto difference = [&](const QColor& seen, double x, double y) {
+    const std::uint8_t* p = &picture.rgb[(static_cast<size_t>(y) * picture.width + static_cast<size_t>(x)) * 3];
+    return (std::abs(seen.red() - p[0]) + std::abs(seen.green() - p[1]) + std::abs(seen.blue() - p[2])) / 3.0;
+  };
+  for (double fy = 0.05; fy < 1; fy += 0.1) {
+    for (double fx = 0.05; fx < 1; fx += 0.1) {
+      const double px = fx * width, py = fy * height;
+      const double margin = 0.15 * (box[3] - box[1]);
+      if (px > box[0] - margin && px < box[2] + margin && py > box[1] - margin && py < box[3] + margin) continue;
+      const QColor seen = shot.pixelColor(QPoint(static_cast<int>((px - width / 2) * k + shot.width() / 2.0),
+                                                 static_cast<int>((py - height / 2) * k + shot.height() / 2.0)));
+      upright += difference(seen, px, py);
+      flipped += difference(seen, px, height - 1 - py);
+      mirrored += difference(seen, width - 1 - px, py);
+      ++samples;
+    }
+  }
+  ASSERT_GT(samples, 10);
+  upright /= samples;
+  flipped /= samples;
+  mirrored /= samples;
+  EXPECT_LT(upright, 30) << "the view does not show the photo around the person (mean difference per channel)";
+  EXPECT_LT(upright, 0.7 * flipped) << upright << " upright vs " << flipped << " upside down";
+  EXPECT_LT(upright, 0.7 * mirrored) << upright << " upright vs " << mirrored << " mirrored";
+  view->fit_to_view();  // any camera move leaves the photo's camera; the board stays
+  EXPECT_FALSE(view->aligned_to_photo());
+  EXPECT_TRUE(view->has_reference_photo());
+  EXPECT_TRUE(view->align_to_photo());
   doc()->undo_stack()->undo();
   EXPECT_EQ(doc()->pose(), before);
   EXPECT_FALSE(panel->apply_person(5));  // no such person
