@@ -43,17 +43,16 @@ void expect_same_pose(const pose::Pose& got, const pose::Pose& want, double tole
 TEST(Engine, ShippedModelsAnswerAsRecorded) {
   auto& e = shipped();
   EXPECT_EQ(e.describe(pose::read_pose(sample("standing.json"))).text,
-            "The character is standing erect, and the two arms are straight. The hands are spread apart, and the knees are almost touching. "
-            "The person's left hand is in front of the torso.");
+            "The model is standing upright; the two arms are fully extended. The hands are spread apart.");
   const std::string walking =
-      "The right knee is slightly bent and the left leg is straight. The feet are set apart and the hands are spread apart. The left foot is "
-      "ahead of the right foot and the left knee is ahead of the right knee.";
+      "The right knee is slightly bent and the left leg is kept straight. The feet are set apart and the hands are spread apart. The left foot "
+      "is ahead of the right foot, and the left knee is ahead of the right knee.";
   EXPECT_EQ(e.describe(pose::read_pose(sample("walking.json"))).text, walking);
   EXPECT_EQ(e.describe(pose::read_pose(golden("walking_turned.json"))).text, walking);  // the heading does not matter
   EXPECT_EQ(e.diff(pose::read_pose(sample("standing.json")), pose::read_pose(sample("arms_up.json"))).text,
-            "Lift your right hand above your head. Then move your hands closer to each other.");
+            "Raise your right hand above your head, then move your hands closer to each other.");
   EXPECT_EQ(e.diff(pose::read_pose(golden("walking_turned.json")), pose::read_pose(golden("sitting_turned.json"))).text,
-            "Bend your elbows slightly. Then move your hands closer to each other.");
+            "Bend your elbows more. Then move your hands closer to each other.");
   // Poses: the recorded files hold 17 significant digits; a different CPU may round a kernel differently.
   constexpr double kTolerance = 1e-4;
   expect_same_pose(*e.generate("a person squats with both arms forward").pose, pose::read_pose(golden("generate_squat.json")), kTolerance,
