@@ -164,7 +164,8 @@ void add_photo_commands(CLI::App& app) {
     for (const auto& n : r.notes) std::printf("  %s\n", n.c_str());
     std::printf("%d photos, %d labelled people, %d matched to a detected person\n\n", r.photos, r.people, r.matched);
     std::printf("PCK@0.2 of visible labelled keypoints   detector, box     detector, torso   labelled box, box  labelled box, torso\n");
-    for (const auto& [family, c] : r.detector_box) {
+    for (const auto& [name, c] : r.detector_box) {
+      const std::string& family = name;  // a lambda may not capture a structured binding in C++17 (clang refuses)
       auto get = [&](const std::map<std::string, engine::PckCount>& m) { return m.count(family) ? pck_line(m.at(family)) : std::string("-"); };
       std::printf("  %-10s                          %-18s %-18s %-18s %s\n", family.c_str(), pck_line(c).c_str(), get(r.detector_torso).c_str(),
                   get(r.labelled_box).c_str(), get(r.labelled_torso).c_str());
