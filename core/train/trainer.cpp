@@ -36,7 +36,7 @@ std::string checkpoint_path(const TrainOptions& o) { return o.out_dir + "/checkp
 
 torch::Tensor string_tensor(const std::string& s) {
   auto t = torch::empty({static_cast<int64_t>(s.size())}, torch::kUInt8);
-  std::memcpy(t.data_ptr(), s.data(), s.size());
+  if (!s.empty()) std::memcpy(t.data_ptr(), s.data(), s.size());  // an empty tensor's data may be null
   return t;
 }
 std::string tensor_string(const torch::Tensor& t) {

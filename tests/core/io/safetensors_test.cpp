@@ -18,7 +18,7 @@ std::string temp_path(const std::string& name) {
 TensorBytes floats(std::vector<std::int64_t> shape, const std::vector<float>& v) {
   TensorBytes t{"F32", std::move(shape), {}};
   t.data.resize(v.size() * 4);
-  std::memcpy(t.data.data(), v.data(), t.data.size());
+  if (!v.empty()) std::memcpy(t.data.data(), v.data(), t.data.size());  // an empty vector's data() may be null
   return t;
 }
 
