@@ -17,6 +17,7 @@
 
 #include "core/engine/engine.h"
 #include "core/error.h"
+#include "ui/qt_image.h"
 #include "core/io/files.h"
 #include "core/pose/pose_io.h"
 #include "ui/engine_service.h"
@@ -28,11 +29,6 @@ namespace unipose::ui {
 namespace {
 
 const char* kSlotFilter = "Photos and poses (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.json *.npz *.bvh)";
-
-QPixmap to_pixmap(const image::Image& im) {
-  if (im.empty()) return {};
-  return QPixmap::fromImage(QImage(im.rgb.data(), im.width, im.height, im.width * 3, QImage::Format_RGB888).copy());
-}
 
 bool is_pose_file(const QString& path) {
   const QString ext = QFileInfo(path).suffix().toLower();

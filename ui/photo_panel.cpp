@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "core/error.h"
+#include "ui/qt_image.h"
 #include "ui/pose_document.h"
 #include "ui/task_runner.h"
 
@@ -29,13 +30,6 @@ engine::PhotoEngine& PhotoService::photos() {
 namespace {
 
 const char* kPhotoFilter = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff)";
-
-QImage to_qimage(const image::Image& im) {
-  if (im.empty()) return {};
-  return QImage(im.rgb.data(), im.width, im.height, im.width * 3, QImage::Format_RGB888).copy();
-}
-
-QPixmap to_pixmap(const image::Image& im) { return im.empty() ? QPixmap() : QPixmap::fromImage(to_qimage(im)); }
 
 // The weak camera (least squares) that takes the body's joints, posed by the document's body model, to where
 // the fit put them in the picture: picture = scale * (x, -y) + shift. Solved again rather than taken from the

@@ -13,14 +13,10 @@
 #include <QPdfWriter>
 
 #include "core/error.h"
+#include "ui/qt_image.h"
 
 namespace unipose::ui {
 namespace {
-
-QImage to_qimage(const image::Image& im) {
-  if (im.empty()) return {};
-  return QImage(im.rgb.data(), im.width, im.height, im.width * 3, QImage::Format_RGB888).copy();
-}
 
 // Draws `img` inside `box`, keeping its proportions, centred.
 void draw_fitted(QPainter& p, const QImage& img, const QRectF& box) {
