@@ -74,11 +74,13 @@ const std::vector<int>& arm_joints() {
 }
 
 // The lowest joints of a pose, for "both knees down".
-bool knees_down(const pose::Pose& p) {
+// Whether both knees (or, with `both` false, at least one) rest on the floor: within 0.08 m of the lowest joint.
+bool knees_down(const pose::Pose& p, bool both = true) {
   const auto j = posed_joint_positions(p, mannequin_rest_joints());
   double low = 1e9;
   for (const auto& x : j) low = std::min(low, x.y());
-  return j[kLeftKnee].y() - low < 0.08 && j[kRightKnee].y() - low < 0.08;
+  const bool l = j[kLeftKnee].y() - low < 0.08, r = j[kRightKnee].y() - low < 0.08;
+  return both ? l && r : l || r;
 }
 
 double torso_tilt_deg(const pose::Pose& p) {
@@ -128,7 +130,9 @@ pose::Pose posture(const pose::Pose& start, const std::string& action, std::mt19
   pose::Pose shape;
   for (int attempt = 0; attempt < 20; ++attempt) {
     shape = sampler.sample(action == "squat" && std::uniform_real_distribution<double>(0, 1)(rng) < 0.3 ? "crouching" : it->second).pose;
-    if (action != "kneel_both" || knees_down(shape)) break;
+    // Kneeling is what the words promise, so it is measured: the sampler's one-knee variant sometimes puts the
+    // front foot lower than the knee behind (front thigh tilted down, knee bent past the vertical shin).
+    if ((action != "kneel_both" && action != "kneel") || knees_down(shape, action == "kneel_both")) break;
   }
   if (action == "sit_floor") seat_on_floor(shape, rng);
   if (action == "cross_legged") fold_legs_crossed(shape, rng);
