@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
       "  unipose estimate --image P [--out POSE]         a 3D pose from a photo (BlazePose + fitting; --overlay PNG)\n"
       "  unipose eval photos --data DIR                   PCK@0.2 of landmarks and fitted poses on labelled photos\n"
       "  unipose eval renders --data DIR                  MPJPE / PA-MPJPE of fitted poses on rendered pictures\n"
+      "  unipose train lifter --data DIR --out RUN        the 2D-to-3D lifter the photo fit follows\n"
       "  unipose compare --image-a A --image-b B          two photos: joint angles, words (--csv, --report PDF)\n"
       "  unipose convert tfjs MODEL.json --out DIR        a TensorFlow.js graph model to a verified bundle\n"
       "  unipose bench photo --image P                    photo to pose: median times and peak memory\n"

@@ -1,4 +1,4 @@
-// Photos: `convert tfjs`, `estimate --image`, `eval photos`.
+// Photos: `convert tfjs`, `estimate --image`, `eval photos`, `eval renders`, `bench photo`, `train lifter`.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -10,12 +10,16 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/progress.h"
 #include "core/engine/photo.h"
 #include "core/engine/photo_evaluation.h"
 #include "core/error.h"
 #include "core/image/image.h"
 #include "core/io/files.h"
+#include "core/data/corpus_reader.h"
 #include "core/pose/pose_io.h"
+#include "core/train/lifter_task.h"
+#include "core/train/model_cards.h"
 #include "core/vision/convert.h"
 
 namespace unipose::app {
@@ -31,6 +35,33 @@ double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// --lifter and --lift-weight: which 2D-to-3D lifter the fit follows, and how much.
+struct LifterChoice {
+  std::string dir;
+  double weight = -1;
+  bool trunk_from_lifter = false;
+};
+
+void add_lifter_options(CLI::App* cmd, LifterChoice& c) {
+  cmd->add_option("--lifter", c.dir, "2D-to-3D lifter bundle the fit follows (default: models/pose_lifter when present; 'none': "
+                                     "BlazePose's world landmarks alone)");
+  cmd->add_option("--lift-weight", c.weight, "How much the fit follows the lifter rather than the world landmarks, 0..1 (default " +
+                                                 std::to_string(engine::PhotoEngine::kDefaultLiftWeight).substr(0, 4) + ")")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--lifter-trunk", c.trunk_from_lifter, "Take how the body stands to the camera from the lifter too (default: from "
+                                                        "BlazePose's world landmarks, the lifter giving the limbs)");
+}
+
+void apply_lifter(engine::PhotoEngine& photos, const LifterChoice& c) {
+  if (c.dir == "none") {
+    photos.set_lifter("", 0);
+    return;
+  }
+  if (c.dir.empty() && c.weight < 0 && !c.trunk_from_lifter) return;  // the engine's default
+  const std::string dir = c.dir.empty() ? engine::PhotoEngine::default_lifter() : c.dir;
+  photos.set_lifter(dir, c.weight >= 0 ? c.weight : engine::PhotoEngine::kDefaultLiftWeight, !c.trunk_from_lifter);
 }
 
 }  // namespace
@@ -58,6 +89,7 @@ void add_photo_commands(CLI::App& app) {
     std::string image, out, overlay, json, detector, landmarks;
     int person = 0;
     bool tiles = false;
+    LifterChoice lifter;
   };
   auto e = std::make_shared<EstimateOptions>();
   auto* est = app.add_subcommand("estimate", "A 3D pose from one photo: BlazePose finds the people and their landmarks, the pose is fitted to them");
@@ -69,10 +101,12 @@ void add_photo_commands(CLI::App& app) {
   est->add_option("--json", e->json, "Write the people, landmarks, reprojection error and timings as JSON");
   est->add_option("--detector", e->detector, "Person detector bundle (default: models/blazepose_detector)");
   est->add_option("--landmarks", e->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+  add_lifter_options(est, e->lifter);
   est->callback([e] {
     const auto picture = image::read_image(e->image);
     engine::PhotoEngine photos(e->detector.empty() ? engine::PhotoEngine::default_detector() : e->detector,
                                e->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : e->landmarks);
+    apply_lifter(photos, e->lifter);
     engine::PhotoEstimate r;
     try {
       r = photos.estimate(picture, e->person, e->tiles);
@@ -110,6 +144,7 @@ void add_photo_commands(CLI::App& app) {
     std::string image;
     int runs = 20;
     bool tiles = false;
+    LifterChoice lifter;
   };
   auto b = std::make_shared<BenchOptions>();
   CLI::App* bench_cmd = nullptr;
@@ -124,9 +159,11 @@ void add_photo_commands(CLI::App& app) {
   bench->add_option("--image", b->image, "The photo")->required();
   bench->add_option("--runs", b->runs, "Timed runs after one warm-up")->check(CLI::Range(1, 10000));
   bench->add_flag("--small-people", b->tiles, "Time the detector's extra squares too");
+  add_lifter_options(bench, b->lifter);
   bench->callback([b] {
     const auto picture = image::read_image(b->image);
     engine::PhotoEngine photos(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
+    apply_lifter(photos, b->lifter);
     try {
       photos.estimate(picture, 0, b->tiles);
     } catch (const Error& err) {
@@ -149,6 +186,7 @@ void add_photo_commands(CLI::App& app) {
   struct EvalOptions {
     std::string data, json, detector, landmarks;
     bool tiles = false;
+    LifterChoice lifter;
   };
   auto v = std::make_shared<EvalOptions>();
   auto* ev = eval_cmd->add_subcommand("photos", "2D accuracy (PCK@0.2) of BlazePose and of the fitted pose on labelled photos (keypoints.json)");
@@ -157,9 +195,11 @@ void add_photo_commands(CLI::App& app) {
   ev->add_flag("--small-people", v->tiles, "The detector also looks at overlapping squares of half the picture (as estimate --small-people)");
   ev->add_option("--detector", v->detector, "Person detector bundle (default: models/blazepose_detector)");
   ev->add_option("--landmarks", v->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+  add_lifter_options(ev, v->lifter);
   ev->callback([v] {
     engine::PhotoEngine photos(v->detector.empty() ? engine::PhotoEngine::default_detector() : v->detector,
                                v->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : v->landmarks);
+    apply_lifter(photos, v->lifter);
     const auto r = engine::evaluate_photos(photos, v->data, v->tiles);
     for (const auto& n : r.notes) std::printf("  %s\n", n.c_str());
     std::printf("%d photos, %d labelled people, %d matched to a detected person\n\n", r.photos, r.people, r.matched);
@@ -199,6 +239,7 @@ void add_photo_commands(CLI::App& app) {
     int limit = 0;
     bool tiles = false;
     double fit_2d = -1;
+    LifterChoice lifter;
   };
   auto re = std::make_shared<RenderEvalOptions>();
   auto* er = eval_cmd->add_subcommand("renders", "3D accuracy (MPJPE, PA-MPJPE) of the photo-to-pose fitting on a corpus's rendered images");
@@ -210,9 +251,11 @@ void add_photo_commands(CLI::App& app) {
   er->add_option("--detector", re->detector, "Person detector bundle (default: models/blazepose_detector)");
   er->add_option("--landmarks", re->landmarks, "Landmark model bundle (default: models/blazepose_full)");
   er->add_option("--fit-2d", re->fit_2d, "Weight of the fit's 2D term (default: the engine's)")->check(CLI::Range(0.0, 1e6));
+  add_lifter_options(er, re->lifter);
   er->callback([re] {
     engine::PhotoEngine photos(re->detector.empty() ? engine::PhotoEngine::default_detector() : re->detector,
                                re->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : re->landmarks);
+    apply_lifter(photos, re->lifter);
     if (re->fit_2d >= 0) photos.set_reprojection_weight(re->fit_2d);
     const auto r = engine::evaluate_renders(photos, re->data, re->split, re->limit, re->tiles);
     auto mean = [](const std::vector<double>& v) { return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
@@ -232,6 +275,45 @@ void add_photo_commands(CLI::App& app) {
       io::write_file_atomic(re->json, j.dump(1) + "\n");
       std::printf("wrote %s\n", re->json.c_str());
     }
+  });
+
+  // ------------------------------------------------------------------ train lifter
+  CLI::App* train_cmd = nullptr;
+  try {
+    train_cmd = app.get_subcommand("train");
+  } catch (const CLI::OptionNotFound&) {
+    return;
+  }
+  struct TrainLifter {
+    train::TrainOptions t;
+    std::string data, export_dir;
+    int batch = 256;
+    vision::LifterConfig config;
+  };
+  auto tl = std::make_shared<TrainLifter>();
+  tl->t.steps = 20000;
+  tl->t.lr = 1e-3;
+  tl->t.weight_decay = 0.01;
+  tl->t.eval_every = 2000;
+  tl->t.checkpoint_every = 1000;
+  auto* tlc = train_cmd->add_subcommand("lifter", "The 2D-to-3D pose lifter the photo fit follows: the corpus's poses seen by random cameras");
+  tlc->add_option("--data", tl->data, "Corpus folder (unipose data make)")->required();
+  tlc->add_option("--out", tl->t.out_dir, "Run folder: checkpoint.pt, metrics.csv")->required();
+  tlc->add_option("--export", tl->export_dir, "Write the trained lifter bundle here when done (models/pose_lifter is the default the program loads)");
+  add_train_options(*tlc, tl->t);
+  tlc->add_option("--batch", tl->batch, "Views per step")->check(CLI::Range(1, 65536));
+  tlc->add_option("--width", tl->config.width, "Width of the hidden layers")->check(CLI::Range(8, 8192));
+  tlc->add_option("--blocks", tl->config.blocks, "Residual blocks")->check(CLI::Range(0, 64));
+  tlc->callback([tl] {
+    ProgressBar bar;
+    bar.update("reading corpus", 0);
+    const auto corpus = data::read_corpus(tl->data);
+    train::LifterTask task(tl->config, corpus, tl->batch, tl->t.seed);
+    const auto r = train_and_report(task, tl->t, bar);
+    if (r.interrupted || tl->export_dir.empty() || tl->t.rank != 0) return;
+    const train::RunRecord run{command_line(), tl->t, tl->batch, r.seconds, tl->data, corpus.manifest, {}};
+    vision::save_lifter_bundle(tl->export_dir, task.model(), train::lifter_card(run, tl->config, task.validate()));
+    std::printf("exported %s\n", tl->export_dir.c_str());
   });
 }
 

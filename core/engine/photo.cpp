@@ -1,6 +1,8 @@
 #include "core/engine/photo.h"
 
 #include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <mutex>
 
 #include "core/body/kinematics.h"
@@ -8,6 +10,7 @@
 #include "core/engine/engine.h"
 #include "core/vision/blazepose.h"
 #include "core/vision/fit.h"
+#include "core/vision/lifter.h"
 
 namespace unipose::engine {
 namespace {
@@ -36,16 +39,32 @@ struct PhotoEngine::Impl {
   std::mutex mutex;
   vision::BlazePose blazepose;
   vision::FitOptions fit;
+  vision::PoseLifter lifter{nullptr};
   Impl(const std::string& d, const std::string& l) : blazepose(d, l) {}
 };
 
-PhotoEngine::PhotoEngine(const std::string& detector_dir, const std::string& landmark_dir) : impl_(std::make_unique<Impl>(detector_dir, landmark_dir)) {}
+PhotoEngine::PhotoEngine(const std::string& detector_dir, const std::string& landmark_dir) : impl_(std::make_unique<Impl>(detector_dir, landmark_dir)) {
+  // The shipped lifter when there is one (a damaged one is an error naming its file, not a silent fallback).
+  if (std::filesystem::exists(default_lifter() + "/config.json")) set_lifter(default_lifter(), kDefaultLiftWeight);
+}
 PhotoEngine::~PhotoEngine() = default;
 
 void PhotoEngine::set_reprojection_weight(double weight) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->fit.reprojection_weight = std::max(0.0, weight);
 }
+
+void PhotoEngine::set_lifter(const std::string& dir, double weight, bool trunk_from_landmarks) {
+  if (!std::isfinite(weight) || weight < 0 || weight > 1) throw Error("the lifter's weight must be within 0..1");
+  vision::PoseLifter lifter{nullptr};
+  if (!dir.empty()) lifter = vision::load_lifter_bundle(dir);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->lifter = lifter;
+  impl_->fit.lift_weight = weight;
+  impl_->fit.lift_trunk_from_landmarks = trunk_from_landmarks;
+}
+
+std::string PhotoEngine::default_lifter() { return Engine::models_dir() + "/pose_lifter"; }
 
 std::string PhotoEngine::default_detector() { return Engine::models_dir() + "/blazepose_detector"; }
 std::string PhotoEngine::default_landmarks() { return Engine::models_dir() + "/blazepose_full"; }
@@ -73,9 +92,10 @@ std::vector<PhotoPerson> PhotoEngine::people(const image::Image& picture, bool t
 }
 
 namespace {
-PhotoEstimate fitted(const vision::PoseLandmarks& lm, const vision::FitOptions& options) {
+PhotoEstimate fitted(const vision::PoseLandmarks& lm, vision::FitOptions options, vision::PoseLifter& lifter) {
   PhotoEstimate e;
   const auto t0 = std::chrono::steady_clock::now();
+  if (lifter) options.lifted = vision::lift(lifter, lm);
   const auto fit = vision::fit_pose(lm, options);
   e.fit_ms = ms_since(t0);
   e.person = to_person(lm);
@@ -101,7 +121,7 @@ PhotoEstimate PhotoEngine::estimate(const image::Image& picture, int index, bool
   if (index >= static_cast<int>(people.size()))
     throw Error("person " + std::to_string(index) + " asked, but " + std::to_string(people.size()) + (people.size() == 1 ? " person was" : " people were") +
                 " found (0 is the largest)");
-  PhotoEstimate e = fitted(people[index], impl_->fit);
+  PhotoEstimate e = fitted(people[index], impl_->fit, impl_->lifter);
   e.person_index = index;
   e.detected = static_cast<int>(found.size());
   e.detect_ms = detect_ms;
@@ -119,7 +139,7 @@ std::vector<PhotoEstimate> PhotoEngine::estimate_all(const image::Image& picture
   const double landmarks_ms = ms_since(t0);
   std::vector<PhotoEstimate> out;
   for (std::size_t i = 0; i < people.size(); ++i) {
-    PhotoEstimate e = fitted(people[i], impl_->fit);
+    PhotoEstimate e = fitted(people[i], impl_->fit, impl_->lifter);
     e.person_index = static_cast<int>(i);
     e.detected = static_cast<int>(found.size());
     e.detect_ms = detect_ms;

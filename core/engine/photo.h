@@ -60,8 +60,16 @@ class PhotoEngine {
 
   // The fit's 2D term (vision::FitOptions::reprojection_weight); the default is the measured best.
   void set_reprojection_weight(double weight);
+  // The learned 2D-to-3D lifter (vision/lifter.h) whose joints the fit follows, blended with BlazePose's world
+  // landmarks by `weight` (0: the landmarks alone, 1: the lifter alone). An empty `dir` fits without one.
+  // `trunk_from_landmarks`: vision::FitOptions::lift_trunk_from_landmarks.
+  void set_lifter(const std::string& dir, double weight, bool trunk_from_landmarks = true);
+  // The blend the engine uses with models/pose_lifter (loaded when present): the best measured on rendered
+  // validation pictures (docs/vision.md).
+  static constexpr double kDefaultLiftWeight = 1.0;
   static std::string default_detector();
   static std::string default_landmarks();
+  static std::string default_lifter();  // models/pose_lifter
 
  private:
   struct Impl;

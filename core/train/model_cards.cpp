@@ -76,6 +76,25 @@ std::string retrieval_card(const RunRecord& run, const nn::RetrievalConfig& conf
   return card.str();
 }
 
+std::string lifter_card(const RunRecord& run, const vision::LifterConfig& config, const std::map<std::string, double>& validation) {
+  std::ostringstream card;
+  head(card, "Pose lifter: a photo's 2D landmarks to 3D body joints",
+       "The photo fit (`unipose estimate`) follows its bone directions (docs/vision.md).", run, config.to_json(),
+       "Residual MLP (pre-norm blocks, GELU) from 15 image points (shoulders, elbows, wrists, hips, knees, ankles, toes, head) "
+       "centred on the hips and divided by their spread, with their visibilities, to the 22 body joints in the camera's frame "
+       "(metres, pelvis at the origin). The \"simple baseline\" of Martinez et al. (2017), trained here on the corpus's own poses.");
+  training(card, run,
+           {"views: train-split poses seen by random cameras (any side, pitch -20..45 degrees, 1.7 to 10 body radii away, roll sd 8 "
+            "degrees), the points jittered by 0.5-4 % of their spread, one in ten marked hidden (visibility 0-0.4) and thrown off by 15 %",
+            "loss: mean joint distance"});
+  card << "## Validation (the val split's poses, at most 2000, each seen by one fixed random view)\n\n" << std::fixed << std::setprecision(1);
+  for (const auto& [k, v] : validation) card << "- " << k << ": " << v << "\n";
+  card << "\nOn BlazePose's landmarks of rendered pictures and real photos: `unipose eval renders` and `unipose eval photos` "
+          "(docs/vision.md).\n\n";
+  licence(card, "procedural poses and CMU motion capture");
+  return card.str();
+}
+
 std::string language_model_card(const RunRecord& run, const nn::LmConfig& config, const LanguageModelFacts& f) {
   std::ostringstream card;
   head(card, std::string("UniPose language model (") + (config.mixed_attention ? "mixed attention" : "causal ablation") + "), stage " + f.stage,

@@ -12,6 +12,7 @@
 #include "core/nn/pose_vqvae.h"
 #include "core/nn/retrieval.h"
 #include "core/train/trainer.h"
+#include "core/vision/lifter.h"
 
 namespace unipose::train {
 
@@ -33,6 +34,9 @@ std::string tokenizer_card(const RunRecord& run, const std::string& config_name,
 // The retrieval models, with their ground-truth figures on the val and test splits.
 std::string retrieval_card(const RunRecord& run, const nn::RetrievalConfig& config, const std::map<std::string, double>& val,
                            const std::map<std::string, double>& test);
+
+// The photo fit's 2D-to-3D lifter, with its validation figures (random views of val-split poses).
+std::string lifter_card(const RunRecord& run, const vision::LifterConfig& config, const std::map<std::string, double>& validation);
 
 // Stages 2 and 4.
 struct LanguageModelFacts {

@@ -46,6 +46,23 @@ Eigen::Vector3d blaze_point(const PoseLandmarks& lm, const Point& p) {
   return v;
 }
 
+Eigen::Vector3d smpl_point(const std::array<Eigen::Vector3d, 22>& joints, const Point& p) {
+  Eigen::Vector3d v = Eigen::Vector3d::Zero();
+  for (const auto& [j, w] : p) v += w * joints[j];
+  return v;
+}
+
+// The direction a bone should take: BlazePose's world landmarks, the lifter's joints, or a blend (FitOptions).
+Eigen::Vector3d target_direction(const PoseLandmarks& lm, const FitOptions& o, const Point& smpl_from, const Point& smpl_to,
+                                 const Point& blaze_from, const Point& blaze_to) {
+  const Eigen::Vector3d world = blaze_point(lm, blaze_to) - blaze_point(lm, blaze_from);
+  if (!o.lifted || o.lift_weight <= 0) return world;
+  const Eigen::Vector3d lifted = smpl_point(*o.lifted, smpl_to) - smpl_point(*o.lifted, smpl_from);
+  if (o.lift_weight >= 1 || world.norm() < 1e-9) return lifted;
+  if (lifted.norm() < 1e-9) return world;
+  return (1 - o.lift_weight) * world.normalized() + o.lift_weight * lifted.normalized();
+}
+
 double blaze_visibility(const PoseLandmarks& lm, const Point& p) {
   double v = 1;
   for (const auto& [j, w] : p) v = std::min(v, lm.image[j].visibility);
@@ -79,16 +96,45 @@ const std::vector<std::pair<int, int>>& limb_joint_pairs() {
   return p;
 }
 
-FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& o) {
+// A right-handed frame from a body's left direction and its up direction (made perpendicular to the left).
+static std::optional<Eigen::Matrix3d> trunk_frame(const Eigen::Vector3d& left, const Eigen::Vector3d& up) {
+  if (left.norm() < 1e-9) return std::nullopt;
+  const Eigen::Vector3d x = left.normalized();
+  const Eigen::Vector3d u = up - up.dot(x) * x;
+  if (u.norm() < 1e-9) return std::nullopt;
+  Eigen::Matrix3d f;
+  f.col(0) = x;
+  f.col(1) = u.normalized();
+  f.col(2) = x.cross(f.col(1));
+  return f;
+}
+
+FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& options) {
+  FitOptions o = options;
   if (lm.world.size() < kBlazePoseNamed || lm.image.size() < kBlazePoseNamed) throw Error("fitting needs BlazePose's 33 landmarks");
   for (const auto& w : lm.world)
     if (!w.allFinite()) throw Error("a landmark of the photo is not a number; nothing to fit");
+  if (o.lifted)
+    for (const auto& j : *o.lifted)
+      if (!j.allFinite()) throw Error("a lifted joint of the photo is not a number; nothing to fit");
+  if (!std::isfinite(o.lift_weight)) throw Error("fit: the lift weight is not a number");
+  auto one = [](int j) { return Point{{j, 1.0}}; };
+  auto mid = [](int a, int b) { return Point{{a, 0.5}, {b, 0.5}}; };
+  if (o.lifted && o.lift_trunk_from_landmarks) {
+    auto& l = *o.lifted;
+    const auto lifted = trunk_frame(l[kLeftHip] - l[kRightHip], 0.5 * (l[kLeftShoulder] + l[kRightShoulder] - l[kLeftHip] - l[kRightHip]));
+    const auto world = trunk_frame(blaze_point(lm, one(23)) - blaze_point(lm, one(24)), blaze_point(lm, mid(11, 12)) - blaze_point(lm, mid(23, 24)));
+    if (lifted && world) {
+      const Eigen::Matrix3d turn = *world * lifted->transpose();
+      for (auto& j : l) j = turn * j;
+    }
+  }
   torch::NoGradGuard outer;  // gradients only where asked below
   const auto& bs = bones();
   const std::int64_t nb = static_cast<std::int64_t>(bs.size());
   auto target = torch::zeros({nb, 3}), weight = torch::zeros({nb});
   for (std::int64_t i = 0; i < nb; ++i) {
-    const Eigen::Vector3d d = blaze_point(lm, bs[i].blaze_to) - blaze_point(lm, bs[i].blaze_from);
+    const Eigen::Vector3d d = target_direction(lm, o, bs[i].smpl_from, bs[i].smpl_to, bs[i].blaze_from, bs[i].blaze_to);
     const double n = d.norm();
     if (n < 1e-6) continue;
     for (int k = 0; k < 3; ++k) target[i][k] = d[k] / n;
@@ -101,8 +147,8 @@ FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& o) {
   for (int j = 1; j < kNumBodyJoints; ++j) prior[j] = prior_of(j);
 
   // Start: the trunk's orientation from hips and shoulders, limbs at rest.
-  const Eigen::Vector3d left = (blaze_point(lm, {{23, 1}}) - blaze_point(lm, {{24, 1}})).normalized();
-  Eigen::Vector3d up = (blaze_point(lm, {{11, 0.5}, {12, 0.5}}) - blaze_point(lm, {{23, 0.5}, {24, 0.5}}));
+  const Eigen::Vector3d left = target_direction(lm, o, one(kRightHip), one(kLeftHip), one(24), one(23)).normalized();
+  Eigen::Vector3d up = target_direction(lm, o, mid(kLeftHip, kRightHip), mid(kLeftShoulder, kRightShoulder), mid(23, 24), mid(11, 12));
   up = (up - up.dot(left) * left).normalized();
   Eigen::Matrix3d r0;
   r0.col(0) = left;
@@ -131,7 +177,7 @@ FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& o) {
       global[j] = global[parents[j]];
       for (const auto& c : chains) {
         if (c[0] != j) continue;
-        const Eigen::Vector3d want = blaze_point(lm, {{c[3], 1}}) - blaze_point(lm, {{c[2], 1}});
+        const Eigen::Vector3d want = target_direction(lm, o, one(c[0]), one(c[1]), one(c[2]), one(c[3]));
         const Eigen::Vector3d now = global[j] * (rest_joints[c[1]] - rest_joints[c[0]]);
         if (want.norm() < 1e-6 || now.norm() < 1e-9) continue;
         const Eigen::Matrix3d swing = Eigen::Quaterniond::FromTwoVectors(now, want).toRotationMatrix();

@@ -8,6 +8,7 @@
 #include <Eigen/Core>
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "core/pose/pose.h"
@@ -24,6 +25,14 @@ struct FitOptions {
   // skeleton, the picture's foreshortening tells how far a bone turns towards the camera, which the world
   // landmarks' depth says less well. 0 turns it off.
   double reprojection_weight = 0;
+  // 3D joints from the lifter (lifter.h: camera frame, pelvis at 0). Each bone's target direction is then
+  // (1 - lift_weight) x BlazePose's world-landmark direction + lift_weight x the lifted one, normalised.
+  std::optional<std::array<Eigen::Vector3d, 22>> lifted;
+  double lift_weight = 1.0;
+  // Turn the lifted skeleton as a whole so that its trunk (hip line, hips to shoulders) lies as BlazePose's
+  // world landmarks have it: the lifter gives the limbs, the landmark model (trained on real photos) how the
+  // body stands to the camera; the lifter's own guess of that leans with its training cameras (docs/vision.md).
+  bool lift_trunk_from_landmarks = true;
 };
 
 struct FitResult {

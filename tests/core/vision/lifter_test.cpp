@@ -1,0 +1,96 @@
+#include "core/vision/lifter.h"
+
+#include <gtest/gtest.h>
+
+#include <Eigen/Geometry>
+
+#include "core/body/body_model.h"
+#include "core/body/mannequin.h"
+#include "core/error.h"
+#include "core/pose/sampler.h"
+#include "core/vision/fit.h"
+
+namespace unipose::vision {
+namespace {
+
+// Landmarks whose world points say nothing (all at one place) and whose image points are the truth's
+// projection: with lift_weight 1 the fit must take the pose from the lifted joints alone.
+TEST(Fit, FollowsTheLiftedJointsWhenTheyAreTrusted) {
+  pose::PoseSampler sampler(8);
+  for (const char* family : {"sitting_chair", "walking", "kneeling"}) {
+    pose::Pose truth_pose = sampler.sample(family).pose;
+    truth_pose.rotations[body::kPelvis] = Eigen::Vector3d(0, 0.7, 0);  // turned 40 degrees from the camera
+    const auto j = body::posed_joint_positions(truth_pose, body::mannequin_rest_joints());
+    std::array<Eigen::Vector3d, 22> truth;
+    for (int k = 0; k < 22; ++k) truth[k] = j[k] - j[0];
+    PoseLandmarks lm;
+    lm.image.resize(kBlazePoseLandmarks);
+    lm.world.assign(kBlazePoseLandmarks, Eigen::Vector3d::Zero());
+    for (auto& l : lm.image) {
+      l.position = Eigen::Vector3d(200, 200, 0);
+      l.visibility = 1;
+    }
+    for (const auto& [smpl, blaze] : limb_joint_pairs()) lm.image[blaze].position = Eigen::Vector3d(200 + 100 * truth[smpl].x(), 200 - 100 * truth[smpl].y(), 0);
+    FitOptions o;
+    o.lifted = truth;
+    o.lift_weight = 1;
+    const auto fit = fit_pose(lm, o);
+    const auto f = body::posed_joint_positions(fit.pose, body::mannequin_rest_joints());
+    double err = 0;
+    for (int k = 0; k < 22; ++k) err += ((f[k] - f[0]) - truth[k]).norm();
+    EXPECT_LT(err / 22, 0.04) << family << ": mean joint error " << err / 22 << " m";
+    // The weak camera lays the fitted limbs on the image points (scale 100 px per metre).
+    EXPECT_LT(fit.reprojection_px, 4) << family;
+    EXPECT_NEAR(fit.scale, 100, 8) << family;
+  }
+}
+
+// How the body stands to the camera comes from the world landmarks' trunk by default, the limbs from the lifter.
+TEST(Fit, TakesTheTrunkFromTheLandmarksAndTheLimbsFromTheLifter) {
+  pose::PoseSampler sampler(12);
+  const pose::Pose truth_pose = sampler.sample("walking").pose;
+  const auto j = body::posed_joint_positions(truth_pose, body::mannequin_rest_joints());
+  std::array<Eigen::Vector3d, 22> lifted;
+  for (int k = 0; k < 22; ++k) lifted[k] = j[k] - j[0];
+  // The landmarks see the same body turned 40 degrees about the vertical (BlazePose's frame: (x, -y, -z)).
+  const Eigen::Matrix3d turn = Eigen::AngleAxisd(0.7, Eigen::Vector3d::UnitY()).toRotationMatrix();
+  PoseLandmarks lm;
+  lm.image.resize(kBlazePoseLandmarks);
+  lm.world.assign(kBlazePoseLandmarks, Eigen::Vector3d::Zero());
+  for (auto& l : lm.image) {
+    l.position = Eigen::Vector3d(200, 200, 0);
+    l.visibility = 1;
+  }
+  for (const auto& [smpl, blaze] : limb_joint_pairs()) {
+    const Eigen::Vector3d w = turn * lifted[smpl];
+    lm.world[blaze] = Eigen::Vector3d(w.x(), -w.y(), -w.z());
+  }
+  auto mean_error = [&](const FitResult& fit, const Eigen::Matrix3d& r) {
+    const auto f = body::posed_joint_positions(fit.pose, body::mannequin_rest_joints());
+    double err = 0;
+    for (int k = 0; k < 22; ++k) err += ((f[k] - f[0]) - r * lifted[k]).norm();
+    return err / 22;
+  };
+  FitOptions o;
+  o.lifted = lifted;
+  const auto turned = fit_pose(lm, o);
+  EXPECT_LT(mean_error(turned, turn), 0.04);
+  o.lift_trunk_from_landmarks = false;
+  const auto own = fit_pose(lm, o);
+  EXPECT_LT(mean_error(own, Eigen::Matrix3d::Identity()), 0.04);
+  EXPECT_GT(mean_error(own, turn), 0.1);
+}
+
+TEST(Fit, RefusesANonNumberLiftedJoint) {
+  PoseLandmarks lm;
+  lm.image.resize(kBlazePoseLandmarks);
+  lm.world.assign(kBlazePoseLandmarks, Eigen::Vector3d(0.1, 0.2, 0.3));
+  FitOptions o;
+  o.lifted = std::array<Eigen::Vector3d, 22>{};
+  for (auto& p : *o.lifted) p.setZero();
+  (*o.lifted)[5].y() = std::nan("");
+  EXPECT_THROW(fit_pose(lm, o), Error);
+}
+
+}  // namespace
+}  // namespace unipose::vision
