@@ -83,7 +83,7 @@ torch::Tensor lifter_input(const PoseLandmarks& lm) {
 }
 
 PoseLifterImpl::PoseLifterImpl(const LifterConfig& c) : config(c) {
-  in = register_module("in", torch::nn::Linear(kLiftInputs, c.width));
+  input = register_module("input", torch::nn::Linear(kLiftInputs, c.width));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int b = 0; b < c.blocks; ++b) {
     torch::nn::Sequential block(torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.width})), torch::nn::Linear(c.width, c.width),
@@ -95,7 +95,7 @@ PoseLifterImpl::PoseLifterImpl(const LifterConfig& c) : config(c) {
 }
 
 torch::Tensor PoseLifterImpl::forward(const torch::Tensor& x) {
-  auto h = in->forward(x);
+  auto h = input->forward(x);
   for (const auto& b : *blocks) h = h + b->as<torch::nn::Sequential>()->forward(h);
   return out->forward(torch::gelu(norm->forward(h))).view({x.size(0), kNumBodyJoints, 3});
 }

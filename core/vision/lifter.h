@@ -45,7 +45,7 @@ struct PoseLifterImpl : torch::nn::Module {
   // [B, kLiftInputs] -> [B, 22, 3]
   torch::Tensor forward(const torch::Tensor& x);
   LifterConfig config;
-  torch::nn::Linear in{nullptr}, out{nullptr};
+  torch::nn::Linear input{nullptr}, out{nullptr};
   torch::nn::ModuleList blocks;
   torch::nn::LayerNorm norm{nullptr};
 };

@@ -96,5 +96,27 @@ TEST(LifterTask, TrainingLowersTheJointErrorOnUnseenPosesAndTheBundleRoundTrips)
   EXPECT_NE(e.find("'points' must be 15"), std::string::npos) << e;
 }
 
+// A run stopped midway continues from its checkpoint (the module's names must survive TorchScript's
+// archive: a submodule called "in" did not).
+TEST(LifterTask, ResumesFromItsCheckpoint) {
+  TrainOptions o;
+  o.out_dir = unipose::testing::temp_dir("unipose_lifter", "resume");
+  o.steps = 30;
+  o.eval_every = 30;
+  o.checkpoint_every = 10;
+  o.tensorboard = false;
+  o.stop_after = 20;
+  {
+    LifterTask task(small(), corpus(), 16, 5);
+    EXPECT_TRUE(run_training(task, o).interrupted);
+  }
+  o.stop_after = -1;
+  o.resume = true;
+  LifterTask task(small(), corpus(), 16, 5);
+  const auto r = run_training(task, o);
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_EQ(r.step, 30);
+}
+
 }  // namespace
 }  // namespace unipose::train
