@@ -13,6 +13,26 @@
 namespace unipose::vision {
 namespace {
 
+// The body joints of a pose, pelvis at the origin.
+std::array<Eigen::Vector3d, 22> rooted_joints(const pose::Pose& p) {
+  const auto j = body::posed_joint_positions(p, body::mannequin_rest_joints());
+  std::array<Eigen::Vector3d, 22> out;
+  for (int k = 0; k < 22; ++k) out[k] = j[k] - j[0];
+  return out;
+}
+
+// 39 landmarks, all seen, at one place: the tests set those they need.
+PoseLandmarks blank_landmarks() {
+  PoseLandmarks lm;
+  lm.image.resize(kBlazePoseLandmarks);
+  lm.world.assign(kBlazePoseLandmarks, Eigen::Vector3d::Zero());
+  for (auto& l : lm.image) {
+    l.position = Eigen::Vector3d(200, 200, 0);
+    l.visibility = 1;
+  }
+  return lm;
+}
+
 // Landmarks whose world points say nothing (all at one place) and whose image points are the truth's
 // projection: with lift_weight 1 the fit must take the pose from the lifted joints alone.
 TEST(Fit, FollowsTheLiftedJointsWhenTheyAreTrusted) {
@@ -20,16 +40,8 @@ TEST(Fit, FollowsTheLiftedJointsWhenTheyAreTrusted) {
   for (const char* family : {"sitting_chair", "walking", "kneeling"}) {
     pose::Pose truth_pose = sampler.sample(family).pose;
     truth_pose.rotations[body::kPelvis] = Eigen::Vector3d(0, 0.7, 0);  // turned 40 degrees from the camera
-    const auto j = body::posed_joint_positions(truth_pose, body::mannequin_rest_joints());
-    std::array<Eigen::Vector3d, 22> truth;
-    for (int k = 0; k < 22; ++k) truth[k] = j[k] - j[0];
-    PoseLandmarks lm;
-    lm.image.resize(kBlazePoseLandmarks);
-    lm.world.assign(kBlazePoseLandmarks, Eigen::Vector3d::Zero());
-    for (auto& l : lm.image) {
-      l.position = Eigen::Vector3d(200, 200, 0);
-      l.visibility = 1;
-    }
+    const auto truth = rooted_joints(truth_pose);
+    PoseLandmarks lm = blank_landmarks();
     for (const auto& [smpl, blaze] : limb_joint_pairs()) lm.image[blaze].position = Eigen::Vector3d(200 + 100 * truth[smpl].x(), 200 - 100 * truth[smpl].y(), 0);
     FitOptions o;
     o.lifted = truth;
@@ -49,18 +61,10 @@ TEST(Fit, FollowsTheLiftedJointsWhenTheyAreTrusted) {
 TEST(Fit, TakesTheTrunkFromTheLandmarksAndTheLimbsFromTheLifter) {
   pose::PoseSampler sampler(12);
   const pose::Pose truth_pose = sampler.sample("walking").pose;
-  const auto j = body::posed_joint_positions(truth_pose, body::mannequin_rest_joints());
-  std::array<Eigen::Vector3d, 22> lifted;
-  for (int k = 0; k < 22; ++k) lifted[k] = j[k] - j[0];
+  const auto lifted = rooted_joints(truth_pose);
   // The landmarks see the same body turned 40 degrees about the vertical (BlazePose's frame: (x, -y, -z)).
   const Eigen::Matrix3d turn = Eigen::AngleAxisd(0.7, Eigen::Vector3d::UnitY()).toRotationMatrix();
-  PoseLandmarks lm;
-  lm.image.resize(kBlazePoseLandmarks);
-  lm.world.assign(kBlazePoseLandmarks, Eigen::Vector3d::Zero());
-  for (auto& l : lm.image) {
-    l.position = Eigen::Vector3d(200, 200, 0);
-    l.visibility = 1;
-  }
+  PoseLandmarks lm = blank_landmarks();
   for (const auto& [smpl, blaze] : limb_joint_pairs()) {
     const Eigen::Vector3d w = turn * lifted[smpl];
     lm.world[blaze] = Eigen::Vector3d(w.x(), -w.y(), -w.z());
