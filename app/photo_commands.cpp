@@ -59,9 +59,9 @@ void apply_lifter(engine::PhotoEngine& photos, const LifterChoice& c) {
     photos.set_lifter("", 0);
     return;
   }
-  if (c.dir.empty() && c.weight < 0 && !c.trunk_from_lifter) return;  // the engine's default
-  const std::string dir = c.dir.empty() ? engine::PhotoEngine::default_lifter() : c.dir;
-  photos.set_lifter(dir, c.weight >= 0 ? c.weight : engine::PhotoEngine::kDefaultLiftWeight, !c.trunk_from_lifter);
+  const double weight = c.weight >= 0 ? c.weight : engine::PhotoEngine::kDefaultLiftWeight;
+  if (!c.dir.empty()) photos.set_lifter(c.dir, weight, !c.trunk_from_lifter);
+  else if (c.weight >= 0 || c.trunk_from_lifter) photos.set_lift_blend(weight, !c.trunk_from_lifter);  // the engine's lifter
 }
 
 }  // namespace

@@ -54,12 +54,26 @@ void PhotoEngine::set_reprojection_weight(double weight) {
   impl_->fit.reprojection_weight = std::max(0.0, weight);
 }
 
-void PhotoEngine::set_lifter(const std::string& dir, double weight, bool trunk_from_landmarks) {
+namespace {
+void check_lift_weight(double weight) {
   if (!std::isfinite(weight) || weight < 0 || weight > 1) throw Error("the lifter's weight must be within 0..1");
+}
+}  // namespace
+
+void PhotoEngine::set_lifter(const std::string& dir, double weight, bool trunk_from_landmarks) {
+  check_lift_weight(weight);
   vision::PoseLifter lifter{nullptr};
   if (!dir.empty()) lifter = vision::load_lifter_bundle(dir);
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->lifter = lifter;
+  impl_->fit.lift_weight = weight;
+  impl_->fit.lift_trunk_from_landmarks = trunk_from_landmarks;
+}
+
+void PhotoEngine::set_lift_blend(double weight, bool trunk_from_landmarks) {
+  check_lift_weight(weight);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (!impl_->lifter) throw Error("no lifter is loaded (" + default_lifter() + " is absent): give one with --lifter DIR");
   impl_->fit.lift_weight = weight;
   impl_->fit.lift_trunk_from_landmarks = trunk_from_landmarks;
 }

@@ -64,6 +64,8 @@ class PhotoEngine {
   // landmarks by `weight` (0: the landmarks alone, 1: the lifter alone). An empty `dir` fits without one.
   // `trunk_from_landmarks`: vision::FitOptions::lift_trunk_from_landmarks.
   void set_lifter(const std::string& dir, double weight, bool trunk_from_landmarks = true);
+  // The same blend for the lifter already loaded (models/pose_lifter by default); an error when none is.
+  void set_lift_blend(double weight, bool trunk_from_landmarks);
   // The blend the engine uses with models/pose_lifter (loaded when present): the best measured on rendered
   // validation pictures (docs/vision.md).
   static constexpr double kDefaultLiftWeight = 1.0;

@@ -48,10 +48,7 @@ LiftView random_lift_view(const body::JointPositions& joints, std::mt19937_64& r
   const auto& which = vision::lift_point_joints();
   vision::LiftPoints points;
   vision::LiftVisibility visibility;
-  for (int i = 0; i < vision::kLiftPoints; ++i) {
-    const Eigen::Vector3d c = cam.to_camera(joints[which[i]]);
-    points[i] = Eigen::Vector2d(cam.focal * c.x() / std::max(c.z(), 0.05) + cam.cx, cam.focal * c.y() / std::max(c.z(), 0.05) + cam.cy);
-  }
+  for (int i = 0; i < vision::kLiftPoints; ++i) points[i] = cam.project(joints[which[i]]);  // in front: 1.7+ radii away
   // The landmark model's error, in units of the points' spread about the hips.
   const Eigen::Vector2d hips = 0.5 * (points[6] + points[7]);
   double ss = 0;

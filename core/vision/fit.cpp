@@ -22,9 +22,10 @@ struct Bone {
   double weight;
 };
 
+Point one(int j) { return Point{{j, 1.0}}; }
+Point mid(int a, int b) { return Point{{a, 0.5}, {b, 0.5}}; }
+
 const std::vector<Bone>& bones() {
-  auto one = [](int j) { return Point{{j, 1.0}}; };
-  auto mid = [](int a, int b) { return Point{{a, 0.5}, {b, 0.5}}; };
   static const std::vector<Bone> b = {
       {one(kLeftHip), one(kLeftKnee), one(23), one(25), 1},          {one(kRightHip), one(kRightKnee), one(24), one(26), 1},
       {one(kLeftKnee), one(kLeftAnkle), one(25), one(27), 1},        {one(kRightKnee), one(kRightAnkle), one(26), one(28), 1},
@@ -63,6 +64,20 @@ Eigen::Vector3d target_direction(const PoseLandmarks& lm, const FitOptions& o, c
   return (1 - o.lift_weight) * world.normalized() + o.lift_weight * lifted.normalized();
 }
 
+// A right-handed frame (columns: left, up, forward) from a body's left direction and its up direction (made
+// perpendicular to the left); none when either is degenerate or not a number.
+std::optional<Eigen::Matrix3d> trunk_frame(const Eigen::Vector3d& left, const Eigen::Vector3d& up) {
+  if (!left.allFinite() || !up.allFinite() || left.norm() < 1e-9) return std::nullopt;
+  const Eigen::Vector3d x = left.normalized();
+  const Eigen::Vector3d u = up - up.dot(x) * x;
+  if (u.norm() < 1e-9) return std::nullopt;
+  Eigen::Matrix3d f;
+  f.col(0) = x;
+  f.col(1) = u.normalized();
+  f.col(2) = x.cross(f.col(1));
+  return f;
+}
+
 double blaze_visibility(const PoseLandmarks& lm, const Point& p) {
   double v = 1;
   for (const auto& [j, w] : p) v = std::min(v, lm.image[j].visibility);
@@ -96,19 +111,6 @@ const std::vector<std::pair<int, int>>& limb_joint_pairs() {
   return p;
 }
 
-// A right-handed frame from a body's left direction and its up direction (made perpendicular to the left).
-static std::optional<Eigen::Matrix3d> trunk_frame(const Eigen::Vector3d& left, const Eigen::Vector3d& up) {
-  if (left.norm() < 1e-9) return std::nullopt;
-  const Eigen::Vector3d x = left.normalized();
-  const Eigen::Vector3d u = up - up.dot(x) * x;
-  if (u.norm() < 1e-9) return std::nullopt;
-  Eigen::Matrix3d f;
-  f.col(0) = x;
-  f.col(1) = u.normalized();
-  f.col(2) = x.cross(f.col(1));
-  return f;
-}
-
 FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& options) {
   FitOptions o = options;
   if (lm.world.size() < kBlazePoseNamed || lm.image.size() < kBlazePoseNamed) throw Error("fitting needs BlazePose's 33 landmarks");
@@ -118,8 +120,6 @@ FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& options) {
     for (const auto& j : *o.lifted)
       if (!j.allFinite()) throw Error("a lifted joint of the photo is not a number; nothing to fit");
   if (!std::isfinite(o.lift_weight)) throw Error("fit: the lift weight is not a number");
-  auto one = [](int j) { return Point{{j, 1.0}}; };
-  auto mid = [](int a, int b) { return Point{{a, 0.5}, {b, 0.5}}; };
   if (o.lifted && o.lift_trunk_from_landmarks) {
     auto& l = *o.lifted;
     const auto lifted = trunk_frame(l[kLeftHip] - l[kRightHip], 0.5 * (l[kLeftShoulder] + l[kRightShoulder] - l[kLeftHip] - l[kRightHip]));
@@ -147,17 +147,13 @@ FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& options) {
   for (int j = 1; j < kNumBodyJoints; ++j) prior[j] = prior_of(j);
 
   // Start: the trunk's orientation from hips and shoulders, limbs at rest.
-  const Eigen::Vector3d left = target_direction(lm, o, one(kRightHip), one(kLeftHip), one(24), one(23)).normalized();
-  Eigen::Vector3d up = target_direction(lm, o, mid(kLeftHip, kRightHip), mid(kLeftShoulder, kRightShoulder), mid(23, 24), mid(11, 12));
-  up = (up - up.dot(left) * left).normalized();
-  Eigen::Matrix3d r0;
-  r0.col(0) = left;
-  r0.col(1) = up;
-  r0.col(2) = left.cross(up);
-  const Eigen::AngleAxisd start(r0);
+  const auto r0 = trunk_frame(target_direction(lm, o, one(kRightHip), one(kLeftHip), one(24), one(23)),
+                              target_direction(lm, o, mid(kLeftHip, kRightHip), mid(kLeftShoulder, kRightShoulder), mid(23, 24), mid(11, 12)));
   auto rot = torch::zeros({kNumBodyJoints, 3});
-  if (left.allFinite() && up.allFinite())
+  if (r0) {
+    const Eigen::AngleAxisd start(*r0);
     for (int k = 0; k < 3; ++k) rot[0][k] = start.angle() * start.axis()[k];
+  }
 
   // Then each limb bone turned, parents first, by the smallest rotation that lays it along its landmark
   // direction (no twist): most of the fit in closed form, which the descent below only refines.
@@ -165,7 +161,7 @@ FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& options) {
     const auto& rest_joints = mannequin_rest_joints();
     const auto parents = smpl_parents();
     std::array<Eigen::Matrix3d, kNumBodyJoints> global;
-    global[0] = r0;
+    global[0] = r0 ? *r0 : Eigen::Matrix3d::Identity();
     std::array<Eigen::Vector3d, kNumBodyJoints> local;
     for (auto& l : local) l.setZero();
     // (joint, child, BlazePose from, BlazePose to)
@@ -187,7 +183,7 @@ FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& options) {
         global[j] = swing * global[j];
       }
     }
-    if (r0.allFinite())
+    if (r0)
       for (int j = 1; j < kNumBodyJoints; ++j)
         if (local[j].allFinite())
           for (int k = 0; k < 3; ++k) rot[j][k] = local[j][k];
