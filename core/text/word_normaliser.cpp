@@ -59,20 +59,28 @@ std::string WordNormaliser::synonym_of(const std::string& word) const {
   const auto own = wn.synsets(word);
   if (own.empty()) return "";
   std::call_once(synsets_->once, [&] {
-    for (const auto& [known, count] : counts_) synsets_->of_known.emplace_back(known, wn.synsets(known));
+    for (const auto& [known, count] : counts_) {
+      const int index = static_cast<int>(synsets_->known.size());
+      synsets_->known.push_back(known);
+      for (const auto k : wn.synsets(known)) synsets_->members[k].push_back(index);
+    }
   });
   const int form = ending(word);
   std::string best;
-  std::pair<bool, int> best_rank{false, 0};  // (same ending, count)
-  for (const auto& [known, theirs] : synsets_->of_known) {
-    const std::pair<bool, int> rank{ending(known) == form, counts_.at(known)};
-    if (rank <= best_rank) continue;
-    for (const auto k : own)
-      if (std::binary_search(theirs.begin(), theirs.end(), k)) {
+  std::pair<bool, int> best_rank{false, 0};  // (same ending, count); ties go to the alphabetically first word
+  int best_index = -1;
+  for (const auto k : own) {
+    const auto it = synsets_->members.find(k);
+    if (it == synsets_->members.end()) continue;
+    for (const int index : it->second) {
+      const auto& known = synsets_->known[static_cast<size_t>(index)];
+      const std::pair<bool, int> rank{ending(known) == form, counts_.at(known)};
+      if (rank > best_rank || (rank == best_rank && index < best_index)) {
         best = known;
         best_rank = rank;
-        break;
+        best_index = index;
       }
+    }
   }
   return best;
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -34,10 +35,12 @@ class WordNormaliser {
  private:
   std::string synonym_of(const std::string& lower_case_word) const;
   std::map<std::string, int> counts_;
-  // The known words' synsets, looked up once, on first use.
+  // The known words (in counts_' order) and, per WordNet synset, the known words in it; looked up once, on
+  // first use, so that a word's synonyms cost a lookup per synset of that word, not a pass over every known word.
   struct Synsets {
     std::once_flag once;
-    std::vector<std::pair<std::string, std::vector<std::uint64_t>>> of_known;
+    std::vector<std::string> known;
+    std::unordered_map<std::uint64_t, std::vector<int>> members;  // synset -> indices into known, ascending
   };
   std::shared_ptr<Synsets> synsets_ = std::make_shared<Synsets>();
 };

@@ -10,9 +10,12 @@
 namespace unipose::text {
 
 struct WordNet::Data {
-  const std::vector<std::uint64_t>& synsets(const std::string& word) {
+  // By value: the cache is emptied when it grows past kCacheLimit words (typed text has no bound on the words
+  // it brings), so no reference into it may outlive the lock.
+  std::vector<std::uint64_t> synsets(const std::string& word) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (const auto it = cache_.find(word); it != cache_.end()) return it->second;
+    if (cache_.size() >= kCacheLimit) cache_.clear();
     std::vector<std::uint64_t> out;
     for (int pos = 0; pos < 4; ++pos)
       for (const auto& base : base_forms(word, pos))
@@ -74,6 +77,7 @@ struct WordNet::Data {
   bool available_ = false;
   std::unordered_map<std::string, std::vector<std::uint64_t>> index_[4];
   std::unordered_map<std::string, std::vector<std::string>> exceptions_[4];
+  static constexpr size_t kCacheLimit = 100000;
   std::unordered_map<std::string, std::vector<std::uint64_t>> cache_;
   std::mutex mutex_;
 };
@@ -96,8 +100,8 @@ std::vector<std::uint64_t> WordNet::synsets(const std::string& word) { return d_
 bool WordNet::synonyms(const std::string& a, const std::string& b) {
   if (!available()) return false;
   if (a == b) return true;
-  const auto& sa = d_->synsets(a);  // cached: references stay valid
-  const auto& sb = d_->synsets(b);
+  const auto sa = d_->synsets(a);
+  const auto sb = d_->synsets(b);
   for (const auto k : sa)
     if (std::binary_search(sb.begin(), sb.end(), k)) return true;
   return false;

@@ -20,6 +20,9 @@ TEST(WordNormaliser, UnknownWordsBecomeTheMostFrequentKnownSynonym) {
   const WordNormaliser forms({{"raised", 9}, {"raise", 2}});
   EXPECT_EQ(forms.normalise("elevate"), "raise");
   EXPECT_EQ(forms.normalise("elevated"), "raised");
+  // Equal standing: the alphabetically first known synonym, whatever order the synsets list them in.
+  EXPECT_EQ(WordNormaliser({{"raise", 3}, {"lift", 3}}).normalise("elevate"), "lift");
+  EXPECT_EQ(WordNormaliser({{"raise", 4}, {"lift", 3}}).normalise("elevate"), "raise");
   // Known words, words without a known synonym and everything between words pass as they are.
   replaced.clear();
   EXPECT_EQ(words.normalise("  Raise your ARM, zqxj 42 times.", &replaced), "  Raise your ARM, zqxj 42 times.");
