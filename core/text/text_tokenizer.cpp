@@ -121,6 +121,7 @@ struct TextTokenizer::Handle {
 };
 
 std::string TextTokenizer::module_path() { return module().path; }
+bool TextTokenizer::module_allowed_in_this_build() { return kDeepBind != 0; }
 
 TextTokenizer TextTokenizer::load(const std::string& path) {
   const auto& m = module();

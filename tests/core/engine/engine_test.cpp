@@ -20,6 +20,7 @@
 #include "core/eval/claims.h"
 #include "core/pose/frame.h"
 #include "core/pose/pose_io.h"
+#include "needs_sentencepiece.h"
 
 namespace unipose::engine {
 namespace {
@@ -41,6 +42,7 @@ void expect_same_pose(const pose::Pose& got, const pose::Pose& want, double tole
 }
 
 TEST(Engine, ShippedModelsAnswerAsRecorded) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   auto& e = shipped();
   EXPECT_EQ(e.describe(pose::read_pose(sample("standing.json"))).text,
             "The model is standing upright; the two arms are fully extended. The hands are spread apart.");
@@ -68,6 +70,7 @@ TEST(Engine, ShippedModelsAnswerAsRecorded) {
 }
 
 TEST(Engine, AnEditedPoseKeepsTheInputsHeadingAndPlaceAndStandsOnTheFloor) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   auto& e = shipped();
   const auto walking = pose::read_pose(sample("walking.json"));
   const std::string instruction = "bend your right knee more";
@@ -103,6 +106,7 @@ TEST(Engine, AnEditedPoseKeepsTheInputsHeadingAndPlaceAndStandsOnTheFloor) {
 // else's are; and five of the six say something of the arms (the walking pose's description speaks of the
 // legs and feet only: an omission, not an error, and the goal is six).
 TEST(Engine, DescriptionsOfTheSamplePosesGetTheArmsAndLegsRight) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   auto& e = shipped();
   int contradicted = 0, silent_on_arms = 0;
   for (const char* name : {"arms_up.json", "left_arm_raised.json", "sitting.json", "standing.json", "t_pose.json", "walking.json"}) {
@@ -129,6 +133,7 @@ TEST(Engine, DescriptionsOfTheSamplePosesGetTheArmsAndLegsRight) {
 }
 
 TEST(Engine, AnEditRunsForwardKinematicsTwice) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   // Once for the input's heading, once to put the result on the floor (docs/architecture.md: the route of
   // one instruction).
   auto& e = shipped();
@@ -140,6 +145,7 @@ TEST(Engine, AnEditRunsForwardKinematicsTwice) {
 }
 
 TEST(Engine, BadTextAndBadPosesGetTheirMessages) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   auto& e = shipped();
   const auto standing = pose::read_pose(sample("standing.json"));
   auto message = [](const std::function<void()>& fn) {
@@ -168,6 +174,7 @@ TEST(Engine, BadTextAndBadPosesGetTheirMessages) {
 }
 
 TEST(Engine, MissingOrMismatchedModelsAreNamed) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   EXPECT_THROW(Engine("/nonexistent/language_model", Engine::pose_tokenizer_of(kSource + "/models/language_model")), Error);
   try {
     // The retrieval model is a bundle too, but not the pose tokenizer the language model was trained with.
@@ -179,6 +186,7 @@ TEST(Engine, MissingOrMismatchedModelsAreNamed) {
 }
 
 TEST(Engine, OneEngineServesSeveralThreads) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   auto& e = shipped();
   const auto standing = pose::read_pose(sample("standing.json"));
   const auto sitting = pose::read_pose(sample("sitting.json"));

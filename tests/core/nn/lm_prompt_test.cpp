@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/pose/sampler.h"
 #include "core/text/captioner.h"
+#include "needs_sentencepiece.h"
 #include "temp_dir.h"
 #include "tiny_models.h"
 
@@ -40,6 +41,7 @@ const Fixture& fixture() {
 LmConfig config(const Fixture& f, bool mixed) { return unipose::testing::tiny_lm_config(f.tokenizer.vocab_size(), 6, mixed); }
 
 TEST(LmSequences, LayoutOfPromptsAndAnswers) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   const auto& f = fixture();
   const auto c = config(f, true);
   const std::vector<int64_t> a{1, 2, 3, 4, 5, 6}, b{6, 5, 4, 3, 2, 1};
@@ -77,6 +79,7 @@ TEST(LmSequences, LayoutOfPromptsAndAnswers) {
 }
 
 TEST(LmSequences, GroundedPosesAreOnePositionPerLatentWithTheirCodes) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   const auto& f = fixture();
   auto c = config(f, true);
   c.grounded = true;

@@ -8,12 +8,14 @@
 #include "core/io/files.h"
 #include "core/text/captioner.h"
 #include "core/pose/sampler.h"
+#include "needs_sentencepiece.h"
 #include "temp_dir.h"
 
 namespace unipose::text {
 namespace {
 
 TEST(TextTokenizer, TrainsEncodesAndDecodesThroughTheModule) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   const std::string dir = unipose::testing::temp_dir("unipose_spm", "model");
   std::filesystem::create_directories(dir);
   {

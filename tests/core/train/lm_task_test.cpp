@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/nn/module_io.h"
 #include "core/nn/pose_vqvae.h"
+#include "needs_sentencepiece.h"
 #include "temp_dir.h"
 #include "tiny_models.h"
 
@@ -74,6 +75,7 @@ nn::LmConfig config(const Fixture& f, bool mixed) {
 }
 
 TEST(LmTask, BatchLossesEqualTheLossesOfEachSequenceAlone) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   // The batch runs in length groups and evaluates the output layer only where there are targets; the
   // result must be what each sequence gives on its own through the inference path, averaged over targets.
   const auto& f = fixture();
@@ -136,6 +138,7 @@ void expect_training_lowers_every_loss(LmTask& task, const std::string& run, con
 }
 
 TEST(LmTask, TrainingLowersTheLossOfEveryTask) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   const auto& f = fixture();
   for (const bool mixed : {true, false}) {
     torch::manual_seed(2);
@@ -156,6 +159,7 @@ nn::LanguageModel grounded_model(const Fixture& f, bool mixed) {
 }
 
 TEST(LmTask, GroundedLossesEqualTheLossesOfEachSequenceAlone) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   const auto& f = fixture();
   torch::manual_seed(4);
   LmTask task(grounded_model(f, true), f.corpus, f.codes, f.tokenizer, f.templates, "instruct",
@@ -202,6 +206,7 @@ TEST(LmTask, GroundedLossesEqualTheLossesOfEachSequenceAlone) {
 }
 
 TEST(LmTask, GroundedTrainingLowersTheLossOfEveryTask) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   const auto& f = fixture();
   for (const bool mixed : {true, false}) {
     torch::manual_seed(2);
@@ -213,6 +218,7 @@ TEST(LmTask, GroundedTrainingLowersTheLossOfEveryTask) {
 }
 
 TEST(LmTask, TasksWithoutTrainingDataAreRefusedByName) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
   const auto& f = fixture();
   try {
     LmTask task(nn::LanguageModel(config(f, true)), f.corpus, f.codes, f.tokenizer, f.templates, "align", {Task::ImageToText}, 8);
