@@ -1,4 +1,4 @@
-// Photos: `convert tfjs`, `estimate --image`, `eval photos`, `eval renders`, `bench photo`, `train lifter`.
+// Photos: `convert tfjs`, `estimate --image`, `eval photos`, `eval renders`, `bench photo`, `data lift-views`, `train lifter`.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -186,6 +187,7 @@ void add_photo_commands(CLI::App& app) {
   struct EvalOptions {
     std::string data, json, detector, landmarks;
     bool tiles = false;
+    double fit_2d = -1;
     LifterChoice lifter;
   };
   auto v = std::make_shared<EvalOptions>();
@@ -195,11 +197,13 @@ void add_photo_commands(CLI::App& app) {
   ev->add_flag("--small-people", v->tiles, "The detector also looks at overlapping squares of half the picture (as estimate --small-people)");
   ev->add_option("--detector", v->detector, "Person detector bundle (default: models/blazepose_detector)");
   ev->add_option("--landmarks", v->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+  ev->add_option("--fit-2d", v->fit_2d, "Weight of the fit's 2D term (default: the engine's)")->check(CLI::Range(0.0, 1e6));
   add_lifter_options(ev, v->lifter);
   ev->callback([v] {
     engine::PhotoEngine photos(v->detector.empty() ? engine::PhotoEngine::default_detector() : v->detector,
                                v->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : v->landmarks);
     apply_lifter(photos, v->lifter);
+    if (v->fit_2d >= 0) photos.set_reprojection_weight(v->fit_2d);
     const auto r = engine::evaluate_photos(photos, v->data, v->tiles);
     for (const auto& n : r.notes) std::printf("  %s\n", n.c_str());
     std::printf("%d photos, %d labelled people, %d matched to a detected person\n\n", r.photos, r.people, r.matched);
@@ -277,6 +281,39 @@ void add_photo_commands(CLI::App& app) {
     }
   });
 
+  // ------------------------------------------------------------------ data lift-views
+  struct LiftViewOptions {
+    std::string data, split = "train", out, detector, landmarks;
+    int limit = 0;
+    bool tiles = false;
+  };
+  auto lv = std::make_shared<LiftViewOptions>();
+  CLI::App* data_cmd = nullptr;
+  try {
+    data_cmd = app.get_subcommand("data");
+  } catch (const CLI::OptionNotFound&) {
+  }
+  if (data_cmd) {
+    auto* lvc = data_cmd->add_subcommand("lift-views", "BlazePose's landmarks of a corpus's rendered pictures beside the drawn poses, as "
+                                                       "the lifter reads them (for `train lifter --views`)");
+    lvc->add_option("--data", lv->data, "Corpus folder with rendered images (data images)")->required();
+    lvc->add_option("--split", lv->split, "Split of the pictures")->check(CLI::IsMember({"train", "val", "test"}));
+    lvc->add_option("--out", lv->out, "The .npz to write")->required();
+    lvc->add_option("--limit", lv->limit, "At most this many pictures (0: all)")->check(CLI::Range(0, 10000000));
+    lvc->add_flag("--small-people", lv->tiles, "The detector also looks at overlapping squares of half the picture");
+    lvc->add_option("--detector", lv->detector, "Person detector bundle (default: models/blazepose_detector)");
+    lvc->add_option("--landmarks", lv->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+    lvc->callback([lv] {
+      engine::PhotoEngine photos(lv->detector.empty() ? engine::PhotoEngine::default_detector() : lv->detector,
+                                 lv->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : lv->landmarks);
+      ProgressBar bar;
+      const auto r = engine::record_lift_views(photos, lv->data, lv->split, lv->limit, lv->tiles, lv->out, command_line(), [&](int done, int total) {
+        bar.update("landmarks of " + lv->split + " pictures", static_cast<double>(done) / total, std::to_string(done) + "/" + std::to_string(total));
+      });
+      std::printf("%d pictures of the %s split, a person found in %d; wrote %s\n", r.images, lv->split.c_str(), r.found, lv->out.c_str());
+    });
+  }
+
   // ------------------------------------------------------------------ train lifter
   CLI::App* train_cmd = nullptr;
   try {
@@ -286,7 +323,8 @@ void add_photo_commands(CLI::App& app) {
   }
   struct TrainLifter {
     train::TrainOptions t;
-    std::string data, export_dir;
+    std::string data, export_dir, views, val_views, init;
+    double views_share = 0.5;
     int batch = 256;
     vision::LifterConfig config;
   };
@@ -302,16 +340,54 @@ void add_photo_commands(CLI::App& app) {
   tlc->add_option("--export", tl->export_dir, "Write the trained lifter bundle here when done (models/pose_lifter is the default the program loads)");
   add_train_options(*tlc, tl->t);
   tlc->add_option("--batch", tl->batch, "Views per step")->check(CLI::Range(1, 65536));
-  tlc->add_option("--width", tl->config.width, "Width of the hidden layers")->check(CLI::Range(8, 8192));
-  tlc->add_option("--blocks", tl->config.blocks, "Residual blocks")->check(CLI::Range(0, 64));
+  auto* width = tlc->add_option("--width", tl->config.width, "Width of the hidden layers")->check(CLI::Range(8, 8192));
+  auto* blocks = tlc->add_option("--blocks", tl->config.blocks, "Residual blocks")->check(CLI::Range(0, 64));
+  tlc->add_option("--init", tl->init, "Start from this lifter bundle's weights (its width and blocks; a fresh schedule)")->excludes(width)->excludes(blocks);
+  auto* views = tlc->add_option("--views", tl->views, "BlazePose's views of train-split pictures (data lift-views) to mix into each batch");
+  tlc->add_option("--views-share", tl->views_share, "Share of each batch taken from --views")->check(CLI::Range(0.0, 1.0))->needs(views);
+  tlc->add_option("--val-views", tl->val_views, "Views of val-split pictures (data lift-views --split val), validated on too");
   tlc->callback([tl] {
+    std::optional<vision::PoseLifter> start;
+    if (!tl->init.empty()) {
+      start = vision::load_lifter_bundle(tl->init);
+      tl->config = (*start)->config;
+    }
+    train::RecordedLiftViews views, val_views;
+    if (!tl->views.empty()) views = train::read_lift_views(tl->views);
+    if (!tl->val_views.empty()) val_views = train::read_lift_views(tl->val_views);
     ProgressBar bar;
     bar.update("reading corpus", 0);
     const auto corpus = data::read_corpus(tl->data);
-    train::LifterTask task(tl->config, corpus, tl->batch, tl->t.seed);
+    train::LifterTask task(tl->config, corpus, tl->batch, tl->t.seed, views, tl->views.empty() ? 0.0 : tl->views_share, val_views);
+    if (start) {  // the checkpoint's weights replace these when --resume finds one
+      torch::NoGradGuard ng;
+      const auto from = (*start)->named_parameters();
+      for (auto& item : task.model()->named_parameters()) item.value().copy_(from[item.key()]);
+    }
     const auto r = train_and_report(task, tl->t, bar);
     if (r.interrupted || tl->export_dir.empty() || tl->t.rank != 0) return;
-    const train::RunRecord run{command_line(), tl->t, tl->batch, r.seconds, tl->data, corpus.manifest, {}};
+    train::RunRecord run{command_line(), tl->t, tl->batch, r.seconds, tl->data, corpus.manifest, {}};
+    if (views.size() > 0) {
+      char share[32];
+      std::snprintf(share, sizeof share, "%.2f", tl->views_share);
+      run.notes.push_back("recorded views: " + std::to_string(views.size()) + " of BlazePose's landmarks on rendered train-split pictures (`unipose data "
+                          "lift-views`) beside the drawn poses, " + share + " of each batch, mirrored left-right half the time" +
+                          (views.source.empty() ? std::string() : "; the views file made by `" + views.source + "`"));
+    }
+    if (!tl->init.empty()) {
+      // The starting bundle's own command, from its card, so that this card says how to get there from nothing.
+      std::string origin;
+      try {
+        const std::string card = io::read_text_file(tl->init + "/MODEL_CARD.md");
+        const auto at = card.find("## Command\n\n```\n");
+        if (at != std::string::npos) {
+          const auto from = at + 16, to = card.find('\n', from);
+          if (to != std::string::npos) origin = card.substr(from, to - from);
+        }
+      } catch (const Error&) {
+      }
+      run.notes.push_back("started from the weights of `" + tl->init + "`" + (origin.empty() ? std::string() : ", itself trained by `" + origin + "`"));
+    }
     vision::save_lifter_bundle(tl->export_dir, task.model(), train::lifter_card(run, tl->config, task.validate()));
     std::printf("exported %s\n", tl->export_dir.c_str());
   });

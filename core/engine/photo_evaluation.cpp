@@ -13,7 +13,9 @@
 #include "core/image/image.h"
 #include "core/io/files.h"
 #include "core/io/json_fields.h"
+#include "core/io/npz.h"
 #include "core/vision/fit.h"
+#include "core/vision/lifter.h"
 
 namespace unipose::engine {
 namespace {
@@ -171,6 +173,24 @@ void evaluate_photo(PhotoEngine& engine, const std::string& dir, const json& im,
   ev.notes.push_back(file + ": " + std::to_string(labels.size()) + " labelled, " + std::to_string(found.size()) + " found, " + std::to_string(matched) + " matched");
 }
 
+constexpr int kJ = 22;  // body joints compared
+
+std::vector<Eigen::Vector3d> body_joints(const body::BodyModel& body, const pose::Pose& p) {
+  const auto j = body.posed_joints(p);
+  return std::vector<Eigen::Vector3d>(j.begin(), j.begin() + kJ);
+}
+
+// The fit's frame: x to the picture's right, y up, z towards the camera, pelvis (the first joint) at the
+// origin; a world point goes there by the camera's rotation and a flip of y and z.
+std::vector<Eigen::Vector3d> in_fit_frame(const data::RenderCamera& c, const std::vector<Eigen::Vector3d>& world) {
+  std::vector<Eigen::Vector3d> out;
+  for (const auto& p : world) {
+    const Eigen::Vector3d q = c.rotation * (p - world[0]);
+    out.emplace_back(q.x(), -q.y(), -q.z());
+  }
+  return out;
+}
+
 }  // namespace
 
 PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles) {
@@ -197,22 +217,7 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
   const data::Corpus corpus = data::read_corpus(corpus_dir);
   const auto images = data::read_rendered_images(corpus_dir);
   const auto body = body::make_mannequin();
-  constexpr int kJ = 22;
-  auto joints_of = [&](const pose::Pose& p) {
-    const auto j = body->posed_joints(p);
-    std::vector<Eigen::Vector3d> out(j.begin(), j.begin() + kJ);
-    return out;
-  };
-  // The fit's frame: x to the picture's right, y up, z towards the camera; a world point goes there by the
-  // camera's rotation and a flip of y and z.
-  auto in_fit_frame = [](const data::RenderCamera& c, const std::vector<Eigen::Vector3d>& world) {
-    std::vector<Eigen::Vector3d> out;
-    for (const auto& p : world) {
-      const Eigen::Vector3d q = c.rotation * (p - world[0]);
-      out.emplace_back(q.x(), -q.y(), -q.z());
-    }
-    return out;
-  };
+  auto joints_of = [&](const pose::Pose& p) { return body_joints(*body, p); };
   auto rooted = [](std::vector<Eigen::Vector3d> j) {
     const Eigen::Vector3d root = j[0];
     for (auto& p : j) p -= root;
@@ -265,6 +270,49 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
     r.pa_by_kind[im.cropped ? "cropped" : im.occluded ? "occluded" : "whole"].push_back(pa);
   }
   if (r.images == 0) fail(corpus_dir + "/images.jsonl", "no rendered images in the '" + split + "' split");
+  return r;
+}
+
+LiftViewRecord record_lift_views(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles,
+                                 const std::string& out_npz, const std::string& source, const std::function<void(int, int)>& progress) {
+  const data::Corpus corpus = data::read_corpus(corpus_dir);
+  const auto all = data::read_rendered_images(corpus_dir);
+  std::vector<std::int64_t> chosen;  // lines of images.jsonl
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (all[i].split == split && (limit <= 0 || static_cast<int>(chosen.size()) < limit)) chosen.push_back(static_cast<std::int64_t>(i));
+  if (chosen.empty()) fail(corpus_dir + "/images.jsonl", "no rendered images in the '" + split + "' split");
+  const auto body = body::make_mannequin();
+  std::vector<float> inputs, joints;
+  std::vector<std::int64_t> lines;
+  LiftViewRecord r;
+  for (const std::int64_t line : chosen) {
+    const auto& im = all[static_cast<std::size_t>(line)];
+    if (im.pose < 0 || im.pose >= static_cast<int>(corpus.poses.size()))
+      fail(corpus_dir + "/images.jsonl", "an image names pose " + std::to_string(im.pose) + " of " + std::to_string(corpus.poses.size()));
+    ++r.images;
+    const auto people = engine.people(image::read_image(im.file), tiles);
+    if (progress) progress(r.images, static_cast<int>(chosen.size()));
+    if (people.empty()) continue;
+    vision::PoseLandmarks lm;  // the landmarks as the lifter reads them: image x, y and visibility
+    lm.image.resize(vision::kBlazePoseNamed);
+    for (int i = 0; i < vision::kBlazePoseNamed; ++i) {
+      lm.image[i].position = Eigen::Vector3d(people[0].landmarks[i].x, people[0].landmarks[i].y, 0);
+      lm.image[i].visibility = people[0].landmarks[i].visibility;
+    }
+    const auto x = vision::lifter_input(lm);
+    inputs.insert(inputs.end(), x.data_ptr<float>(), x.data_ptr<float>() + x.numel());
+    for (const auto& p : in_fit_frame(im.camera, body_joints(*body, corpus.poses[im.pose])))
+      for (int k = 0; k < 3; ++k) joints.push_back(static_cast<float>(p[k]));
+    lines.push_back(line);
+    ++r.found;
+  }
+  if (r.found == 0) fail(corpus_dir + "/images.jsonl", "nobody was found in any picture of the '" + split + "' split");
+  const std::int64_t n = r.found;
+  io::NpzArchive out{{"inputs", io::NpyArray::from_float({n, vision::kLiftInputs}, inputs)},
+                     {"joints", io::NpyArray::from_float({n, kJ, 3}, joints)},
+                     {"images", io::NpyArray::from_int64({n}, lines)}};
+  if (!source.empty()) out["source"] = io::NpyArray{"u1", {static_cast<std::int64_t>(source.size())}, std::vector<std::uint8_t>(source.begin(), source.end())};
+  io::write_npz(out_npz, out);
   return r;
 }
 

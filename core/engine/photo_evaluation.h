@@ -4,6 +4,7 @@
 // thresholds are used. No LibTorch in this header.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,5 +47,17 @@ struct RenderEvaluation {
   std::vector<double> estimate_ms;
 };
 RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles);
+
+// BlazePose's view of each rendered picture of `split` as the lifter reads it (vision/lifter.h), beside the
+// truth, for `unipose train lifter --views`: OUT.npz holds "inputs" [N, 45] (lifter_input of the largest
+// person's landmarks), "joints" [N, 22, 3] (the drawn pose's body joints in the fit's frame, metres, pelvis at
+// the origin) and "images" [N] (the picture's line in images.jsonl). Pictures where nobody is found are left
+// out. `source` (how the file was made: the command) is kept as "source", UTF-8 bytes. `progress(done, total)`
+// after each picture. Written atomically.
+struct LiftViewRecord {
+  int images = 0, found = 0;
+};
+LiftViewRecord record_lift_views(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles,
+                                 const std::string& out_npz, const std::string& source = "", const std::function<void(int, int)>& progress = {});
 
 }  // namespace unipose::engine

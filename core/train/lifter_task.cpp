@@ -10,6 +10,7 @@
 #include "core/data/render.h"
 #include "core/error.h"
 #include "core/eval/metrics.h"
+#include "core/io/npz.h"
 
 namespace unipose::train {
 namespace {
@@ -75,7 +76,54 @@ LiftView random_lift_view(const body::JointPositions& joints, std::mt19937_64& r
   return v;
 }
 
-LifterTask::LifterTask(vision::LifterConfig config, const data::Corpus& corpus, int batch, std::uint64_t seed) : batch_(batch) {
+RecordedLiftViews read_lift_views(const std::string& path) {
+  const auto npz = io::read_npz(path);
+  const auto& in = io::require_array(npz, "inputs", path);
+  const auto& out = io::require_array(npz, "joints", path);
+  if (in.shape.size() != 2 || in.shape[1] != vision::kLiftInputs || in.shape[0] < 1)
+    fail(path, "'inputs' must be N x " + std::to_string(vision::kLiftInputs) + " (unipose data lift-views writes it)");
+  if (out.shape != std::vector<std::int64_t>{in.shape[0], body::kNumBodyJoints, 3})
+    fail(path, "'joints' must be " + std::to_string(in.shape[0]) + " x " + std::to_string(body::kNumBodyJoints) + " x 3, as many views as 'inputs'");
+  RecordedLiftViews v;
+  v.inputs = torch::tensor(in.to_float()).view({in.shape[0], vision::kLiftInputs});
+  v.joints = torch::tensor(out.to_float()).view({in.shape[0], body::kNumBodyJoints, 3});
+  if (!torch::isfinite(v.inputs).all().item<bool>() || !torch::isfinite(v.joints).all().item<bool>()) fail(path, "a value is not a finite number");
+  if (v.joints.abs().max().item<float>() > 5) fail(path, "a joint lies more than 5 m from the pelvis: not metres of a body");
+  if (const auto it = npz.find("source"); it != npz.end() && it->second.dtype == "u1" && it->second.shape.size() == 1) {
+    v.source.assign(it->second.data.begin(), it->second.data.end());
+    for (auto& c : v.source)
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';  // one line in a model card
+  }
+  return v;
+}
+
+RecordedLiftViews mirror_lift_views(const RecordedLiftViews& views) {
+  constexpr int n = vision::kLiftPoints;
+  std::vector<std::int64_t> point(n), joint(body::kNumBodyJoints);
+  const auto& which = vision::lift_point_joints();
+  for (int i = 0; i < n; ++i) {
+    const int m = body::mirror_joint(which[i]);
+    point[i] = std::find(which.begin(), which.end(), m) - which.begin();
+  }
+  for (int j = 0; j < body::kNumBodyJoints; ++j) joint[j] = body::mirror_joint(j);
+  const auto p = torch::tensor(point);
+  auto xy = views.inputs.narrow(1, 0, 2 * n).view({-1, n, 2}).index_select(1, p).clone();
+  xy.select(2, 0).neg_();
+  const auto vis = views.inputs.narrow(1, 2 * n, n).index_select(1, p);
+  RecordedLiftViews out;
+  out.inputs = torch::cat({xy.reshape({-1, 2 * n}), vis}, 1);
+  out.joints = views.joints.index_select(1, torch::tensor(joint)).clone();
+  out.joints.select(2, 0).neg_();
+  return out;
+}
+
+LifterTask::LifterTask(vision::LifterConfig config, const data::Corpus& corpus, int batch, std::uint64_t seed, RecordedLiftViews recorded,
+                       double recorded_share, RecordedLiftViews recorded_val)
+    : batch_(batch), recorded_(std::move(recorded)), recorded_val_(std::move(recorded_val)) {
+  if (!(recorded_share >= 0 && recorded_share <= 1)) throw Error("the share of recorded views must lie in 0..1");
+  if (recorded_share > 0 && recorded_.size() == 0) throw Error("a share of recorded views needs recorded views (unipose data lift-views)");
+  recorded_per_step_ = static_cast<int>(std::lround(recorded_share * batch));
+  if (recorded_.size() > 0) mirrored_ = mirror_lift_views(recorded_);
   torch::manual_seed(seed);
   model_ = vision::PoseLifter(config);
   train_ = joints_of(corpus, "train");
@@ -97,12 +145,30 @@ LifterTask::LifterTask(vision::LifterConfig config, const data::Corpus& corpus, 
 std::map<std::string, torch::Tensor> LifterTask::step(std::mt19937_64& rng, const torch::Device& device) {
   std::uniform_int_distribution<std::size_t> pick(0, train_.size() - 1);
   std::vector<torch::Tensor> xs, ys;
-  for (int i = 0; i < batch_; ++i) {
+  for (int i = recorded_per_step_; i < batch_; ++i) {
     auto v = random_lift_view(train_[pick(rng)], rng);
     xs.push_back(v.input);
     ys.push_back(v.joints);
   }
-  const auto x = torch::stack(xs).to(device), y = torch::stack(ys).to(device);
+  std::vector<torch::Tensor> bx, by;  // parts of the batch
+  if (!xs.empty()) {
+    bx.push_back(torch::stack(xs));
+    by.push_back(torch::stack(ys));
+  }
+  if (recorded_per_step_ > 0) {
+    std::uniform_int_distribution<std::int64_t> view(0, recorded_.size() - 1);
+    std::vector<std::int64_t> plain, mirrored;
+    for (int i = 0; i < recorded_per_step_; ++i) (uniform(rng, 0, 1) < 0.5 ? plain : mirrored).push_back(view(rng));
+    for (const bool mirror : {false, true}) {
+      const auto& list = mirror ? mirrored : plain;
+      if (list.empty()) continue;
+      const auto& from = mirror ? mirrored_ : recorded_;
+      const auto idx = torch::tensor(list);
+      bx.push_back(from.inputs.index_select(0, idx));
+      by.push_back(from.joints.index_select(0, idx));
+    }
+  }
+  const auto x = torch::cat(bx).to(device), y = torch::cat(by).to(device);
   const auto pred = model_->forward(x);
   // Mean joint distance (metres): MPJPE itself, which squared errors would let a few hard views dominate.
   const auto err = (pred - y).pow(2).sum(-1).add(1e-8).sqrt().mean();
@@ -118,7 +184,16 @@ std::map<std::string, double> LifterTask::evaluate(const torch::Device& device) 
     preds.push_back(model_->forward(val_x_.narrow(0, s, std::min<std::int64_t>(500, val_x_.size(0) - s)).to(device)).cpu());
   model_->train(was_training);
   const auto p = torch::cat(preds).to(torch::kDouble) * 1000, t = val_y_.to(torch::kDouble) * 1000;
-  return {{"mpjpe_mm", eval::mpjpe(p, t).mean().item<double>()}, {"pa_mpjpe_mm", eval::pa_mpjpe(p, t).mean().item<double>()}};
+  std::map<std::string, double> out{{"mpjpe_mm", eval::mpjpe(p, t).mean().item<double>()}, {"pa_mpjpe_mm", eval::pa_mpjpe(p, t).mean().item<double>()}};
+  if (recorded_val_.size() > 0) {
+    model_->eval();
+    const auto rp = model_->forward(recorded_val_.inputs.to(device)).cpu().to(torch::kDouble) * 1000;
+    model_->train(was_training);
+    const auto rt = recorded_val_.joints.to(torch::kDouble) * 1000;
+    out["recorded_mpjpe_mm"] = eval::mpjpe(rp, rt).mean().item<double>();
+    out["recorded_pa_mpjpe_mm"] = eval::pa_mpjpe(rp, rt).mean().item<double>();
+  }
+  return out;
 }
 
 std::map<std::string, double> LifterTask::validate() { return evaluate(model_->parameters().front().device()); }

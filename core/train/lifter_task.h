@@ -4,6 +4,10 @@
 // model gives (jitter of 0.5-4 % of the body's size; one point in ten marked hidden and thrown off), and
 // regresses the 22 joints in the camera's frame. Validation: the val split's poses (at most 2000) seen by fixed random cameras,
 // MPJPE and PA-MPJPE in mm.
+// Recorded views (`unipose data lift-views`: BlazePose's landmarks of rendered train-split pictures beside the
+// drawn pose) can make up a share of each batch, so that the lifter learns the landmark model's own errors
+// (each recorded view mirrored left-right half the time); recorded views of val-split pictures are validated on
+// beside the synthetic ones.
 #pragma once
 
 #include <map>
@@ -24,9 +28,22 @@ struct LiftView {
 };
 LiftView random_lift_view(const body::JointPositions& joints, std::mt19937_64& rng);
 
+// A file of `unipose data lift-views`: inputs [N, kLiftInputs], joints [N, 22, 3] (float); errors name the file.
+struct RecordedLiftViews {
+  torch::Tensor inputs, joints;
+  std::string source;  // how the file was made, when it says
+  std::int64_t size() const { return inputs.defined() ? inputs.size(0) : 0; }
+};
+RecordedLiftViews read_lift_views(const std::string& path);
+// The same views seen in a mirror: x negated, left and right points and joints swapped.
+RecordedLiftViews mirror_lift_views(const RecordedLiftViews& views);
+
 class LifterTask : public TrainTask {
  public:
-  LifterTask(vision::LifterConfig config, const data::Corpus& corpus, int batch, std::uint64_t seed = 1);
+  // `recorded`: views of train-split pictures making up `recorded_share` (0..1) of each batch; `recorded_val`:
+  // views of val-split pictures, validated on too ("recorded_mpjpe_mm", "recorded_pa_mpjpe_mm").
+  LifterTask(vision::LifterConfig config, const data::Corpus& corpus, int batch, std::uint64_t seed = 1, RecordedLiftViews recorded = {},
+             double recorded_share = 0, RecordedLiftViews recorded_val = {});
   torch::nn::Module& module() override { return *model_; }
   std::map<std::string, torch::Tensor> step(std::mt19937_64& rng, const torch::Device& device) override;
   std::map<std::string, double> evaluate(const torch::Device& device) override;
@@ -40,6 +57,8 @@ class LifterTask : public TrainTask {
   int batch_;
   std::vector<body::JointPositions> train_;
   torch::Tensor val_x_, val_y_;
+  RecordedLiftViews recorded_, mirrored_, recorded_val_;
+  int recorded_per_step_ = 0;
 };
 
 }  // namespace unipose::train

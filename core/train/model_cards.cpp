@@ -87,7 +87,9 @@ std::string lifter_card(const RunRecord& run, const vision::LifterConfig& config
            {"views: train-split poses seen by random cameras (any side, pitch -20..45 degrees, 1.7 to 10 body radii away, roll sd 8 "
             "degrees), the points jittered by 0.5-4 % of their spread, one in ten marked hidden (visibility 0-0.4) and thrown off by 15 %",
             "loss: mean joint distance"});
-  card << "## Validation (the val split's poses, at most 2000, each seen by one fixed random view)\n\n" << std::fixed << std::setprecision(1);
+  card << "## Validation (the val split's poses, at most 2000, each seen by one fixed random view";
+  if (validation.count("recorded_mpjpe_mm")) card << "; recorded_*: BlazePose's landmarks of rendered val-split pictures";
+  card << ")\n\n" << std::fixed << std::setprecision(1);
   for (const auto& [k, v] : validation) card << "- " << k << ": " << v << "\n";
   card << "\nOn BlazePose's landmarks of rendered pictures and real photos: `unipose eval renders` and `unipose eval photos` "
           "(docs/vision.md).\n\n";

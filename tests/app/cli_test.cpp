@@ -521,9 +521,42 @@ TEST_F(PhotoCli, RenderedImagesAndTheirEvaluation) {
     EXPECT_GT(j["pa_mpjpe_mm"].get<double>(), 0.0);
     EXPECT_LT(j["pa_mpjpe_mm"].get<double>(), 400.0);
   }
+  // BlazePose's views of the same pictures for the lifter, and a lifter run that mixes them in.
+  const Result views = run("data lift-views --data " + c + " --split train --limit 6 --out " + path("v.npz"));
+  if (j["found"].get<int>() > 0) {
+    ASSERT_EQ(views.status, 0) << views.err;
+    EXPECT_NE(views.out.find("6 pictures of the train split, a person found in " + std::to_string(j["found"].get<int>())), std::string::npos) << views.out;
+    const auto npz = unipose::io::read_npz(path("v.npz"));
+    EXPECT_EQ(npz.at("inputs").shape, (std::vector<std::int64_t>{j["found"].get<int>(), 45}));
+    EXPECT_EQ(npz.at("joints").shape, (std::vector<std::int64_t>{j["found"].get<int>(), 22, 3}));
+    const Result tr = run("train lifter --data " + c + " --out " + path("lift") + " --steps 3 --batch 8 --width 16 --blocks 1 --views " +
+                          path("v.npz") + " --val-views " + path("v.npz") + " --export " + path("lifter"));
+    ASSERT_EQ(tr.status, 0) << tr.err;
+    const std::string card = unipose::io::read_text_file(path("lifter") + "/MODEL_CARD.md");
+    EXPECT_NE(card.find("recorded views: " + std::to_string(j["found"].get<int>())), std::string::npos) << card;
+    EXPECT_NE(card.find("recorded_pa_mpjpe_mm"), std::string::npos) << card;
+    // Paths in cards are shortened (no machine paths): the folder names are kept.
+    EXPECT_NE(card.find("the views file made by `unipose data lift-views --data "), std::string::npos) << card;
+    EXPECT_NE(card.find("/corpus --split train --limit 6 --out "), std::string::npos) << card;
+    // Fine-tuning starts from a bundle's weights and shape; a shape given beside it is refused.
+    const Result ft = run("train lifter --data " + c + " --out " + path("lift2") + " --steps 2 --batch 8 --init " + path("lifter"));
+    ASSERT_EQ(ft.status, 0) << ft.err;
+    const Result ft2 = run("train lifter --data " + c + " --out " + path("lift5") + " --steps 2 --batch 8 --init " + path("lifter") + " --export " + path("lifter2"));
+    ASSERT_EQ(ft2.status, 0) << ft2.err;
+    const std::string card2 = unipose::io::read_text_file(path("lifter2") + "/MODEL_CARD.md");
+    EXPECT_NE(card2.find("/lifter`, itself trained by `unipose train lifter --data "), std::string::npos) << card2;
+    EXPECT_NE(card2.find("--steps 3 --batch 8 --width 16 --blocks 1 --views "), std::string::npos) << card2;
+    EXPECT_NE(run("train lifter --data " + c + " --out " + path("lift3") + " --steps 2 --init " + path("lifter") + " --width 32").status, 0);
+  } else {
+    EXPECT_NE(views.status, 0);
+    EXPECT_NE(views.err.find("nobody was found"), std::string::npos) << views.err;
+  }
+  std::ofstream(path("bad.npz")) << "not an archive";
+  expect_clear_error("train lifter --data " + c + " --out " + path("lift4") + " --views " + path("bad.npz"), "bad.npz", "");
   const std::string bare = path("bare");
   ASSERT_EQ(run("data make --out " + bare + " --poses 20 --pairs 2 --seed 4").status, 0);
   expect_clear_error("eval renders --data " + bare, "images.jsonl", "file not found");
+  expect_clear_error("data lift-views --data " + bare + " --out " + path("w.npz"), "images.jsonl", "file not found");
 }
 
 // The coach's comparison from the command line: a real photo against a pose file, the table, CSV with one row

@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
+#include "core/io/npz.h"
 #include "core/io/safetensors.h"
 #include "error_of.h"
 #include "temp_dir.h"
@@ -116,6 +119,99 @@ TEST(LifterTask, ResumesFromItsCheckpoint) {
   const auto r = run_training(task, o);
   EXPECT_FALSE(r.interrupted);
   EXPECT_EQ(r.step, 30);
+}
+
+// Views mirrored left-right: x negated, each left point and joint where the right one was; twice is none.
+TEST(RecordedViews, AMirrorSwapsTheSidesAndTwiceIsNone) {
+  std::mt19937_64 rng(8);
+  RecordedLiftViews v;
+  std::vector<torch::Tensor> xs, ys;
+  for (int i = 0; i < 5; ++i) {
+    const auto w = random_lift_view(body::posed_joint_positions(corpus().poses[i], body::mannequin_rest_joints()), rng);
+    xs.push_back(w.input);
+    ys.push_back(w.joints);
+  }
+  v.inputs = torch::stack(xs);
+  v.joints = torch::stack(ys);
+  const auto m = mirror_lift_views(v);
+  const auto& which = vision::lift_point_joints();
+  const int left_wrist = static_cast<int>(std::find(which.begin(), which.end(), body::kLeftWrist) - which.begin());
+  const int right_wrist = static_cast<int>(std::find(which.begin(), which.end(), body::kRightWrist) - which.begin());
+  const int n = vision::kLiftPoints;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FLOAT_EQ(m.inputs[i][2 * left_wrist].item<float>(), -v.inputs[i][2 * right_wrist].item<float>());
+    EXPECT_FLOAT_EQ(m.inputs[i][2 * left_wrist + 1].item<float>(), v.inputs[i][2 * right_wrist + 1].item<float>());
+    EXPECT_FLOAT_EQ(m.inputs[i][2 * n + left_wrist].item<float>(), v.inputs[i][2 * n + right_wrist].item<float>());
+    EXPECT_FLOAT_EQ(m.joints[i][body::kLeftWrist][0].item<float>(), -v.joints[i][body::kRightWrist][0].item<float>());
+    EXPECT_FLOAT_EQ(m.joints[i][body::kLeftWrist][2].item<float>(), v.joints[i][body::kRightWrist][2].item<float>());
+    EXPECT_FLOAT_EQ(m.joints[i][body::kHead][0].item<float>(), -v.joints[i][body::kHead][0].item<float>());
+  }
+  const auto back = mirror_lift_views(m);
+  EXPECT_TRUE(torch::equal(back.inputs, v.inputs));
+  EXPECT_TRUE(torch::equal(back.joints, v.joints));
+}
+
+// Views a landmark model gives with an error of its own (here: both wrists seen on the other side of the hips'
+// vertical line, an error a mirror keeps): mixed into the batches, the lifter learns it, and its wrists on such
+// views of unseen poses come out nearer the truth than those of a lifter trained on clean views alone. Bad view
+// files are named.
+TEST(RecordedViews, TheLifterLearnsALandmarkModelsOwnError) {
+  const auto& which = vision::lift_point_joints();
+  std::vector<int> wrists;
+  for (const int j : {body::kLeftWrist, body::kRightWrist}) wrists.push_back(static_cast<int>(std::find(which.begin(), which.end(), j) - which.begin()));
+  auto biased_views = [&](const std::string& split, int seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<torch::Tensor> xs, ys;
+    for (const int p : corpus().split(split)) {
+      auto w = random_lift_view(body::posed_joint_positions(corpus().poses[p], body::mannequin_rest_joints()), rng);
+      for (const int i : wrists) w.input[2 * i] *= -1.0f;
+      xs.push_back(w.input);
+      ys.push_back(w.joints);
+    }
+    const std::string dir = unipose::testing::temp_dir("unipose_lifter", "views_" + split);
+    std::filesystem::create_directories(dir);
+    const std::string file = dir + "/views.npz";
+    const std::int64_t k = static_cast<std::int64_t>(xs.size());
+    const auto x = torch::stack(xs).contiguous(), y = torch::stack(ys).contiguous();
+    io::write_npz(file, {{"inputs", io::NpyArray::from_float({k, vision::kLiftInputs}, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel()))},
+                         {"joints", io::NpyArray::from_float({k, 22, 3}, std::vector<float>(y.data_ptr<float>(), y.data_ptr<float>() + y.numel()))}});
+    return file;
+  };
+  const auto train_views = read_lift_views(biased_views("train", 21));
+  const auto val_views = read_lift_views(biased_views("val", 22));
+  ASSERT_GT(val_views.size(), 20);
+  // Mean distance (mm) of the lifted wrists from the true ones on the val views.
+  auto wrist_error = [&](double share) {
+    LifterTask task(small(), corpus(), 64, 5, train_views, share, val_views);
+    TrainOptions o;
+    o.out_dir = unipose::testing::temp_dir("unipose_lifter", "mix" + std::to_string(share));
+    o.steps = 300;
+    o.lr = 3e-3;
+    o.eval_every = 300;
+    o.checkpoint_every = 300;
+    o.tensorboard = false;
+    const auto r = run_training(task, o);
+    EXPECT_GT(r.last_eval.count("recorded_pa_mpjpe_mm"), 0u);
+    torch::NoGradGuard ng;
+    task.model()->eval();
+    const auto pred = task.model()->forward(val_views.inputs);
+    const auto idx = torch::tensor(std::vector<std::int64_t>{body::kLeftWrist, body::kRightWrist});
+    return (pred.index_select(1, idx) - val_views.joints.index_select(1, idx)).norm(2, -1).mean().item<double>() * 1000;
+  };
+  const double clean = wrist_error(0), mixed = wrist_error(0.5);
+  EXPECT_LT(mixed, 0.8 * clean) << "clean views alone: " << clean;
+
+  const std::string bad_dir = unipose::testing::temp_dir("unipose_lifter", "bad");
+  std::filesystem::create_directories(bad_dir);
+  const std::string bad = bad_dir + "/bad.npz";
+  io::write_npz(bad, {{"inputs", io::NpyArray::from_float({2, 44}, std::vector<float>(88, 0.f))},
+                      {"joints", io::NpyArray::from_float({2, 22, 3}, std::vector<float>(132, 0.f))}});
+  EXPECT_NE(unipose::testing::error_of([&] { read_lift_views(bad); }).find("bad.npz: 'inputs' must be N x 45"), std::string::npos);
+  std::vector<float> nan_joints(132, 0.f);
+  nan_joints[7] = std::nanf("");
+  io::write_npz(bad, {{"inputs", io::NpyArray::from_float({2, 45}, std::vector<float>(90, 0.f))}, {"joints", io::NpyArray::from_float({2, 22, 3}, nan_joints)}});
+  EXPECT_NE(unipose::testing::error_of([&] { read_lift_views(bad); }).find("not a finite number"), std::string::npos);
+  EXPECT_NE(unipose::testing::error_of([&] { LifterTask(small(), corpus(), 8, 5, {}, 0.5); }).find("needs recorded views"), std::string::npos);
 }
 
 }  // namespace
