@@ -379,9 +379,10 @@ void add_photo_commands(CLI::App& app) {
       std::string origin;
       try {
         const std::string card = io::read_text_file(tl->init + "/MODEL_CARD.md");
-        const auto at = card.find("## Command\n\n```\n");
+        const std::string heading = "## Command\n\n```\n";
+        const auto at = card.find(heading);
         if (at != std::string::npos) {
-          const auto from = at + 16, to = card.find('\n', from);
+          const auto from = at + heading.size(), to = card.find('\n', from);
           if (to != std::string::npos) origin = card.substr(from, to - from);
         }
       } catch (const Error&) {

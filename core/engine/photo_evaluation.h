@@ -51,7 +51,7 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
 // BlazePose's view of each rendered picture of `split` as the lifter reads it (vision/lifter.h), beside the
 // truth, for `unipose train lifter --views`: OUT.npz holds "inputs" [N, 45] (lifter_input of the largest
 // person's landmarks), "joints" [N, 22, 3] (the drawn pose's body joints in the fit's frame, metres, pelvis at
-// the origin) and "images" [N] (the picture's line in images.jsonl). Pictures where nobody is found are left
+// the origin) and "images" [N] (the picture's entry in images.jsonl, from 0). Pictures where nobody is found are left
 // out. `source` (how the file was made: the command) is kept as "source", UTF-8 bytes. `progress(done, total)`
 // after each picture. Written atomically.
 struct LiftViewRecord {

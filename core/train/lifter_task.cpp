@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
@@ -179,20 +180,17 @@ std::map<std::string, double> LifterTask::evaluate(const torch::Device& device) 
   torch::NoGradGuard ng;
   const bool was_training = model_->is_training();
   model_->eval();
-  std::vector<torch::Tensor> preds;
-  for (std::int64_t s = 0; s < val_x_.size(0); s += 500)
-    preds.push_back(model_->forward(val_x_.narrow(0, s, std::min<std::int64_t>(500, val_x_.size(0) - s)).to(device)).cpu());
+  // MPJPE and PA-MPJPE (mm) of the lifted joints of `x` against `y`, 500 views at a time.
+  auto errors = [&](const torch::Tensor& x, const torch::Tensor& y) {
+    std::vector<torch::Tensor> preds;
+    for (std::int64_t s = 0; s < x.size(0); s += 500) preds.push_back(model_->forward(x.narrow(0, s, std::min<std::int64_t>(500, x.size(0) - s)).to(device)).cpu());
+    const auto p = torch::cat(preds).to(torch::kDouble) * 1000, t = y.to(torch::kDouble) * 1000;
+    return std::pair{eval::mpjpe(p, t).mean().item<double>(), eval::pa_mpjpe(p, t).mean().item<double>()};
+  };
+  std::map<std::string, double> out;
+  std::tie(out["mpjpe_mm"], out["pa_mpjpe_mm"]) = errors(val_x_, val_y_);
+  if (recorded_val_.size() > 0) std::tie(out["recorded_mpjpe_mm"], out["recorded_pa_mpjpe_mm"]) = errors(recorded_val_.inputs, recorded_val_.joints);
   model_->train(was_training);
-  const auto p = torch::cat(preds).to(torch::kDouble) * 1000, t = val_y_.to(torch::kDouble) * 1000;
-  std::map<std::string, double> out{{"mpjpe_mm", eval::mpjpe(p, t).mean().item<double>()}, {"pa_mpjpe_mm", eval::pa_mpjpe(p, t).mean().item<double>()}};
-  if (recorded_val_.size() > 0) {
-    model_->eval();
-    const auto rp = model_->forward(recorded_val_.inputs.to(device)).cpu().to(torch::kDouble) * 1000;
-    model_->train(was_training);
-    const auto rt = recorded_val_.joints.to(torch::kDouble) * 1000;
-    out["recorded_mpjpe_mm"] = eval::mpjpe(rp, rt).mean().item<double>();
-    out["recorded_pa_mpjpe_mm"] = eval::pa_mpjpe(rp, rt).mean().item<double>();
-  }
   return out;
 }
 

@@ -27,6 +27,18 @@ vision::LifterConfig small() {
   return c;
 }
 
+// A run of `steps` at a high learning rate, validated and checkpointed once at the end.
+TrainOptions short_run(const std::string& name, std::int64_t steps) {
+  TrainOptions o;
+  o.out_dir = unipose::testing::temp_dir("unipose_lifter", name);
+  o.steps = steps;
+  o.lr = 3e-3;
+  o.eval_every = steps;
+  o.checkpoint_every = steps;
+  o.tensorboard = false;
+  return o;
+}
+
 // The truth of a view is the skeleton turned into the camera's frame: pelvis at the origin, every bone its length.
 TEST(LifterView, TruthIsTheSkeletonTurnedIntoTheCamerasFrame) {
   const auto joints = body::posed_joint_positions(corpus().poses[3], body::mannequin_rest_joints());
@@ -65,14 +77,7 @@ TEST(LifterInput, IgnoresWhereAndHowLargeThePersonIsAndRefusesNonNumbers) {
 TEST(LifterTask, TrainingLowersTheJointErrorOnUnseenPosesAndTheBundleRoundTrips) {
   LifterTask task(small(), corpus(), 64, 5);
   const auto before = task.evaluate(torch::kCPU);
-  TrainOptions o;
-  o.out_dir = unipose::testing::temp_dir("unipose_lifter", "run");
-  o.steps = 200;
-  o.lr = 3e-3;
-  o.eval_every = 200;
-  o.checkpoint_every = 200;
-  o.tensorboard = false;
-  const auto r = run_training(task, o);
+  const auto r = run_training(task, short_run("run", 200));
   const double b = before.at("mpjpe_mm"), a = r.last_eval.at("mpjpe_mm");
   EXPECT_LT(a, 0.75 * b) << "before " << b;
   EXPECT_LT(r.last_eval.at("pa_mpjpe_mm"), a);
@@ -183,14 +188,7 @@ TEST(RecordedViews, TheLifterLearnsALandmarkModelsOwnError) {
   // Mean distance (mm) of the lifted wrists from the true ones on the val views.
   auto wrist_error = [&](double share) {
     LifterTask task(small(), corpus(), 64, 5, train_views, share, val_views);
-    TrainOptions o;
-    o.out_dir = unipose::testing::temp_dir("unipose_lifter", "mix" + std::to_string(share));
-    o.steps = 300;
-    o.lr = 3e-3;
-    o.eval_every = 300;
-    o.checkpoint_every = 300;
-    o.tensorboard = false;
-    const auto r = run_training(task, o);
+    const auto r = run_training(task, short_run("mix" + std::to_string(share), 300));
     EXPECT_GT(r.last_eval.count("recorded_pa_mpjpe_mm"), 0u);
     torch::NoGradGuard ng;
     task.model()->eval();
