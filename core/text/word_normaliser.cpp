@@ -99,7 +99,9 @@ std::string WordNormaliser::normalise(const std::string& text, std::vector<std::
     const std::string word = text.substr(i, j - i);
     std::string lower = word;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string synonym = knows(lower) ? "" : synonym_of(lower);
+    // A single letter is an abbreviation or a label ("the L arm"), not the WordNet sense it also has ("s" is a
+    // second, "x" a ten): left as it is.
+    std::string synonym = knows(lower) || lower.size() < 2 ? "" : synonym_of(lower);
     if (synonym.empty()) {
       out += word;
     } else {

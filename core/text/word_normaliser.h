@@ -1,6 +1,7 @@
 // The language model's words: those of its training text, and what becomes of a word it never saw: the known
 // word that shares a WordNet synset with it, with the same ending (-ed, -ing, -s or none) if there is one,
-// the most frequent of those ("elevate" -> "raise", "elevated" -> "raised"); else the word as it is.
+// the most frequent of those ("elevate" -> "raise", "elevated" -> "raised"); else (and for single letters) the
+// word as it is.
 // Training text is made of known words and passes unchanged, so the normalisation is the same in training
 // and in use (docs/language_model.md, "Words people use").
 #pragma once

@@ -26,6 +26,8 @@ TEST(WordNormaliser, UnknownWordsBecomeTheMostFrequentKnownSynonym) {
   // Known words, words without a known synonym and everything between words pass as they are.
   replaced.clear();
   EXPECT_EQ(words.normalise("  Raise your ARM, zqxj 42 times.", &replaced), "  Raise your ARM, zqxj 42 times.");
+  // Single letters too, whatever WordNet says of them ("s" is a second there).
+  EXPECT_EQ(WordNormaliser({{"second", 5}}).normalise("raise your s arm"), "raise your s arm");
   EXPECT_TRUE(replaced.empty());
 }
 
