@@ -116,8 +116,9 @@ void add_photo_commands(CLI::App& app) {
     }
     std::printf("%s: %d x %d, %d %s detected; person %d (detector score %.2f, landmark score %.2f)\n", e->image.c_str(), picture.width, picture.height, r.detected,
                 r.detected == 1 ? "person" : "people", r.person_index, r.person.score, r.person.pose_score);
-    std::printf("reprojection error %.1f px (limb joints against BlazePose's 2D landmarks), bone directions %.1f deg\n", r.reprojection_px,
-                r.direction_error_deg);
+    std::printf("reprojection error %.1f px (limb joints against BlazePose's 2D landmarks), bone directions %.1f deg from the fit's targets "
+                "(the lifter's, blended with BlazePose's world landmarks)\n",
+                r.reprojection_px, r.direction_error_deg);
     std::printf("time: detect %.0f ms, landmarks %.0f ms, fit %.0f ms\n", r.detect_ms, r.landmarks_ms, r.fit_ms);
     if (!e->out.empty()) {
       pose::write_pose(e->out, r.pose);

@@ -42,7 +42,7 @@ struct FitResult {
   Eigen::Vector2d shift = Eigen::Vector2d::Zero();
   std::array<Eigen::Vector2d, 22> projected;  // the fitted body joints in the picture (pixels)
   double reprojection_px = 0;                 // mean distance between the projected limb joints and BlazePose's 2D ones
-  double direction_error_deg = 0;             // mean angle between fitted and landmark bone directions
+  double direction_error_deg = 0;             // mean angle between fitted and target bone directions (lifted / landmarks)
   int iterations = 0;
 };
 
