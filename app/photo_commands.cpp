@@ -379,14 +379,8 @@ void add_photo_commands(CLI::App& app) {
       // The starting bundle's own command, from its card, so that this card says how to get there from nothing.
       std::string origin;
       try {
-        const std::string card = io::read_text_file(tl->init + "/MODEL_CARD.md");
-        const std::string heading = "## Command\n\n```\n";
-        const auto at = card.find(heading);
-        if (at != std::string::npos) {
-          const auto from = at + heading.size(), to = card.find('\n', from);
-          if (to != std::string::npos) origin = card.substr(from, to - from);
-        }
-      } catch (const Error&) {
+        origin = train::command_of_card(io::read_text_file(tl->init + "/MODEL_CARD.md"));
+      } catch (const Error&) {  // a bundle without a card: its weights are still named
       }
       run.notes.push_back("started from the weights of `" + tl->init + "`" + (origin.empty() ? std::string() : ", itself trained by `" + origin + "`"));
     }

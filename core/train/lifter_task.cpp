@@ -101,11 +101,7 @@ RecordedLiftViews read_lift_views(const std::string& path) {
 RecordedLiftViews mirror_lift_views(const RecordedLiftViews& views) {
   constexpr int n = vision::kLiftPoints;
   std::vector<std::int64_t> point(n), joint(body::kNumBodyJoints);
-  const auto& which = vision::lift_point_joints();
-  for (int i = 0; i < n; ++i) {
-    const int m = body::mirror_joint(which[i]);
-    point[i] = std::find(which.begin(), which.end(), m) - which.begin();
-  }
+  for (int i = 0; i < n; ++i) point[i] = vision::lift_point_of(body::mirror_joint(vision::lift_point_joints()[i]));
   for (int j = 0; j < body::kNumBodyJoints; ++j) joint[j] = body::mirror_joint(j);
   const auto p = torch::tensor(point);
   auto xy = views.inputs.narrow(1, 0, 2 * n).view({-1, n, 2}).index_select(1, p).clone();

@@ -11,11 +11,13 @@ namespace unipose::train {
 namespace {
 
 // Title, command and architecture: the head of every card.
+const char* const kCommandHeading = "## Command\n\n```\n";
+
 void head(std::ostringstream& card, const std::string& title, const std::string& summary, const RunRecord& run,
           const std::string& architecture_json, const std::string& architecture_note) {
   card << "# " << title << "\n\n";
   if (!summary.empty()) card << summary << " ";
-  card << "Trained by UniPose Studio's own trainer (" << build_info() << ").\n\n## Command\n\n```\n" << io::portable_paths(run.command)
+  card << "Trained by UniPose Studio's own trainer (" << build_info() << ").\n\n" << kCommandHeading << io::portable_paths(run.command)
        << "\n```\n\n## Architecture\n\n```json\n" << architecture_json << "\n```\n\n";
   if (!architecture_note.empty()) card << architecture_note << "\n\n";
 }
@@ -74,6 +76,14 @@ std::string retrieval_card(const RunRecord& run, const nn::RetrievalConfig& conf
   card << "\n";
   licence(card, "procedural poses, CMU motion capture, automatic captions");
   return card.str();
+}
+
+std::string command_of_card(const std::string& card_text) {
+  const std::string heading = kCommandHeading;
+  const auto at = card_text.find(heading);
+  if (at == std::string::npos) return "";
+  const auto from = at + heading.size(), to = card_text.find('\n', from);
+  return to == std::string::npos ? "" : card_text.substr(from, to - from);
 }
 
 std::string lifter_card(const RunRecord& run, const vision::LifterConfig& config, const std::map<std::string, double>& validation) {

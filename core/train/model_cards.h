@@ -35,6 +35,9 @@ std::string tokenizer_card(const RunRecord& run, const std::string& config_name,
 std::string retrieval_card(const RunRecord& run, const nn::RetrievalConfig& config, const std::map<std::string, double>& val,
                            const std::map<std::string, double>& test);
 
+// The training command a card written here names (its "## Command" block), or "" when it names none.
+std::string command_of_card(const std::string& card_text);
+
 // The photo fit's 2D-to-3D lifter, with its validation figures (random views of val-split poses).
 std::string lifter_card(const RunRecord& run, const vision::LifterConfig& config, const std::map<std::string, double>& validation);
 

@@ -1,5 +1,6 @@
 #include "core/vision/lifter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -28,6 +29,12 @@ const std::array<int, kLiftPoints>& lift_point_joints() {
                                                  kRightWrist,   kLeftHip,       kRightHip,  kLeftKnee,  kRightKnee,
                                                  kLeftAnkle,    kRightAnkle,    kLeftFoot,  kRightFoot, kHead};
   return j;
+}
+
+int lift_point_of(int joint) {
+  const auto& j = lift_point_joints();
+  const auto it = std::find(j.begin(), j.end(), joint);
+  return it == j.end() ? -1 : static_cast<int>(it - j.begin());
 }
 
 std::string LifterConfig::to_json() const {

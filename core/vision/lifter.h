@@ -29,6 +29,8 @@ struct LifterConfig {
 inline constexpr int kLiftPoints = 15;
 inline constexpr int kLiftInputs = kLiftPoints * 3;  // x, y, visibility
 const std::array<int, kLiftPoints>& lift_point_joints();
+// The image point that stands for an SMPL joint, or -1 when the lifter reads none for it.
+int lift_point_of(int joint);
 
 using LiftPoints = std::array<Eigen::Vector2d, kLiftPoints>;       // image pixels (x right, y down)
 using LiftVisibility = std::array<double, kLiftPoints>;            // 0..1

@@ -139,9 +139,7 @@ TEST(RecordedViews, AMirrorSwapsTheSidesAndTwiceIsNone) {
   v.inputs = torch::stack(xs);
   v.joints = torch::stack(ys);
   const auto m = mirror_lift_views(v);
-  const auto& which = vision::lift_point_joints();
-  const int left_wrist = static_cast<int>(std::find(which.begin(), which.end(), body::kLeftWrist) - which.begin());
-  const int right_wrist = static_cast<int>(std::find(which.begin(), which.end(), body::kRightWrist) - which.begin());
+  const int left_wrist = vision::lift_point_of(body::kLeftWrist), right_wrist = vision::lift_point_of(body::kRightWrist);
   const int n = vision::kLiftPoints;
   for (int i = 0; i < 5; ++i) {
     EXPECT_FLOAT_EQ(m.inputs[i][2 * left_wrist].item<float>(), -v.inputs[i][2 * right_wrist].item<float>());
@@ -161,9 +159,7 @@ TEST(RecordedViews, AMirrorSwapsTheSidesAndTwiceIsNone) {
 // views of unseen poses come out nearer the truth than those of a lifter trained on clean views alone. Bad view
 // files are named.
 TEST(RecordedViews, TheLifterLearnsALandmarkModelsOwnError) {
-  const auto& which = vision::lift_point_joints();
-  std::vector<int> wrists;
-  for (const int j : {body::kLeftWrist, body::kRightWrist}) wrists.push_back(static_cast<int>(std::find(which.begin(), which.end(), j) - which.begin()));
+  const std::vector<int> wrists = {vision::lift_point_of(body::kLeftWrist), vision::lift_point_of(body::kRightWrist)};
   auto biased_views = [&](const std::string& split, int seed) {
     std::mt19937_64 rng(seed);
     std::vector<torch::Tensor> xs, ys;

@@ -32,5 +32,14 @@ TEST(ModelCards, NameNoAbsolutePath) {
   EXPECT_NE(card.find("generated corpus `corpus20k`"), std::string::npos) << card;
 }
 
+// The command a card names reads back from it (a fine-tuned lifter's card cites its starting lifter's command).
+TEST(ModelCards, TheCommandReadsBack) {
+  RunRecord run;
+  run.command = "unipose train lifter --data /srv/corpus20k --out run1 --steps 20000";
+  const std::string card = lifter_card(run, vision::LifterConfig{}, {{"mpjpe_mm", 40.9}});
+  EXPECT_EQ(command_of_card(card), "unipose train lifter --data corpus20k --out run1 --steps 20000");
+  EXPECT_EQ(command_of_card("# a card written by hand\n"), "");
+}
+
 }  // namespace
 }  // namespace unipose::train
