@@ -43,6 +43,7 @@ struct LifterChoice {
   std::string dir;
   double weight = -1;
   bool trunk_from_lifter = false;
+  double picture_plane = -1;
 };
 
 void add_lifter_options(CLI::App* cmd, LifterChoice& c) {
@@ -53,9 +54,14 @@ void add_lifter_options(CLI::App* cmd, LifterChoice& c) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--lifter-trunk", c.trunk_from_lifter, "Take how the body stands to the camera from the lifter too (default: from "
                                                         "BlazePose's world landmarks, the lifter giving the limbs)");
+  cmd->add_option("--picture-plane", c.picture_plane, "How much each bone's direction across the picture follows BlazePose's 2D landmarks, "
+                                                      "its depth kept from the lifter, 0..1 (default " +
+                                                          std::to_string(engine::PhotoEngine::kDefaultPicturePlaneWeight).substr(0, 4) + ")")
+      ->check(CLI::Range(0.0, 1.0));
 }
 
 void apply_lifter(engine::PhotoEngine& photos, const LifterChoice& c) {
+  if (c.picture_plane >= 0) photos.set_picture_plane_weight(c.picture_plane);
   if (c.dir == "none") {
     photos.set_lifter("", 0);
     return;
@@ -270,6 +276,9 @@ void add_photo_commands(CLI::App& app) {
     std::printf("  fitted pose                     %8.1f     %8.1f\n", mean(r.mpjpe_mm), mean(r.pa_mpjpe_mm));
     std::printf("  mean training pose, facing you  %8.1f     %8.1f      (baseline: no picture)\n", mean(r.mean_pose_mpjpe_mm), mean(r.mean_pose_pa_mpjpe_mm));
     for (const auto& [kind, v] : r.pa_by_kind) std::printf("  PA-MPJPE, %-9s images: %6.1f mm over %zu\n", kind.c_str(), mean(v), v.size());
+    std::printf("limb joints in the picture (PCK@0.2)      box threshold       torso threshold\n");
+    std::printf("  BlazePose 2D                          %-19s %s\n", pck_line(r.blazepose_limbs_box).c_str(), pck_line(r.blazepose_limbs_torso).c_str());
+    std::printf("  fitted pose, reprojected              %-19s %s\n", pck_line(r.fitted_limbs_box).c_str(), pck_line(r.fitted_limbs_torso).c_str());
     std::printf("photo to pose: median %.0f ms\n", median(r.estimate_ms));
     if (!re->json.empty()) {
       nlohmann::json j = {{"split", re->split},          {"images", r.images},
@@ -277,6 +286,8 @@ void add_photo_commands(CLI::App& app) {
                           {"pa_mpjpe_mm", mean(r.pa_mpjpe_mm)}, {"mean_pose_mpjpe_mm", mean(r.mean_pose_mpjpe_mm)},
                           {"mean_pose_pa_mpjpe_mm", mean(r.mean_pose_pa_mpjpe_mm)}, {"median_ms", median(r.estimate_ms)}};
       for (const auto& [kind, v] : r.pa_by_kind) j["pa_mpjpe_by_kind"][kind] = {{"mm", mean(v)}, {"images", v.size()}};
+      j["limbs"] = {{"blazepose_box", r.blazepose_limbs_box.percent()}, {"fitted_box", r.fitted_limbs_box.percent()},
+                    {"blazepose_torso", r.blazepose_limbs_torso.percent()}, {"fitted_torso", r.fitted_limbs_torso.percent()}};
       io::write_file_atomic(re->json, j.dump(1) + "\n");
       std::printf("wrote %s\n", re->json.c_str());
     }

@@ -40,7 +40,7 @@ struct PhotoEngine::Impl {
   vision::BlazePose blazepose;
   vision::FitOptions fit;
   vision::PoseLifter lifter{nullptr};
-  Impl(const std::string& d, const std::string& l) : blazepose(d, l) {}
+  Impl(const std::string& d, const std::string& l) : blazepose(d, l) { fit.picture_plane_weight = kDefaultPicturePlaneWeight; }
 };
 
 PhotoEngine::PhotoEngine(const std::string& detector_dir, const std::string& landmark_dir) : impl_(std::make_unique<Impl>(detector_dir, landmark_dir)) {
@@ -59,6 +59,12 @@ void check_lift_weight(double weight) {
   if (!std::isfinite(weight) || weight < 0 || weight > 1) throw Error("the lifter's weight must be within 0..1");
 }
 }  // namespace
+
+void PhotoEngine::set_picture_plane_weight(double weight) {
+  if (!std::isfinite(weight) || weight < 0 || weight > 1) throw Error("the picture-plane weight must be within 0..1");
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->fit.picture_plane_weight = weight;
+}
 
 void PhotoEngine::set_lifter(const std::string& dir, double weight, bool trunk_from_landmarks) {
   check_lift_weight(weight);

@@ -60,6 +60,10 @@ class PhotoEngine {
 
   // The fit's 2D term (vision::FitOptions::reprojection_weight); the default is the measured best.
   void set_reprojection_weight(double weight);
+  // How much each bone's direction across the picture follows BlazePose's 2D landmarks
+  // (vision::FitOptions::picture_plane_weight), 0..1; the default is kDefaultPicturePlaneWeight.
+  void set_picture_plane_weight(double weight);
+  static constexpr double kDefaultPicturePlaneWeight = 0.0;
   // The learned 2D-to-3D lifter (vision/lifter.h) whose joints the fit follows, blended with BlazePose's world
   // landmarks by `weight` (0: the landmarks alone, 1: the lifter alone). An empty `dir` fits without one.
   // `trunk_from_landmarks`: vision::FitOptions::lift_trunk_from_landmarks.

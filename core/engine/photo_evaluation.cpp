@@ -268,6 +268,24 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
     r.mean_pose_mpjpe_mm.push_back(eval::mpjpe(g, t).item<double>());
     r.mean_pose_pa_mpjpe_mm.push_back(eval::pa_mpjpe(g, t).item<double>());
     r.pa_by_kind[im.cropped ? "cropped" : im.occluded ? "occluded" : "whole"].push_back(pa);
+    // In the picture: BlazePose's 2D and the fit's reprojection against the drawn joints.
+    const auto world = joints_of(corpus.poses[im.pose]);
+    std::vector<Eigen::Vector2d> drawn;
+    for (const auto& w : world) drawn.push_back(im.camera.project(w));
+    Eigen::Vector2d lo = drawn[0], hi = drawn[0];
+    for (const auto& d : drawn) lo = lo.cwiseMin(d), hi = hi.cwiseMax(d);
+    const double box = (hi - lo).maxCoeff(), torso = (drawn[body::kLeftShoulder] - drawn[body::kRightHip]).norm();
+    for (const auto& [joint, mark] : vision::limb_joint_pairs()) {
+      const Eigen::Vector2d& d = drawn[joint];
+      if (d.x() < 0 || d.y() < 0 || d.x() >= picture.width || d.y() >= picture.height) continue;
+      const double db = (Eigen::Vector2d(e.person.landmarks[mark].x, e.person.landmarks[mark].y) - d).norm();
+      const double df = (Eigen::Vector2d(e.projected[joint][0], e.projected[joint][1]) - d).norm();
+      r.blazepose_limbs_box.total++, r.fitted_limbs_box.total++, r.blazepose_limbs_torso.total++, r.fitted_limbs_torso.total++;
+      r.blazepose_limbs_box.hits += db <= 0.2 * box;
+      r.fitted_limbs_box.hits += df <= 0.2 * box;
+      r.blazepose_limbs_torso.hits += db <= 0.2 * torso;
+      r.fitted_limbs_torso.hits += df <= 0.2 * torso;
+    }
   }
   if (r.images == 0) fail(corpus_dir + "/images.jsonl", "no rendered images in the '" + split + "' split");
   return r;

@@ -2,6 +2,7 @@
 
 #include <Eigen/Geometry>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/body/kinematics.h"
@@ -53,15 +54,38 @@ Eigen::Vector3d smpl_point(const std::array<Eigen::Vector3d, 22>& joints, const 
   return v;
 }
 
-// The direction a bone should take: BlazePose's world landmarks, the lifter's joints, or a blend (FitOptions).
+// A point of BlazePose's 2D landmarks in the body's axes (x right, y up; pixels).
+Eigen::Vector2d picture_point(const PoseLandmarks& lm, const Point& p) {
+  Eigen::Vector2d v = Eigen::Vector2d::Zero();
+  for (const auto& [j, w] : p) v += w * Eigen::Vector2d(lm.image[j].position.x(), -lm.image[j].position.y());
+  return v;
+}
+
+// The 3D direction `d` with its in-picture part (x, y) turned to lie along the 2D bone `across`, its depth (z)
+// kept: the unit vector (sqrt(1 - dz^2) * across / |across|, dz), blended with d by `weight`. d as it is when
+// the 2D bone has no length.
+Eigen::Vector3d with_picture_plane(const Eigen::Vector3d& d, const Eigen::Vector2d& across, double weight) {
+  const double n = d.norm();
+  if (weight <= 0 || n < 1e-9 || across.norm() < 1e-9 || !across.allFinite()) return d;
+  const Eigen::Vector3d u = d / n;
+  const double dz = std::clamp(u.z(), -1.0, 1.0);
+  const Eigen::Vector2d a = std::sqrt(1 - dz * dz) * across.normalized();
+  const Eigen::Vector3d turned(a.x(), a.y(), dz);
+  return ((1 - std::min(weight, 1.0)) * u + std::min(weight, 1.0) * turned).normalized();
+}
+
+// The direction a bone should take: BlazePose's world landmarks, the lifter's joints, or a blend (FitOptions),
+// then turned across the picture towards the 2D landmarks as far as picture_plane_weight asks.
 Eigen::Vector3d target_direction(const PoseLandmarks& lm, const FitOptions& o, const Point& smpl_from, const Point& smpl_to,
                                  const Point& blaze_from, const Point& blaze_to) {
   const Eigen::Vector3d world = blaze_point(lm, blaze_to) - blaze_point(lm, blaze_from);
-  if (!o.lifted || o.lift_weight <= 0) return world;
-  const Eigen::Vector3d lifted = smpl_point(*o.lifted, smpl_to) - smpl_point(*o.lifted, smpl_from);
-  if (o.lift_weight >= 1 || world.norm() < 1e-9) return lifted;
-  if (lifted.norm() < 1e-9) return world;
-  return (1 - o.lift_weight) * world.normalized() + o.lift_weight * lifted.normalized();
+  Eigen::Vector3d d = world;
+  if (o.lifted && o.lift_weight > 0) {
+    const Eigen::Vector3d lifted = smpl_point(*o.lifted, smpl_to) - smpl_point(*o.lifted, smpl_from);
+    if (o.lift_weight >= 1 || world.norm() < 1e-9) d = lifted;
+    else if (lifted.norm() >= 1e-9) d = (1 - o.lift_weight) * world.normalized() + o.lift_weight * lifted.normalized();
+  }
+  return with_picture_plane(d, picture_point(lm, blaze_to) - picture_point(lm, blaze_from), o.picture_plane_weight);
 }
 
 // A right-handed frame (columns: left, up, forward) from a body's left direction and its up direction (made
@@ -120,6 +144,9 @@ FitResult fit_pose(const PoseLandmarks& lm, const FitOptions& options) {
     for (const auto& j : *o.lifted)
       if (!j.allFinite()) throw Error("a lifted joint of the photo is not a number; nothing to fit");
   if (!std::isfinite(o.lift_weight)) throw Error("fit: the lift weight is not a number");
+  if (!std::isfinite(o.picture_plane_weight)) throw Error("fit: the picture-plane weight is not a number");
+  for (const auto& p : lm.image)
+    if (!p.position.allFinite()) throw Error("a 2D landmark of the photo is not a number; nothing to fit");
   if (o.lifted && o.lift_trunk_from_landmarks) {
     auto& l = *o.lifted;
     const auto lifted = trunk_frame(l[kLeftHip] - l[kRightHip], 0.5 * (l[kLeftShoulder] + l[kRightShoulder] - l[kLeftHip] - l[kRightHip]));

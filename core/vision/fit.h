@@ -33,6 +33,11 @@ struct FitOptions {
   // world landmarks have it: the lifter gives the limbs, the landmark model (trained on real photos) how the
   // body stands to the camera; the lifter's own guess of that leans with its training cameras (docs/vision.md).
   bool lift_trunk_from_landmarks = true;
+  // How much each bone's direction across the picture comes from BlazePose's 2D landmarks, 0..1: the target
+  // keeps its depth component (towards or away from the camera, from the lifter or the world landmarks) and
+  // turns its in-picture part to the 2D landmarks' bone. The 2D landmarks place the limbs in the picture better
+  // than either 3D source (docs/vision.md); 0 leaves the 3D directions as they are.
+  double picture_plane_weight = 0;
 };
 
 struct FitResult {

@@ -4,6 +4,9 @@
 
 #include <Eigen/Geometry>
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
 #include "core/error.h"
@@ -83,6 +86,38 @@ TEST(Fit, TakesTheTrunkFromTheLandmarksAndTheLimbsFromTheLifter) {
   const auto own = fit_pose(lm, o);
   EXPECT_LT(mean_error(own, Eigen::Matrix3d::Identity()), 0.04);
   EXPECT_GT(mean_error(own, turn), 0.1);
+}
+
+// With picture_plane_weight 1 a bone lies across the picture as the 2D landmarks have it, its depth from the
+// lifter: a forearm the lifter has turned 60 degrees about the camera's axis comes back where the picture shows it.
+TEST(Fit, TakesTheDirectionAcrossThePictureFromThe2DLandmarksWhenAsked) {
+  pose::PoseSampler sampler(21);
+  const auto truth = rooted_joints(sampler.sample("walking").pose);
+  auto lifted = truth;
+  const Eigen::Matrix3d spin = Eigen::AngleAxisd(60 * M_PI / 180, Eigen::Vector3d::UnitZ()).toRotationMatrix();
+  lifted[body::kRightWrist] = lifted[body::kRightElbow] + spin * (truth[body::kRightWrist] - truth[body::kRightElbow]);
+  PoseLandmarks lm = blank_landmarks();
+  auto pixel = [](const Eigen::Vector3d& p) { return Eigen::Vector3d(200 + 100 * p.x(), 200 - 100 * p.y(), 0); };
+  for (const auto& [smpl, blaze] : limb_joint_pairs()) {
+    lm.image[blaze].position = pixel(truth[smpl]);
+    lm.world[blaze] = Eigen::Vector3d(truth[smpl].x(), -truth[smpl].y(), -truth[smpl].z());
+  }
+  for (int ear : {7, 8}) lm.image[ear].position = pixel(truth[body::kHead]), lm.world[ear] = Eigen::Vector3d(truth[body::kHead].x(), -truth[body::kHead].y(), -truth[body::kHead].z());
+  auto forearm_error_deg = [&](double weight) {
+    FitOptions o;
+    o.lifted = lifted;
+    o.lift_trunk_from_landmarks = false;
+    o.picture_plane_weight = weight;
+    const auto f = body::posed_joint_positions(fit_pose(lm, o).pose, body::mannequin_rest_joints());
+    const Eigen::Vector3d got = (f[body::kRightWrist] - f[body::kRightElbow]).normalized();
+    const Eigen::Vector3d want = (truth[body::kRightWrist] - truth[body::kRightElbow]).normalized();
+    return std::acos(std::clamp(got.dot(want), -1.0, 1.0)) * 180 / M_PI;
+  };
+  EXPECT_GT(forearm_error_deg(0), 40);
+  EXPECT_LT(forearm_error_deg(1), 10);
+  FitOptions bad;
+  bad.picture_plane_weight = std::nan("");
+  EXPECT_THROW(fit_pose(lm, bad), Error);
 }
 
 TEST(Fit, RefusesANonNumberLiftedJoint) {
