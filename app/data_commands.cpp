@@ -56,6 +56,8 @@ void add_data_commands(CLI::App& app) {
   img->add_option("--image-size", images->size, "Picture side in pixels")->check(CLI::Range(64, 1024));
   img->add_option("--seed", images->seed, "Random seed (the images are deterministic for a seed)");
   img->add_option("--split", images->split, "Only this split's poses (default: all)")->check(CLI::IsMember({"train", "val", "test"}));
+  img->add_flag("--small-people", images->small_people, "Small people anywhere in the picture (the body fills 12 to 35 % of it), as far from "
+                                                        "the camera in a street or a crowd");
   img->callback([image_dir, render] { render(*image_dir); });
 
   struct CaptionOptions {

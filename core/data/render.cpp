@@ -189,7 +189,7 @@ RenderCamera framing_camera(const body::Mesh& posed, double yaw_deg, double pitc
   return look_at_camera(centre + distance * direction(yaw_deg, pitch_deg), centre, fov_deg, width, height);
 }
 
-RenderedView render_random_view(const body::BodyModel& body, const body::PoseParameters& pose, int size, std::mt19937_64& rng) {
+RenderedView render_random_view(const body::BodyModel& body, const body::PoseParameters& pose, int size, std::mt19937_64& rng, bool small_people) {
   if (size < 32 || size > 4096) throw Error("render: picture size " + std::to_string(size) + " is not within 32..4096");
   const body::PosedBody posed = body.posed(pose);
   const auto box = posed.mesh.bounds();
@@ -202,16 +202,20 @@ RenderedView render_random_view(const body::BodyModel& body, const body::PosePar
   // Mostly the front half of the body (it faces +z), sometimes any side.
   double yaw = std::uniform_real_distribution<double>(0, 1)(rng) < 0.75 ? std::normal_distribution<double>(0, 50)(rng) : u(rng, -180, 180);
   const double pitch = u(rng, 5, 35);
-  view.cropped = std::uniform_real_distribution<double>(0, 1)(rng) < 0.15;
-  const double fill = view.cropped ? u(rng, 1.1, 1.6) : u(rng, 0.55, 0.9);
+  view.cropped = !small_people && std::uniform_real_distribution<double>(0, 1)(rng) < 0.15;
+  view.small = small_people;
+  const double fill = small_people ? u(rng, 0.12, 0.35) : view.cropped ? u(rng, 1.1, 1.6) : u(rng, 0.55, 0.9);
   Eigen::Vector3d target = centre;
   if (view.cropped) target = posed.joints.positions[std::uniform_int_distribution<int>(0, body::kNumJoints - 1)(rng)];
   const double distance = std::max(focal * radius / (fill * 0.5 * size), radius * 1.2);
   const Eigen::Vector3d dir = direction(yaw, pitch);
   view.camera = look_at_camera(target + distance * dir, target, fov, size, size);
   RenderCamera& cam = view.camera;
-  cam.cx = 0.5 * size + (view.cropped ? 0 : u(rng, -0.08, 0.08) * size);
-  cam.cy = 0.5 * size + (view.cropped ? 0 : u(rng, -0.08, 0.08) * size);
+  // A small body anywhere its bounding circle stays inside the picture; otherwise near the centre.
+  // (A cropped view draws no shift: the draws, and so the pictures of a seed, stay as they were.)
+  const double shift = small_people ? 0.5 * (1 - fill) : 0.08;
+  cam.cx = 0.5 * size + (view.cropped ? 0 : u(rng, -shift, shift) * size);
+  cam.cy = 0.5 * size + (view.cropped ? 0 : u(rng, -shift, shift) * size);
 
   RenderStyle& st = view.style;
   st.body_rgb = random_colour(rng, 0.15, 0.95);
@@ -307,7 +311,7 @@ int render_corpus_images(const std::string& dir, const ImageSetOptions& options,
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     const int p = chosen[i];
     std::mt19937_64 rng(options.seed * 1000003ull + i);
-    const RenderedView view = render_random_view(*body, corpus.poses[p], options.size, rng);
+    const RenderedView view = render_random_view(*body, corpus.poses[p], options.size, rng, options.small_people);
     char name[32];
     std::snprintf(name, sizeof name, "images/%06zu.png", i);
     image::write_image((fs::path(dir) / name).string(), view.image);
@@ -319,6 +323,7 @@ int render_corpus_images(const std::string& dir, const ImageSetOptions& options,
                           {"camera", camera_json(view.camera)},
                           {"joints_2d", j2},
                           {"cropped", view.cropped},
+                          {"small", view.small},
                           {"occluded", !view.style.occluders.empty()},
                           {"captions", p < static_cast<int>(corpus.captions.size()) ? corpus.captions[p] : std::vector<std::string>{}}};
     records << rec.dump() << '\n';
@@ -372,6 +377,7 @@ std::vector<RenderedImage> read_rendered_images(const std::string& dir) {
       for (const auto& q : j.at("joints_2d")) r.joints_2d.emplace_back(q.at(0).get<double>(), q.at(1).get<double>());
       r.cropped = j.value("cropped", false);
       r.occluded = j.value("occluded", false);
+      r.small = j.value("small", false);
       if (r.pose < 0) fail(where, "negative pose index");
       if (!std::isfinite(r.camera.focal) || r.camera.focal <= 0) fail(where, "the camera's focal length is not a positive number");
       out.push_back(std::move(r));

@@ -68,18 +68,23 @@ struct RenderedView {
   RenderStyle style;
   std::vector<Eigen::Vector2d> joints_2d;  // the 24 joints projected, pixels (may lie outside the picture)
   bool cropped = false;                    // part of the body placed outside the picture on purpose
+  bool small = false;                      // a small person somewhere in a larger scene (small_people)
 };
 
 // A random view of a posed body: the camera 20 to 60 degrees of field of view, at a random direction around the
 // body (mostly its front half), 5 to 35 degrees above it, placed so the body fills 55 to 90 % of the picture;
-// 15 % of views cropped (the picture cut through the body), 20 % with an occluder.
-RenderedView render_random_view(const body::BodyModel& body, const body::PoseParameters& pose, int size, std::mt19937_64& rng);
+// 15 % of views cropped (the picture cut through the body), 20 % with an occluder. `small_people`: the body fills
+// 12 to 35 % of the picture instead, anywhere in it (never cropped), as people far from the camera in a street
+// or a crowd are.
+RenderedView render_random_view(const body::BodyModel& body, const body::PoseParameters& pose, int size, std::mt19937_64& rng,
+                                bool small_people = false);
 
 struct ImageSetOptions {
   int count = 1000;
   int size = 256;
   std::uint64_t seed = 1;
   std::string split;  // only this split's pairs and poses; empty: all
+  bool small_people = false;  // render_random_view's small_people for every image
 };
 
 // Renders `count` images of a corpus's poses into DIR/images/ and writes DIR/images.jsonl (one record per image:
@@ -96,7 +101,7 @@ struct RenderedImage {
   std::string split;
   RenderCamera camera;
   std::vector<Eigen::Vector2d> joints_2d;
-  bool cropped = false, occluded = false;
+  bool cropped = false, occluded = false, small = false;
 };
 
 // Reads DIR/images.jsonl; errors name the file and line.

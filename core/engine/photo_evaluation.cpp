@@ -267,7 +267,7 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
     r.pa_mpjpe_mm.push_back(pa);
     r.mean_pose_mpjpe_mm.push_back(eval::mpjpe(g, t).item<double>());
     r.mean_pose_pa_mpjpe_mm.push_back(eval::pa_mpjpe(g, t).item<double>());
-    r.pa_by_kind[im.cropped ? "cropped" : im.occluded ? "occluded" : "whole"].push_back(pa);
+    r.pa_by_kind[im.small ? "small" : im.cropped ? "cropped" : im.occluded ? "occluded" : "whole"].push_back(pa);
     // In the picture: BlazePose's 2D and the fit's reprojection against the drawn joints.
     const auto world = joints_of(corpus.poses[im.pose]);
     std::vector<Eigen::Vector2d> drawn;

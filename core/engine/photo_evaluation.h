@@ -43,7 +43,7 @@ struct RenderEvaluation {
   int images = 0, found = 0;                             // images of the split looked at; with a person found
   std::vector<double> mpjpe_mm, pa_mpjpe_mm;             // per image with a person found
   std::vector<double> mean_pose_mpjpe_mm, mean_pose_pa_mpjpe_mm;  // the same images
-  std::map<std::string, std::vector<double>> pa_by_kind;  // "whole", "cropped", "occluded"
+  std::map<std::string, std::vector<double>> pa_by_kind;  // "whole", "cropped", "occluded", "small"
   // The 12 limb joints (as PhotoEvaluation's) that the picture shows, against the drawn pose's joints projected
   // by the render's camera: BlazePose's 2D landmarks and the fitted pose reprojected (its weak camera). Threshold
   // 0.2 x the longer side of the box around the 22 projected joints, or 0.2 x the torso (left shoulder to right hip).

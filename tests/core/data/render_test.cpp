@@ -118,6 +118,26 @@ TEST(Render, RandomViewsAreDeterministicAndShowTheBody) {
   EXPECT_GT(centred, 0);
 }
 
+// Small people: never cropped, the whole body inside the picture and small in it, not always in the middle.
+TEST(Render, SmallPeopleAreSmallAndAnywhereInThePicture) {
+  const auto body = body::make_mannequin();
+  body::PoseParameters pose;
+  double farthest = 0;
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    std::mt19937_64 rng(seed);
+    const auto v = render_random_view(*body, pose, 128, rng, true);
+    EXPECT_TRUE(v.small);
+    EXPECT_FALSE(v.cropped);
+    Eigen::Vector2d lo = v.joints_2d[0], hi = v.joints_2d[0];
+    for (const auto& j : v.joints_2d) lo = lo.cwiseMin(j), hi = hi.cwiseMax(j);
+    EXPECT_GE(lo.minCoeff(), 0) << "seed " << seed;
+    EXPECT_LE(hi.maxCoeff(), 128) << "seed " << seed;
+    EXPECT_LT((hi - lo).maxCoeff(), 0.4 * 128) << "seed " << seed;
+    farthest = std::max(farthest, (0.5 * (lo + hi) - Eigen::Vector2d(64, 64)).norm());
+  }
+  EXPECT_GT(farthest, 0.15 * 128);
+}
+
 TEST(Render, CorpusImagesWrittenReadBackAndRepeatable) {
   const std::string dir = unipose::testing::temp_dir("unipose_render", "corpus");
   CorpusOptions o;
@@ -143,6 +163,17 @@ TEST(Render, CorpusImagesWrittenReadBackAndRepeatable) {
   render_corpus_images(dir, io);
   EXPECT_EQ(io::read_binary_file(records[3].file), first);
   EXPECT_EQ(io::read_text_file(dir + "/image_pairs.jsonl").empty(), false);
+  for (const auto& r : records) EXPECT_FALSE(r.small);
+  // Small people: every record says so.
+  io.small_people = true;
+  render_corpus_images(dir, io);
+  for (const auto& r : read_rendered_images(dir)) {
+    EXPECT_TRUE(r.small);
+    EXPECT_FALSE(r.cropped);
+  }
+  io.small_people = false;
+  render_corpus_images(dir, io);
+  EXPECT_EQ(io::read_binary_file(records[3].file), first);
 
   // A broken record names the file and line.
   std::ofstream(dir + "/images.jsonl", std::ios::app) << "{\"image\": 3}\n";
