@@ -65,7 +65,11 @@ LmSequence build_sequence(const LmConfig& c, const text::TextTokenizer& tok, con
     const auto it = slots.find(name);
     if (it == slots.end()) throw Error("instruction template '" + tmpl + "': nothing to put in " + name);
     if (it->second.pose()) push_pose(it->second.codes);
-    else push_text(" " + it->second.text);
+    else if (it->second.image()) {
+      if (it->second.image_tokens > c.max_positions) throw Error("a picture of " + std::to_string(it->second.image_tokens) + " tokens does not fit the model");
+      const int span = next_span++;
+      for (int k = 0; k < it->second.image_tokens; ++k) push(c.image_token(), span, nullptr);
+    } else push_text(" " + it->second.text);
     at = close + 1;
   }
   push_text(kAnswerMarker);

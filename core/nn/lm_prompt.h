@@ -17,11 +17,14 @@
 
 namespace unipose::nn {
 
-// A placeholder's content: a text or a pose (its Lp codes).
+// A placeholder's content: a text, a pose (its Lp codes) or a picture (that many <image> positions, one
+// bidirectional span, which the visual branch's projected tokens take: nn/visual_projector.h).
 struct Slot {
   std::string text;
   std::vector<int64_t> codes;
+  int image_tokens = 0;
   bool pose() const { return !codes.empty(); }
+  bool image() const { return image_tokens > 0; }
 };
 
 struct LmSequence {

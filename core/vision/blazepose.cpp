@@ -67,7 +67,7 @@ Eigen::Vector2d BodyRegion::to_image(double u, double v) const {
 }
 
 const std::string& BlazePose::feature_node() {
-  static const std::string node = "StatefulPartitionedCall/model/re_lu_63/Relu6";
+  static const std::string node = "StatefulPartitionedCall/model/re_lu_41/Relu6";
   return node;
 }
 

@@ -40,6 +40,25 @@ const Fixture& fixture() {
 
 LmConfig config(const Fixture& f, bool mixed) { return unipose::testing::tiny_lm_config(f.tokenizer.vocab_size(), 6, mixed); }
 
+// A picture's slot: that many <image> positions, one bidirectional span per picture.
+TEST(LmSequences, PicturesTakeTheirImagePositionsEachInItsOwnSpan) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
+  const auto& f = fixture();
+  const auto c = config(f, true);
+  Slot a, b;
+  a.image_tokens = 4;
+  b.image_tokens = 4;
+  const auto s = build_sequence(c, f.tokenizer, "How do I go from <image_a> to <image_b>?", {{"<image_a>", a}, {"<image_b>", b}},
+                                Slot{"Bend your left knee.", {}});
+  std::vector<int> spans;
+  for (size_t i = 0; i < s.ids.size(); ++i)
+    if (s.ids[i] == c.image_token()) spans.push_back(s.spans[i]);
+  EXPECT_EQ(spans, (std::vector<int>{1, 1, 1, 1, 2, 2, 2, 2}));
+  Slot huge;
+  huge.image_tokens = c.max_positions + 1;
+  EXPECT_THROW(build_sequence(c, f.tokenizer, "Describe <image>.", {{"<image>", huge}}, std::nullopt), Error);
+}
+
 TEST(LmSequences, LayoutOfPromptsAndAnswers) {
   UNIPOSE_NEEDS_SENTENCEPIECE();
   const auto& f = fixture();

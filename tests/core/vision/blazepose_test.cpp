@@ -37,7 +37,8 @@ TEST(BlazePose, FindsTheLabelledPersonOfARealPhotoAndFitsAPoseInsideTheLimits) {
   const double shoulders = (lm.world[11] - lm.world[12]).norm();
   EXPECT_GT(shoulders, 0.25);
   EXPECT_LT(shoulders, 0.45);
-  EXPECT_EQ(lm.features.dim(), 3);
+  // The feature grid of the visual branch: 288 channels on 8 x 8.
+  EXPECT_EQ(lm.features.sizes(), (std::vector<std::int64_t>{288, 8, 8}));
   const FitResult fit = fit_pose(lm);
   EXPECT_LT(fit.direction_error_deg, 8);
   EXPECT_LT(fit.reprojection_px, 30);
