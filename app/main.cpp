@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
       "  unipose eval renders --data DIR                  MPJPE / PA-MPJPE of fitted poses on rendered pictures\n"
       "  unipose data lift-views --data DIR --out F.npz   BlazePose's landmarks of rendered pictures, for the lifter\n"
       "  unipose train lifter --data DIR --out RUN        the 2D-to-3D lifter the photo fit follows (--views F.npz)\n"
+      "  unipose train clip --data DIR --out RUN          the visual branch's image encoder (rendered pictures, captions)\n"
       "  unipose compare --image-a A --image-b B          two photos: joint angles, words (--csv, --report PDF)\n"
       "  unipose convert tfjs MODEL.json --out DIR        a TensorFlow.js graph model to a verified bundle\n"
       "  unipose bench photo --image P                    photo to pose: median times and peak memory\n"

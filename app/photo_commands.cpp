@@ -19,6 +19,7 @@
 #include "core/io/files.h"
 #include "core/data/corpus_reader.h"
 #include "core/pose/pose_io.h"
+#include "core/train/clip_task.h"
 #include "core/train/lifter_task.h"
 #include "core/train/model_cards.h"
 #include "core/vision/convert.h"
@@ -397,6 +398,54 @@ void add_photo_commands(CLI::App& app) {
     }
     vision::save_lifter_bundle(tl->export_dir, task.model(), train::lifter_card(run, tl->config, task.validate()));
     std::printf("exported %s\n", tl->export_dir.c_str());
+  });
+
+  // ------------------------------------------------------------------ train clip
+  struct TrainClip {
+    std::string data, val_data, export_dir;
+    train::TrainOptions t;
+    int batch = 64;
+    train::ClipTrainConfig config = train::ClipTrainConfig::small();
+  };
+  auto tc = std::make_shared<TrainClip>();
+  tc->t.steps = 4000;
+  tc->t.lr = 5e-4;
+  tc->t.weight_decay = 0.05;
+  tc->t.eval_every = 500;
+  tc->t.checkpoint_every = 250;
+  auto* tcc = train_cmd->add_subcommand("clip", "The visual branch's own image encoder (CLIP architecture): rendered pictures against their captions");
+  tcc->add_option("--data", tc->data, "Corpus folder with rendered pictures (data make --images / data images); its train split is used")->required();
+  tcc->add_option("--val-data", tc->val_data, "Corpus folder whose val-split pictures are validated on (default: --data)");
+  tcc->add_option("--out", tc->t.out_dir, "Run folder: checkpoint.pt, metrics.csv")->required();
+  tcc->add_option("--export", tc->export_dir, "Write the trained image encoder bundle here when done");
+  add_train_options(*tcc, tc->t);
+  tcc->add_option("--batch", tc->batch, "Pictures per step")->check(CLI::Range(2, 4096));
+  tcc->add_option("--image-size", tc->config.vision.image_size, "Input size in pixels")->check(CLI::Range(16, 1024));
+  tcc->add_option("--patch", tc->config.vision.patch_size, "Patch size in pixels (must divide --image-size)")->check(CLI::Range(2, 256));
+  tcc->add_option("--width", tc->config.vision.dim, "Width of the transformer")->check(CLI::Range(8, 4096));
+  tcc->add_option("--layers", tc->config.vision.layers, "Transformer layers")->check(CLI::Range(1, 48));
+  tcc->add_option("--heads", tc->config.vision.heads, "Attention heads (must divide --width)")->check(CLI::Range(1, 64));
+  tcc->add_option("--feature-dim", tc->config.vision.projection_dim, "Size of the shared image-text embedding")->check(CLI::Range(8, 4096));
+  tcc->callback([tc] {
+    tc->config.vision.hidden = 4 * tc->config.vision.dim;
+    tc->config.vision.check("the options");
+    ProgressBar bar;
+    const int size = tc->config.vision.image_size;
+    auto train_pictures = train::read_captioned_pictures(tc->data, "train", size, [&bar](int d, int n) { bar.update("reading train pictures", double(d) / n); });
+    const std::string val_dir = tc->val_data.empty() ? tc->data : tc->val_data;
+    train::CaptionedPictures val_pictures;
+    try {
+      val_pictures = train::read_captioned_pictures(val_dir, "val", size, [&bar](int d, int n) { bar.update("reading val pictures", double(d) / n); });
+    } catch (const Error& e) {
+      if (!tc->val_data.empty()) throw;  // asked for: its problem is an error
+      std::fprintf(stderr, "note: no val pictures in %s; training without validation\n", val_dir.c_str());
+    }
+    train::ClipTask task(tc->config, std::move(train_pictures), std::move(val_pictures), tc->batch, tc->t.seed);
+    const auto r = train_and_report(task, tc->t, bar);
+    if (r.interrupted || tc->export_dir.empty() || tc->t.rank != 0) return;
+    train::RunRecord run{command_line(), tc->t, tc->batch, r.seconds, tc->data, data::read_corpus(tc->data).manifest, {}};
+    vision::save_clip_vision_bundle(tc->export_dir, task.model()->image, train::clip_card(run, tc->config, task.validate()), true);
+    std::printf("exported %s\n", tc->export_dir.c_str());
   });
 }
 

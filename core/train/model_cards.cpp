@@ -1,5 +1,7 @@
 #include "core/train/model_cards.h"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -104,6 +106,24 @@ std::string lifter_card(const RunRecord& run, const vision::LifterConfig& config
   card << "\nOn BlazePose's landmarks of rendered pictures and real photos: `unipose eval renders` and `unipose eval photos` "
           "(docs/vision.md).\n\n";
   licence(card, "procedural poses and CMU motion capture");
+  return card.str();
+}
+
+std::string clip_card(const RunRecord& run, const ClipTrainConfig& config, const std::map<std::string, double>& validation) {
+  std::ostringstream card;
+  head(card, "Image encoder (CLIP architecture), trained on rendered pictures",
+       "The general image encoder of the visual branch (docs/vision.md); BlazePose's feature grid sits beside it.", run, config.vision.to_json().dump(2),
+       "Vision transformer in CLIP's layout with Hugging Face's tensor names (`vision_model.*`, `visual_projection.weight`), so "
+       "that a real CLIP checkpoint can take its place. Trained against a word-level text encoder (width " +
+           std::to_string(config.text_width) + ", " + std::to_string(config.text_layers) + " layers; not part of this bundle).");
+  training(card, run,
+           {"pictures: the corpus's rendered train-split pictures (`unipose data images`), each at the encoder's input size (centre square), "
+            "with its pose's captions; half of them mirrored left-right with \"left\" and \"right\" swapped in the caption",
+            "loss: CLIP's symmetric contrastive loss over the batch, learned scale (starting at 10, at most 100)"});
+  card << "## Validation (val-split pictures against their poses' captions)\n\n" << std::fixed << std::setprecision(1);
+  for (const auto& [k, v] : validation) card << "- " << k << ": " << v << "\n";
+  card << "\n";
+  licence(card, "procedural poses, CMU motion capture, automatic captions, software-rendered pictures");
   return card.str();
 }
 

@@ -11,6 +11,7 @@
 #include "core/nn/language_model.h"
 #include "core/nn/pose_vqvae.h"
 #include "core/nn/retrieval.h"
+#include "core/train/clip_task.h"
 #include "core/train/trainer.h"
 #include "core/vision/lifter.h"
 
@@ -40,6 +41,10 @@ std::string command_of_card(const std::string& card_text);
 
 // The photo fit's 2D-to-3D lifter, with its validation figures (random views of val-split poses).
 std::string lifter_card(const RunRecord& run, const vision::LifterConfig& config, const std::map<std::string, double>& validation);
+
+// The visual branch's own CLIP-architecture image encoder (image-caption contrastive on rendered pictures), with
+// its validation figures (val-split pictures against their captions).
+std::string clip_card(const RunRecord& run, const ClipTrainConfig& config, const std::map<std::string, double>& validation);
 
 // Stages 2 and 4.
 struct LanguageModelFacts {

@@ -177,23 +177,33 @@ ClipVisionOutput ClipVisionImpl::forward(const torch::Tensor& pixels) {
   return o;
 }
 
-torch::Tensor clip_pixels(const image::Image& picture, int size) {
+image::Image clip_square(const image::Image& picture, int size) {
   if (picture.empty()) throw Error("an empty picture has nothing to encode");
   if (size < 8 || size > 4096) throw Error("image encoder input size " + std::to_string(size) + " is not within 8..4096");
   const double k = static_cast<double>(size) / std::min(picture.width, picture.height);
   const int w = std::max(size, static_cast<int>(std::lround(picture.width * k))), h = std::max(size, static_cast<int>(std::lround(picture.height * k)));
   const image::Image scaled = image::resize(picture, w, h);
   const int x0 = (w - size) / 2, y0 = (h - size) / 2;
-  auto t = torch::from_blob(const_cast<std::uint8_t*>(scaled.rgb.data()), {h, w, 3}, torch::kUInt8)
-               .narrow(0, y0, size)
-               .narrow(1, x0, size)
-               .permute({2, 0, 1})
-               .to(torch::kFloat) /
-           255.0;
+  image::Image out;
+  out.width = out.height = size;
+  out.rgb.resize(static_cast<size_t>(size) * size * 3);
+  for (int y = 0; y < size; ++y)
+    std::memcpy(&out.rgb[static_cast<size_t>(y) * size * 3], &scaled.rgb[(static_cast<size_t>(y + y0) * w + x0) * 3], static_cast<size_t>(size) * 3);
+  return out;
+}
+
+torch::Tensor clip_normalise(const torch::Tensor& rgb) {
+  if (rgb.dim() < 3 || rgb.size(-1) != 3) throw Error("CLIP's normalisation takes RGB bytes [..., height, width, 3]");
+  const auto t = rgb.to(torch::kFloat).movedim(-1, -3) / 255.0;
   // CLIP's published channel statistics (OpenAI's preprocessing).
-  const auto mean = torch::tensor({0.48145466f, 0.4578275f, 0.40821073f}).view({3, 1, 1});
-  const auto std = torch::tensor({0.26862954f, 0.26130258f, 0.27577711f}).view({3, 1, 1});
+  const auto mean = torch::tensor({0.48145466f, 0.4578275f, 0.40821073f}, t.options()).view({3, 1, 1});
+  const auto std = torch::tensor({0.26862954f, 0.26130258f, 0.27577711f}, t.options()).view({3, 1, 1});
   return ((t - mean) / std).contiguous();
+}
+
+torch::Tensor clip_pixels(const image::Image& picture, int size) {
+  const image::Image square = clip_square(picture, size);
+  return clip_normalise(torch::from_blob(const_cast<std::uint8_t*>(square.rgb.data()), {size, size, 3}, torch::kUInt8));
 }
 
 ClipVision load_clip_vision(const std::string& dir, ClipLoadReport* report) {

@@ -68,6 +68,10 @@ TORCH_MODULE(ClipVision);
 // growing; Hugging Face's processor uses bicubic), the centre square cut out, RGB in [0, 1] normalised by
 // CLIP's channel means and deviations. [3, size, size] float.
 torch::Tensor clip_pixels(const image::Image& picture, int size);
+// Its two halves: the centre square at `size` (RGB bytes), and the normalisation of RGB bytes [..., S, S, 3]
+// (uint8) to [..., 3, S, S] floats.
+image::Image clip_square(const image::Image& picture, int size);
+torch::Tensor clip_normalise(const torch::Tensor& rgb);
 
 struct ClipLoadReport {
   int tensors_loaded = 0;

@@ -560,6 +560,20 @@ TEST_F(PhotoCli, RenderedImagesAndTheirEvaluation) {
   ASSERT_EQ(run("data make --out " + bare + " --poses 20 --pairs 2 --seed 4").status, 0);
   expect_clear_error("eval renders --data " + bare, "images.jsonl", "file not found");
   expect_clear_error("data lift-views --data " + bare + " --out " + path("w.npz"), "images.jsonl", "file not found");
+
+  // The visual branch's image encoder trained on the same pictures: a bundle in Hugging Face's layout, its card
+  // with the command; shapes that cannot be and a corpus without pictures are clear errors.
+  const Result clip = run("train clip --data " + c + " --out " + path("clip") + " --steps 3 --batch 4 --image-size 32 --patch 8 --width 16 "
+                          "--layers 1 --heads 2 --feature-dim 8 --export " + path("clipb"));
+  ASSERT_EQ(clip.status, 0) << clip.err;
+  const auto cfg = nlohmann::json::parse(unipose::io::read_text_file(path("clipb") + "/config.json"));
+  EXPECT_EQ(cfg["model_type"], "clip_vision_model");
+  EXPECT_EQ(cfg["hidden_size"].get<int>(), 16);
+  EXPECT_EQ(cfg["projection_dim"].get<int>(), 8);
+  EXPECT_NE(unipose::io::read_text_file(path("clipb") + "/MODEL_CARD.md").find("unipose train clip --data "), std::string::npos);
+  EXPECT_NE(unipose::io::read_text_file(path("clipb") + "/SHA256SUMS").find("model.safetensors"), std::string::npos);
+  expect_clear_error("train clip --data " + c + " --out " + path("clip2") + " --image-size 32 --patch 7", "", "does not divide image_size");
+  expect_clear_error("train clip --data " + bare + " --out " + path("clip3"), "images.jsonl", "file not found");
 }
 
 // The coach's comparison from the command line: a real photo against a pose file, the table, CSV with one row
