@@ -268,10 +268,10 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
     r.mean_pose_mpjpe_mm.push_back(eval::mpjpe(g, t).item<double>());
     r.mean_pose_pa_mpjpe_mm.push_back(eval::pa_mpjpe(g, t).item<double>());
     r.pa_by_kind[im.small ? "small" : im.cropped ? "cropped" : im.occluded ? "occluded" : "whole"].push_back(pa);
-    // In the picture: BlazePose's 2D and the fit's reprojection against the drawn joints.
-    const auto world = joints_of(corpus.poses[im.pose]);
-    std::vector<Eigen::Vector2d> drawn;
-    for (const auto& w : world) drawn.push_back(im.camera.project(w));
+    // In the picture: BlazePose's 2D and the fit's reprojection against the drawn joints (as images.jsonl
+    // recorded them, projected by the render's camera).
+    if (im.joints_2d.size() < static_cast<size_t>(kJ)) fail(corpus_dir + "/images.jsonl", "an image records fewer than 22 projected joints");
+    const std::vector<Eigen::Vector2d> drawn(im.joints_2d.begin(), im.joints_2d.begin() + kJ);
     Eigen::Vector2d lo = drawn[0], hi = drawn[0];
     for (const auto& d : drawn) lo = lo.cwiseMin(d), hi = hi.cwiseMax(d);
     const double box = (hi - lo).maxCoeff(), torso = (drawn[body::kLeftShoulder] - drawn[body::kRightHip]).norm();

@@ -37,6 +37,17 @@ std::size_t dtype_size(const std::string& d) {
   return 0;
 }
 
+std::vector<std::string> safetensors_files(const std::string& dir) {
+  std::vector<std::string> shards;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".safetensors") shards.push_back(e.path().string());
+  if (ec) fail(dir, "cannot be read (" + ec.message() + ")");
+  std::sort(shards.begin(), shards.end());
+  if (shards.empty()) fail(dir, "holds no .safetensors weights");
+  return shards;
+}
+
 SafetensorsFile read_safetensors(const std::string& path) {
   const std::vector<std::uint8_t> bytes = read_binary_file(path);
   if (bytes.size() < 8) fail(path, "not a safetensors file (shorter than its 8-byte header length)");

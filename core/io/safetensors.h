@@ -26,6 +26,9 @@ struct SafetensorsFile {
 std::size_t dtype_size(const std::string& dtype);
 
 SafetensorsFile read_safetensors(const std::string& path);
+// The *.safetensors files of a checkpoint folder (one or several shards), full paths in name order; a folder
+// without any is an error naming it.
+std::vector<std::string> safetensors_files(const std::string& dir);
 void write_safetensors(const std::string& path, const SafetensorsFile& file);  // atomic
 
 // SHA-256 of a file, lower-case hex.

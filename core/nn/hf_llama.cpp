@@ -41,12 +41,7 @@ LanguageModel load_hf_llama(const std::string& dir, int pose_codes, int pose_tok
   const bool tied = io::json_bool(j, "tie_word_embeddings", false, config_path);
   LanguageModel model(c);
 
-  // Every shard, in name order.
-  std::vector<std::string> shards;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".safetensors") shards.push_back(e.path().string());
-  std::sort(shards.begin(), shards.end());
-  if (shards.empty()) fail(dir, "holds no .safetensors weights");
+  const auto shards = io::safetensors_files(dir);  // every shard, in name order
 
   auto state = model->named_parameters();
   HfLoadReport r;

@@ -163,11 +163,13 @@ torch::Tensor RetrievalModelImpl::encode_texts(const torch::Tensor& ids) {
   return F::normalize(text(ids), F::NormalizeFuncOptions().dim(-1));
 }
 
-torch::Tensor RetrievalModelImpl::contrastive_loss(const torch::Tensor& p, const torch::Tensor& t) {
-  const auto logits = log_scale.clamp(0, std::log(100.0)).exp() * torch::matmul(p, t.t());
-  const auto target = torch::arange(p.size(0), torch::TensorOptions().dtype(torch::kLong).device(p.device()));
+torch::Tensor contrastive_loss(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& log_scale) {
+  const auto logits = log_scale.clamp(0, std::log(100.0)).exp() * torch::matmul(a, b.t());
+  const auto target = torch::arange(a.size(0), torch::TensorOptions().dtype(torch::kLong).device(a.device()));
   return 0.5 * (F::cross_entropy(logits, target) + F::cross_entropy(logits.t(), target));
 }
+
+torch::Tensor RetrievalModelImpl::contrastive_loss(const torch::Tensor& p, const torch::Tensor& t) { return nn::contrastive_loss(p, t, log_scale); }
 
 namespace {
 double heading(const pose::Pose& p) { return pose::pose_frame(p).yaw; }

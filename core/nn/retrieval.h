@@ -69,6 +69,10 @@ struct RetrievalModelImpl : torch::nn::Module {
 };
 TORCH_MODULE(RetrievalModel);
 
+// CLIP's symmetric contrastive loss: cross-entropy of exp(log_scale) (the scale kept within 1..100) times the
+// cosine similarities of unit features a [B, D] and b [B, D], both ways; row i of a and of b belong together.
+torch::Tensor contrastive_loss(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& log_scale);
+
 // Poses -> [B, 22, 6] with each pose's heading removed (facing +z, as the corpus and the models expect).
 torch::Tensor heading_normalised_rot6d(const std::vector<pose::Pose>& poses);
 // Pairs: both poses turned by A's heading, so a turn from A to B survives.

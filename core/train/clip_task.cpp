@@ -56,13 +56,6 @@ torch::Tensor ImageTextModelImpl::encode_texts(const std::vector<std::string>& t
   return torch::nn::functional::normalize(text(ids), torch::nn::functional::NormalizeFuncOptions().dim(1));
 }
 
-torch::Tensor ImageTextModelImpl::contrastive_loss(const torch::Tensor& i, const torch::Tensor& t) {
-  namespace F = torch::nn::functional;
-  const auto logits = log_scale.clamp(0, std::log(100.0)).exp() * torch::matmul(i, t.t());
-  const auto target = torch::arange(i.size(0), torch::TensorOptions().dtype(torch::kLong).device(i.device()));
-  return 0.5 * (F::cross_entropy(logits, target) + F::cross_entropy(logits.t(), target));
-}
-
 CaptionedPictures read_captioned_pictures(const std::string& dir, const std::string& split, int size, const std::function<void(int, int)>& progress) {
   const data::Corpus corpus = data::read_corpus(dir);
   std::vector<data::RenderedImage> chosen;
@@ -117,7 +110,7 @@ std::map<std::string, torch::Tensor> ClipTask::step(std::mt19937_64& rng, const 
     rgb.index_copy_(0, f, rgb.index_select(0, f).flip({2}));  // [B, S, S, 3]: x is dim 2
   }
   const auto images = model_->encode_images(vision::clip_normalise(rgb).to(device));
-  const auto loss = model_->contrastive_loss(images, model_->encode_texts(texts, device));
+  const auto loss = nn::contrastive_loss(images, model_->encode_texts(texts, device), model_->log_scale);
   return {{"loss", loss}, {"scale", model_->log_scale.detach().exp().squeeze()}};
 }
 

@@ -29,7 +29,6 @@ struct ImageTextModelImpl : torch::nn::Module {
   ImageTextModelImpl(const ClipTrainConfig& config, std::vector<std::string> vocabulary);
   torch::Tensor encode_images(const torch::Tensor& pixels);  // [B, 3, S, S] normalised -> [B, D] unit
   torch::Tensor encode_texts(const std::vector<std::string>& texts, const torch::Device& device);  // [B, D] unit
-  torch::Tensor contrastive_loss(const torch::Tensor& images, const torch::Tensor& texts);
   nn::RetrievalConfig words;  // the vocabulary and word limit of the text side
   vision::ClipVision image{nullptr};
   nn::TextEncoder text{nullptr};
@@ -57,7 +56,7 @@ class ClipTask : public TrainTask {
   std::map<std::string, double> evaluate(const torch::Device& device) override;
   std::int64_t items_per_step() const override { return batch_; }
   ImageTextModel& model() { return model_; }
-  std::map<std::string, double> validate() { return evaluate(torch::kCPU); }  // on the CPU, as the card states it
+  std::map<std::string, double> validate() { return evaluate(model_->parameters().front().device()); }  // where it trained
 
  private:
   ImageTextModel model_{nullptr};

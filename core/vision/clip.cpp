@@ -208,25 +208,26 @@ torch::Tensor clip_pixels(const image::Image& picture, int size) {
 
 ClipVision load_clip_vision(const std::string& dir, ClipLoadReport* report) {
   if (!std::filesystem::is_directory(dir)) fail(dir, "not a folder with an image encoder (config.json and *.safetensors)");
-  std::vector<std::string> shards;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".safetensors") shards.push_back(e.path().filename().string());
-  std::sort(shards.begin(), shards.end());
-  if (shards.empty()) fail(dir, "holds no .safetensors weights");
+  const auto shards = io::safetensors_files(dir);
   if (std::filesystem::exists(dir + "/SHA256SUMS")) {
-    auto reads = shards;
-    reads.push_back("config.json");
+    std::vector<std::string> reads = {"config.json"};
+    for (const auto& s : shards) reads.push_back(std::filesystem::path(s).filename().string());
     io::verify_sha256sums(dir, reads);
   }
   ClipVisionConfig c = read_clip_vision_config(dir + "/config.json");
+  // All shards are read before the encoder is built: whether it has a projection, and its size, is known only
+  // from the tensors (a CLIPVisionModel's config names the projection size of the model it came from but
+  // holds none; a CLIPConfig may leave the size out). The files' bytes are held meanwhile.
   std::vector<std::pair<std::string, io::SafetensorsFile>> files;
-  bool has_projection = false;
+  files.reserve(shards.size());  // `projection` points into them
+  const io::TensorBytes* projection = nullptr;
   for (const auto& shard : shards) {
-    files.emplace_back(dir + "/" + shard, io::read_safetensors(dir + "/" + shard));
-    has_projection = has_projection || files.back().second.tensors.count(kProjection);
+    files.emplace_back(shard, io::read_safetensors(shard));
+    const auto it = files.back().second.tensors.find(kProjection);
+    if (it != files.back().second.tensors.end()) projection = &it->second;
   }
-  // A CLIPVisionModel's config names the projection size of the model it came from but holds no projection.
-  if (!has_projection) c.projection_dim = 0;
+  if (!projection) c.projection_dim = 0;
+  else if (c.projection_dim == 0 && projection->shape.size() == 2) c.projection_dim = static_cast<int>(projection->shape[0]);
   ClipVision model(c);
   auto state = model->named_parameters();
   ClipLoadReport r;

@@ -32,8 +32,9 @@ VisualFeatures VisualEncoders::encode(const image::Image& picture) const {
   std::vector<torch::Tensor> parts;
   if (clip_) {
     ClipVision clip = clip_;  // the holder's copy: forward is not const (it reads no state it changes)
-    const auto pixels = clip_pixels(picture, clip->config().image_size).unsqueeze(0);
-    parts.push_back(to_token_grid(clip->forward(pixels).grid[0], grid_));
+    const auto device = clip->parameters().front().device();
+    const auto pixels = clip_pixels(picture, clip->config().image_size).unsqueeze(0).to(device);
+    parts.push_back(to_token_grid(clip->forward(pixels).grid[0].to(torch::kCPU), grid_));
   }
   if (pose_) {
     torch::Tensor features;

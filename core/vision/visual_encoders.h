@@ -32,7 +32,8 @@ class VisualEncoders {
   int channels() const { return clip_channels() + pose_channels(); }
 
   // One picture's tokens. BlazePose's part: the largest person its detector finds and its landmark model
-  // accepts; nobody found, the picture's centre square as the region (the tokens still say what is there).
+  // accepts; nobody found, the whole picture as one square region around its centre (padded; the tokens still
+  // say what is there). Tokens come back on the CPU whatever device the encoders are on.
   VisualFeatures encode(const image::Image& picture) const;
 
   static constexpr int kPoseChannels = 288;

@@ -137,6 +137,22 @@ TEST(ClipVision, AHuggingFaceCheckpointLoadsAndComputesAsTheFormulasSay) {
   }
 }
 
+// A CLIPConfig that leaves projection_dim out: the size comes from the projection tensor.
+TEST(ClipVision, TheProjectionsSizeComesFromItsTensorWhenTheConfigLeavesItOut) {
+  const Tmp tmp(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  const std::string dir = tmp.path() + "/c";
+  write_tiny_clip(dir);
+  std::string text = io::read_text_file(dir + "/config.json");
+  const std::string field = "\"projection_dim\": " + std::to_string(kProj) + ", ";
+  ASSERT_NE(text.find(field), std::string::npos);
+  text.erase(text.find(field), field.size());
+  io::write_file_atomic(dir + "/config.json", text);
+  auto model = load_clip_vision(dir);
+  EXPECT_EQ(model->config().projection_dim, kProj);
+  torch::NoGradGuard ng;
+  EXPECT_EQ(model->forward(torch::zeros({1, 3, kSize, kSize})).embedding.size(1), kProj);
+}
+
 TEST(ClipVision, ItsOwnBundleReadsBackAsTheSameEncoder) {
   const Tmp tmp(::testing::UnitTest::GetInstance()->current_test_info()->name());
   ClipVisionConfig c;
