@@ -440,10 +440,11 @@ void add_photo_commands(CLI::App& app) {
       if (!tc->val_data.empty()) throw;  // asked for: its problem is an error
       std::fprintf(stderr, "note: no val pictures in %s; training without validation\n", val_dir.c_str());
     }
+    const std::string manifest = train_pictures.manifest;
     train::ClipTask task(tc->config, std::move(train_pictures), std::move(val_pictures), tc->batch, tc->t.seed);
     const auto r = train_and_report(task, tc->t, bar);
     if (r.interrupted || tc->export_dir.empty() || tc->t.rank != 0) return;
-    train::RunRecord run{command_line(), tc->t, tc->batch, r.seconds, tc->data, data::read_corpus(tc->data).manifest, {}};
+    train::RunRecord run{command_line(), tc->t, tc->batch, r.seconds, tc->data, manifest, {}};
     vision::save_clip_vision_bundle(tc->export_dir, task.model()->image, train::clip_card(run, tc->config, task.validate()), true);
     std::printf("exported %s\n", tc->export_dir.c_str());
   });

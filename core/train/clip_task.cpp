@@ -63,6 +63,7 @@ CaptionedPictures read_captioned_pictures(const std::string& dir, const std::str
     if (im.split == split && im.pose >= 0 && im.pose < static_cast<int>(corpus.captions.size()) && !corpus.captions[im.pose].empty()) chosen.push_back(im);
   if (chosen.empty()) fail(dir + "/images.jsonl", "no rendered pictures with captions in the '" + split + "' split");
   CaptionedPictures out;
+  out.manifest = corpus.manifest;
   out.rgb = torch::empty({static_cast<std::int64_t>(chosen.size()), size, size, 3}, torch::kUInt8);
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     const auto square = vision::clip_square(image::read_image(chosen[i].file), size);

@@ -40,6 +40,7 @@ TORCH_MODULE(ImageTextModel);
 struct CaptionedPictures {
   torch::Tensor rgb;                            // [N, S, S, 3] uint8
   std::vector<std::vector<std::string>> texts;  // per picture, its pose's captions (at least one)
+  std::string manifest;                         // the corpus's manifest.json, for the card
   std::int64_t size() const { return rgb.defined() ? rgb.size(0) : 0; }
 };
 // The rendered pictures of `split` in DIR (data make --images / data images) whose poses have captions.
