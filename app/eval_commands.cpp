@@ -1,12 +1,17 @@
-// unipose train retrieval | eval retrieval | eval text2pose, pose2text, posediff, edit
+// unipose train retrieval | eval retrieval | eval text2pose, pose2text, posediff, edit | eval image2text, imagediff
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 
 #include "app/commands.h"
 #include "app/progress.h"
 #include "core/data/transfer_pairs.h"
 #include "core/engine/engine.h"
 #include "core/engine/evaluation.h"
+#include "core/engine/photo.h"
+#include "core/text/captioner.h"
+#include "core/text/paircodes.h"
 #include "core/error.h"
 #include "core/eval/model_metrics.h"
 #include "core/eval/phrasing.h"
@@ -167,6 +172,104 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
       record.seed = et->seed;
       io::write_file_atomic(et->json, eval::eval_record_json(report, corpus, record));
       std::printf("wrote %s\n", et->json.c_str());
+    });
+  }
+
+  // ------------------------------------------------------------------ eval image2text / imagediff
+  struct EvalPictures {
+    std::string model, visual, data, json, retrieval, split = "test";
+    int limit = 0;
+    std::uint64_t seed = 0;
+  };
+  for (const Task task : {Task::ImageToText, Task::ImageDiff}) {
+    auto ep = std::make_shared<EvalPictures>();
+    const bool pairs = task == Task::ImageDiff;
+    auto* cmd = eval_cmd.add_subcommand(task_name(task), "Evaluate " + task_info(task).title + " on a corpus's rendered pictures, measured as " +
+                                                             (pairs ? "posediff" : "pose2text") + " is (R-precision against the drawn poses, text metrics)");
+    cmd->add_option("--model", ep->model, "A language model bundle (its visual branch: --visual), or a baseline: fit-caption (the photo fit, then the "
+                                          "caption pipeline), fit-describe (the photo fit, then the language model's " +
+                                              std::string(pairs ? "posediff" : "pose2text") + "), ground-truth")
+        ->required();
+    cmd->add_option("--visual", ep->visual, "Visual branch bundle (default: models/visual_branch when made for the model)");
+    cmd->add_option("--data", ep->data, "Corpus folder with rendered pictures (data images)")->required();
+    cmd->add_option("--split", ep->split, "Split of the pictures")->check(CLI::IsMember({"train", "val", "test"}));
+    cmd->add_option("--limit", ep->limit, "Only the first N items")->check(CLI::Range(32, 1 << 30));
+    cmd->add_option("--retrieval", ep->retrieval, std::string("The ") + (pairs ? "pose-pair-text" : "pose-text") + " retrieval model (default: the shipped one)");
+    cmd->add_option("--seed", ep->seed, "Seed of the R-precision draws");
+    cmd->add_option("--json", ep->json, "Also write every metric, the command, checksums and the data manifest here");
+    cmd->callback([ep, task, pairs] {
+      ProgressBar bar;
+      bar.update("reading " + ep->data, 0);
+      const auto set = engine::pictured_split(ep->data, ep->split);
+      const std::string retrieval_dir = ep->retrieval.empty() ? default_retrieval(pairs) : ep->retrieval;
+      auto retrieval = nn::load_retrieval_bundle(retrieval_dir);
+      if (retrieval->config.pairs() != pairs) fail(retrieval_dir, std::string("is not a ") + (pairs ? "pose-pair-text" : "pose-text") + " retrieval model");
+      const Task as = pairs ? Task::PoseDiff : Task::PoseToText;
+      std::unique_ptr<engine::Engine> lm;
+      std::unique_ptr<engine::PhotoEngine> photos;
+      eval::Generator generator;
+      const std::string lm_dir = ep->model == "fit-describe" || ep->model == "fit-caption" || ep->model == "ground-truth"
+                                     ? engine::Engine::default_language_model()
+                                     : ep->model;
+      if (ep->model == "ground-truth") {
+        generator = eval::make_baseline("ground-truth", as, set.corpus, ep->split);
+      } else if (ep->model == "fit-caption" || ep->model == "fit-describe") {
+        photos = std::make_unique<engine::PhotoEngine>(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
+        if (ep->model == "fit-describe") lm = std::make_unique<engine::Engine>(lm_dir, engine::Engine::pose_tokenizer_of(lm_dir));
+        // Nobody found: no text (it counts as a miss).
+        auto fitted = [p = photos.get()](const image::Image& picture) -> std::optional<pose::Pose> {
+          try {
+            return p->estimate(picture).pose;
+          } catch (const Error&) {
+            return std::nullopt;
+          }
+        };
+        auto* e = lm.get();
+        int drawn = 0;
+        generator = engine::picture_generator(
+            set, ep->model,
+            [fitted, e, drawn](const image::Image& picture) mutable -> std::string {
+              const auto p = fitted(picture);
+              if (!p) return "";
+              return e ? e->describe(*p).text : text::describe_pose(*p, 0x5eed0000ull + drawn++);
+            },
+            [fitted, e, drawn](const image::Image& a, const image::Image& b) mutable -> std::string {
+              const auto pa = fitted(a), pb = fitted(b);
+              if (!pa || !pb) return "";
+              return e ? e->diff(*pa, *pb).text : text::instruct(*pa, *pb, 0x5eed0000ull + drawn++);
+            });
+      } else {
+        if (!std::filesystem::is_directory(ep->model)) throw Error("--model: '" + ep->model + "' is neither a baseline nor a model folder");
+        lm = std::make_unique<engine::Engine>(lm_dir, engine::Engine::pose_tokenizer_of(lm_dir));
+        if (!ep->visual.empty()) lm->load_visual_branch(ep->visual);
+        if (!lm->has_visual_branch()) throw Error("no visual branch for " + lm_dir + ": give --visual DIR (`unipose train visual --export DIR`)");
+        auto* e = lm.get();
+        generator = engine::picture_generator(
+            set, ep->model, [e](const image::Image& picture) { return e->describe_image(picture).text; },
+            [e](const image::Image& a, const image::Image& b) { return e->diff_images(a, b).text; });
+      }
+      eval::EvalOptions opts;
+      opts.split = ep->split;
+      opts.limit = ep->limit;
+      opts.seed = ep->seed;
+      const auto report = eval::evaluate_task(as, generator, set.corpus, pairs ? nullptr : &retrieval, pairs ? &retrieval : nullptr, opts,
+                                              [&bar](const std::string& stage, double f) { bar.update(stage, f); });
+      bar.update("done", 1);
+      std::printf("%s, model %s, %zu pictured poses of the %s split of %s: %d items (%.1f s)\n", task_name(task).c_str(), ep->model.c_str(),
+                  set.poses.size(), ep->split.c_str(), ep->data.c_str(), report.items, report.seconds);
+      std::printf("  %-24s %9s\n", "metric", "value");
+      for (const auto& [k, v] : report.metrics) std::printf("  %-24s %9.2f\n", k.c_str(), v);
+      if (ep->json.empty()) return;
+      eval::EvalRecordContext record;
+      record.command = command_line();
+      if (lm) record.model_dir = lm_dir;
+      record.retrieval_dir = retrieval_dir;
+      record.data_dir = ep->data;
+      record.split = ep->split;
+      record.limit = ep->limit;
+      record.seed = ep->seed;
+      io::write_file_atomic(ep->json, eval::eval_record_json(report, set.corpus, record));
+      std::printf("wrote %s\n", ep->json.c_str());
     });
   }
 

@@ -9,6 +9,7 @@
 #include "core/data/transfer_pairs.h"
 #include "core/engine/engine.h"
 #include "core/error.h"
+#include "core/image/image.h"
 #include "core/io/files.h"
 #include "core/io/safetensors.h"
 #include "core/nn/lm_bundle.h"
@@ -177,34 +178,62 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
 
   // ------------------------------------------------------------------ describe / diff / generate / edit
   struct Use {
-    std::string model, pose_tokenizer, pose, pose_a, pose_b, text, text_file, out;
+    std::string model, pose_tokenizer, visual, pose, pose_a, pose_b, image, image_a, image_b, text, text_file, out;
     int frame = -1, frame_a = -1, frame_b = -1;
   };
   auto u = std::make_shared<Use>();
   auto open_engine = [u] {
     const std::string model = u->model.empty() ? engine::Engine::default_language_model() : u->model;
-    return std::make_unique<engine::Engine>(model, u->pose_tokenizer.empty() ? engine::Engine::pose_tokenizer_of(model) : u->pose_tokenizer);
+    auto e = std::make_unique<engine::Engine>(model, u->pose_tokenizer.empty() ? engine::Engine::pose_tokenizer_of(model) : u->pose_tokenizer);
+    if (!u->visual.empty()) e->load_visual_branch(u->visual);
+    return e;
   };
   auto add_model_options = [u](CLI::App* c) {
     c->add_option("--model", u->model, "Language model bundle (default: the shipped one)");
     c->add_option("--pose-tokenizer", u->pose_tokenizer, "Pose tokenizer bundle (default: the model's own, else the shipped one)");
   };
-  auto* describe = app.add_subcommand("describe", "Describe a pose in words with the language model");
-  describe->add_option("--pose", u->pose, "Pose file")->required();
+  auto add_visual_option = [u](CLI::App* c) {
+    c->add_option("--visual", u->visual, "Visual branch bundle for pictures (default: models/visual_branch when made for the model)");
+  };
+  auto* describe = app.add_subcommand("describe", "Describe a pose (or the pose of the person in a picture) in words with the language model");
+  auto* describe_pose = describe->add_option("--pose", u->pose, "Pose file");
+  auto* describe_image = describe->add_option("--image", u->image, "A picture instead of a pose file (the visual branch)");
+  describe_pose->excludes(describe_image);
   describe->add_option("--frame", u->frame, "Frame of a multi-pose file (.npz, .bvh), from 0")->check(CLI::Range(0, 100000000));
   add_model_options(describe);
+  add_visual_option(describe);
   describe->callback([u, open_engine] {
+    if (u->pose.empty() && u->image.empty()) throw Error("give the pose with --pose, or a picture with --image");
+    if (!u->image.empty()) {
+      const auto picture = image::read_image(u->image);
+      auto e = open_engine();
+      print_text(e->describe_image(picture), "this picture");
+      return;
+    }
     const auto p = read_one(u->pose, u->frame);
     auto e = open_engine();
     print_text(e->describe(p), "this pose");
   });
-  auto* diff = app.add_subcommand("diff", "Say how to go from pose A to pose B, with the language model");
-  diff->add_option("--pose-a", u->pose_a, "First pose")->required();
-  diff->add_option("--pose-b", u->pose_b, "Second pose")->required();
+  auto* diff = app.add_subcommand("diff", "Say how to go from pose A to pose B (or from the pose in picture A to that in B), with the language model");
+  auto* diff_pose_a = diff->add_option("--pose-a", u->pose_a, "First pose");
+  auto* diff_pose_b = diff->add_option("--pose-b", u->pose_b, "Second pose");
+  auto* diff_image_a = diff->add_option("--image-a", u->image_a, "First picture (the visual branch), instead of --pose-a");
+  auto* diff_image_b = diff->add_option("--image-b", u->image_b, "Second picture, instead of --pose-b");
+  diff_pose_a->excludes(diff_image_a)->excludes(diff_image_b);
+  diff_pose_b->excludes(diff_image_a)->excludes(diff_image_b);
   diff->add_option("--frame-a", u->frame_a, "Frame of a multi-pose file A, from 0")->check(CLI::Range(0, 100000000));
   diff->add_option("--frame-b", u->frame_b, "Frame of a multi-pose file B, from 0")->check(CLI::Range(0, 100000000));
   add_model_options(diff);
+  add_visual_option(diff);
   diff->callback([u, open_engine] {
+    if (!u->image_a.empty() || !u->image_b.empty()) {
+      if (u->image_a.empty() || u->image_b.empty()) throw Error("give both pictures: --image-a and --image-b");
+      const auto a = image::read_image(u->image_a), b = image::read_image(u->image_b);
+      auto e = open_engine();
+      print_text(e->diff_images(a, b), "this change");
+      return;
+    }
+    if (u->pose_a.empty() || u->pose_b.empty()) throw Error("give both poses (--pose-a and --pose-b) or both pictures (--image-a and --image-b)");
     const auto a = read_one(u->pose_a, u->frame_a), b = read_one(u->pose_b, u->frame_b);
     auto e = open_engine();
     print_text(e->diff(a, b), "this change");

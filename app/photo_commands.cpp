@@ -20,6 +20,13 @@
 #include "core/data/corpus_reader.h"
 #include "core/pose/pose_io.h"
 #include "core/train/clip_task.h"
+#include "core/train/visual_task.h"
+#include "core/engine/engine.h"
+#include "core/io/safetensors.h"
+#include "core/nn/lm_bundle.h"
+#include "core/nn/module_io.h"
+#include "core/nn/pose_codec.h"
+#include "core/text/instruction_templates.h"
 #include "core/train/lifter_task.h"
 #include "core/train/model_cards.h"
 #include "core/vision/convert.h"
@@ -94,7 +101,7 @@ void add_photo_commands(CLI::App& app) {
   });
 
   struct EstimateOptions {
-    std::string image, out, overlay, json, detector, landmarks;
+    std::string image, out, overlay, json, detector, landmarks, via = "fit", model, visual, hint;
     int person = 0;
     bool tiles = false;
     LifterChoice lifter;
@@ -110,8 +117,37 @@ void add_photo_commands(CLI::App& app) {
   est->add_option("--detector", e->detector, "Person detector bundle (default: models/blazepose_detector)");
   est->add_option("--landmarks", e->landmarks, "Landmark model bundle (default: models/blazepose_full)");
   add_lifter_options(est, e->lifter);
+  est->add_option("--via", e->via, "fit: BlazePose's landmarks and the fit (default); model: the language model reads the picture through the "
+                                   "visual branch (the person BlazePose finds, else the whole picture)")
+      ->check(CLI::IsMember({"fit", "model"}));
+  est->add_option("--model", e->model, "With --via model: the language model bundle (default: the shipped one)");
+  est->add_option("--visual", e->visual, "With --via model: the visual branch bundle (default: models/visual_branch when made for the model)");
+  est->add_option("--hint", e->hint, "With --via model: words about the pose that the picture may not show (\"the left arm is behind the back\")");
   est->callback([e] {
     const auto picture = image::read_image(e->image);
+    if (e->via == "model") {
+      if (!e->overlay.empty() || !e->json.empty() || e->person != 0 || e->tiles)
+        throw Error("--overlay, --json, --person and --small-people belong to the fitting path (--via fit)");
+      const std::string model = e->model.empty() ? engine::Engine::default_language_model() : e->model;
+      engine::Engine lm(model, engine::Engine::pose_tokenizer_of(model));
+      if (!e->visual.empty()) lm.load_visual_branch(e->visual);
+      engine::Result r;
+      try {
+        r = lm.estimate_image(picture, e->hint);
+      } catch (const Error& err) {
+        fail(e->image, err.what());
+      }
+      if (!r.note.empty()) std::fprintf(stderr, "note: %s\n", r.note.c_str());
+      if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
+      std::printf("%s: %d x %d, the pose by the language model%s (%.0f ms)\n", e->image.c_str(), picture.width, picture.height,
+                  e->hint.empty() ? "" : " with the hint", r.milliseconds);
+      if (!e->out.empty()) {
+        pose::write_pose(e->out, *r.pose);
+        std::printf("wrote %s\n", e->out.c_str());
+      }
+      return;
+    }
+    if (!e->model.empty() || !e->visual.empty() || !e->hint.empty()) throw Error("--model, --visual and --hint belong to --via model");
     engine::PhotoEngine photos(e->detector.empty() ? engine::PhotoEngine::default_detector() : e->detector,
                                e->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : e->landmarks);
     apply_lifter(photos, e->lifter);
@@ -190,6 +226,37 @@ void add_photo_commands(CLI::App& app) {
     getrusage(RUSAGE_SELF, &usage);
     std::printf("%s (%d x %d), %d runs, medians: detect %.1f ms, landmarks %.1f ms (two passes), fit %.1f ms; photo to pose %.1f ms\n",
                 b->image.c_str(), picture.width, picture.height, b->runs, median(detect), median(landmarks), median(fit), median(total));
+    std::printf("peak memory of the process: %.0f MB\n", usage.ru_maxrss / 1024.0);
+  });
+  struct BenchVisual {
+    std::string image, model, visual;
+    int runs = 20;
+  };
+  auto bv = std::make_shared<BenchVisual>();
+  auto* bvc = bench_cmd->add_subcommand("visual", "The picture tasks through the visual branch (describe --image, estimate --via model, diff of "
+                                                  "two pictures): median times and peak memory on this machine");
+  bvc->add_option("--image", bv->image, "The picture")->required();
+  bvc->add_option("--runs", bv->runs, "Timed runs of each after one warm-up")->check(CLI::Range(1, 10000));
+  bvc->add_option("--model", bv->model, "Language model bundle (default: the shipped one)");
+  bvc->add_option("--visual", bv->visual, "Visual branch bundle (default: models/visual_branch when made for the model)");
+  bvc->callback([bv] {
+    const auto picture = image::read_image(bv->image);
+    const std::string model = bv->model.empty() ? engine::Engine::default_language_model() : bv->model;
+    engine::Engine lm(model, engine::Engine::pose_tokenizer_of(model));
+    if (!bv->visual.empty()) lm.load_visual_branch(bv->visual);
+    std::vector<double> estimate, describe, diff;
+    // In turns, so that a machine that slows down meanwhile weighs on each alike; one warm-up each.
+    for (int i = 0; i <= bv->runs; ++i) {
+      const double e = lm.estimate_image(picture).milliseconds, d = lm.describe_image(picture).milliseconds, f = lm.diff_images(picture, picture).milliseconds;
+      if (i == 0) continue;
+      estimate.push_back(e);
+      describe.push_back(d);
+      diff.push_back(f);
+    }
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    std::printf("%s (%d x %d), %d runs, medians: estimate --via model %.1f ms, describe --image %.1f ms, diff of two pictures %.1f ms\n",
+                bv->image.c_str(), picture.width, picture.height, bv->runs, median(estimate), median(describe), median(diff));
     std::printf("peak memory of the process: %.0f MB\n", usage.ru_maxrss / 1024.0);
   });
   struct EvalOptions {
@@ -291,6 +358,71 @@ void add_photo_commands(CLI::App& app) {
                     {"blazepose_torso", r.blazepose_limbs_torso.percent()}, {"fitted_torso", r.fitted_limbs_torso.percent()}};
       io::write_file_atomic(re->json, j.dump(1) + "\n");
       std::printf("wrote %s\n", re->json.c_str());
+    }
+  });
+
+  // ------------------------------------------------------------------ eval image2pose
+  struct ImageToPose {
+    std::string data, split = "test", json, model, visual;
+    int limit = 0;
+    bool hints = false;
+  };
+  auto ip = std::make_shared<ImageToPose>();
+  auto* eip = eval_cmd->add_subcommand("image2pose", "Pose estimation by the language model (the visual branch) on a corpus's rendered pictures, "
+                                                     "beside the fitting path and the mean pose");
+  eip->add_option("--data", ip->data, "Corpus folder with rendered images (data make --images / data images)")->required();
+  eip->add_option("--split", ip->split, "Split to evaluate")->check(CLI::IsMember({"train", "val", "test"}));
+  eip->add_option("--limit", ip->limit, "At most this many images (0: all)")->check(CLI::Range(0, 10000000));
+  eip->add_option("--model", ip->model, "Language model bundle (default: the shipped one)");
+  eip->add_option("--visual", ip->visual, "Visual branch bundle (default: models/visual_branch when made for the model)");
+  eip->add_option("--json", ip->json, "Write the figures as JSON");
+  eip->add_flag("--hints", ip->hints, "Text-hinted estimation: each picture with its pose's first caption as the hint");
+  eip->callback([ip] {
+    const std::string model = ip->model.empty() ? engine::Engine::default_language_model() : ip->model;
+    engine::Engine lm(model, engine::Engine::pose_tokenizer_of(model));
+    if (!ip->visual.empty()) lm.load_visual_branch(ip->visual);
+    if (!lm.has_visual_branch()) throw Error("no visual branch for " + model + ": give --visual DIR (`unipose train visual --export DIR`)");
+    engine::PhotoEngine photos(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
+    ProgressBar bar;
+    std::vector<std::string> hints;
+    if (ip->hints) {
+      const auto corpus = data::read_corpus(ip->data);
+      for (const auto& c : corpus.captions) hints.push_back(c.empty() ? "" : c.front());
+    }
+    const auto r = engine::evaluate_renders(
+        photos, ip->data, ip->split, ip->limit, false,
+        [&lm, &hints](const image::Image& picture, int pose) {
+          return *lm.estimate_image(picture, pose < static_cast<int>(hints.size()) ? hints[pose] : "").pose;
+        },
+        [&bar](int d, int n) { bar.update("pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n)); });
+    bar.update("done", 1);
+    auto mean = [](const std::vector<double>& v) { return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
+    std::printf("%d rendered pictures of the %s split of %s; the fitting path found a person in %d\n", r.images, ip->split.c_str(), ip->data.c_str(), r.found);
+    std::printf("  22 body joints, pelvis-centred, mm          pictures   MPJPE    PA-MPJPE\n");
+    std::printf("  language model (visual branch), all         %6zu   %7.1f   %7.1f   (MPJPE in the body's own frame)\n", r.model_mpjpe_mm.size(),
+                mean(r.model_mpjpe_mm), mean(r.model_pa_mpjpe_mm));
+    std::printf("  mean training pose, all                     %6zu   %7.1f   %7.1f   (baseline: no picture)\n", r.mean_pose_pa_all_mm.size(),
+                mean(r.mean_pose_body_mpjpe_all_mm), mean(r.mean_pose_pa_all_mm));
+    std::printf("  language model, where the fit found someone %6zu   %7.1f   %7.1f\n", r.model_found_pa_mpjpe_mm.size(), mean(r.model_found_mpjpe_mm),
+                mean(r.model_found_pa_mpjpe_mm));
+    std::printf("  fitting path (BlazePose + lifter + fit)     %6zu   %7.1f   %7.1f   (MPJPE in the camera's frame)\n", r.pa_mpjpe_mm.size(),
+                mean(r.mpjpe_mm), mean(r.pa_mpjpe_mm));
+    for (const auto& [kind, v] : r.model_pa_by_kind)
+      std::printf("  language model, %-9s pictures: PA-MPJPE %6.1f mm, MPJPE %6.1f mm over %zu\n", kind.c_str(), mean(v), mean(r.model_mpjpe_by_kind.at(kind)),
+                  v.size());
+    std::printf("picture to pose: language model median %.0f ms, fitting path %.0f ms%s\n", median(r.model_ms), median(r.estimate_ms),
+                ip->hints ? " (the language model with each pose's first caption as a hint)" : "");
+    if (!ip->json.empty()) {
+      nlohmann::json j = {{"split", ip->split}, {"images", r.images}, {"found", r.found}, {"command", command_line()},
+                          {"model", {{"mpjpe_mm", mean(r.model_mpjpe_mm)}, {"pa_mpjpe_mm", mean(r.model_pa_mpjpe_mm)},
+                                     {"found_mpjpe_mm", mean(r.model_found_mpjpe_mm)}, {"found_pa_mpjpe_mm", mean(r.model_found_pa_mpjpe_mm)},
+                                     {"median_ms", median(r.model_ms)}, {"hints", ip->hints}}},
+                          {"fit", {{"mpjpe_mm", mean(r.mpjpe_mm)}, {"pa_mpjpe_mm", mean(r.pa_mpjpe_mm)}, {"median_ms", median(r.estimate_ms)}}},
+                          {"mean_pose", {{"mpjpe_mm", mean(r.mean_pose_body_mpjpe_all_mm)}, {"pa_mpjpe_mm", mean(r.mean_pose_pa_all_mm)}}}};
+      for (const auto& [kind, v] : r.model_pa_by_kind)
+        j["model"]["by_kind"][kind] = {{"pa_mpjpe_mm", mean(v)}, {"mpjpe_mm", mean(r.model_mpjpe_by_kind.at(kind))}, {"images", v.size()}};
+      io::write_file_atomic(ip->json, j.dump(1) + "\n");
+      std::printf("wrote %s\n", ip->json.c_str());
     }
   });
 
@@ -447,6 +579,105 @@ void add_photo_commands(CLI::App& app) {
     train::RunRecord run{command_line(), tc->t, tc->batch, r.seconds, tc->data, manifest, {}};
     vision::save_clip_vision_bundle(tc->export_dir, task.model()->image, train::clip_card(run, tc->config, task.validate()), true);
     std::printf("exported %s\n", tc->export_dir.c_str());
+  });
+
+  // ------------------------------------------------------------------ train visual
+  struct TrainVisual {
+    std::string data, val_data, init, clip, export_dir, tasks = "image2pose,image2text,imagediff", stage = "align";
+    std::string detector, landmarks;
+    train::TrainOptions t;
+    int batch = 16, grid = 8;
+    bool no_pose_encoder = false;
+    double joint_loss = 10, hints = 0.3;
+  };
+  auto tv = std::make_shared<TrainVisual>();
+  tv->t.steps = 3000;
+  tv->t.lr = 1e-3;
+  tv->t.weight_decay = 0.01;
+  tv->t.eval_every = 500;
+  tv->t.checkpoint_every = 250;
+  auto* tvc = train_cmd->add_subcommand("visual", "Stage 3: the visual projector from the frozen encoders' token grid into the (frozen) language "
+                                                  "model, on rendered pictures: image-to-text, image-diff, pose estimation");
+  tvc->add_option("--data", tv->data, "Corpus folder with rendered pictures (data make --images / data images); its train split is used")->required();
+  tvc->add_option("--val-data", tv->val_data, "Corpus folder (the same corpus) whose val-split pictures are validated on (default: --data)");
+  tvc->add_option("--out", tv->t.out_dir, "Run folder: checkpoint.pt, metrics.csv, the pictures' cached tokens")->required();
+  tvc->add_option("--export", tv->export_dir, "Write the visual branch bundle (projector) here when done");
+  tvc->add_option("--init", tv->init, "The language model bundle the projector speaks to (default: the shipped one); it stays frozen");
+  tvc->add_option("--clip", tv->clip, "A CLIP-architecture image encoder (Hugging Face CLIP vision weights or `train clip --export`) beside "
+                                      "BlazePose's grid");
+  tvc->add_flag("--no-pose-encoder", tv->no_pose_encoder, "Leave BlazePose's feature grid out (needs --clip): the encoder ablation");
+  tvc->add_option("--grid", tv->grid, "Cells per side of the token grid (grid x grid tokens per picture)")->check(CLI::Range(1, 16));
+  tvc->add_option("--tasks", tv->tasks, "Comma-separated: " + task_names(train::VisualTask::trainable_tasks()) + " (a task named twice is drawn twice as often)");
+  tvc->add_option("--stage", tv->stage, "align: each task's first wording; instruct: a random wording each time")->check(CLI::IsMember({"align", "instruct"}));
+  tvc->add_option("--hints", tv->hints, "Share of estimation requests that carry words of the pose's caption as a hint (text-hinted estimation)")
+      ->check(CLI::Range(0.0, 1.0));
+  tvc->add_option("--joint-loss", tv->joint_loss, "Weight of the joint-position loss of estimated poses (per metre of L1)")->check(CLI::Range(0.0, 1e6));
+  tvc->add_option("--detector", tv->detector, "Person detector bundle (default: models/blazepose_detector)");
+  tvc->add_option("--landmarks", tv->landmarks, "Landmark model bundle (default: models/blazepose_full)");
+  add_train_options(*tvc, tv->t);
+  tvc->add_option("--batch", tv->batch, "Sequences per step")->check(CLI::Range(1, 65536));
+  tvc->callback([tv] {
+    if (tv->no_pose_encoder && tv->clip.empty()) throw Error("--no-pose-encoder leaves no encoder: give --clip too");
+    ProgressBar bar;
+    const std::string lm_dir = tv->init.empty() ? engine::Engine::default_language_model() : tv->init;
+    auto lm = nn::load_lm_bundle(lm_dir);
+    nn::PoseCodec codec(nn::load_tokenizer_bundle(engine::Engine::pose_tokenizer_of(lm_dir)));
+    vision::ClipVision clip{nullptr};
+    nn::VisualBranchConfig branch;
+    branch.grid = tv->grid;
+    branch.pose_encoder = !tv->no_pose_encoder;
+    branch.language_model_sha256 = io::sha256_file(lm_dir + "/model.safetensors");
+    std::string key = "g" + std::to_string(tv->grid);
+    if (!tv->clip.empty()) {
+      clip = vision::load_clip_vision(tv->clip);
+      branch.clip_sha256 = io::sha256_file(io::safetensors_files(tv->clip).front());
+      key += "-clip" + branch.clip_sha256.substr(0, 12);
+    }
+    std::shared_ptr<const vision::BlazePose> pose;
+    if (branch.pose_encoder) {
+      pose = std::make_shared<const vision::BlazePose>(tv->detector.empty() ? engine::PhotoEngine::default_detector() : tv->detector,
+                                                       tv->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : tv->landmarks);
+      key += "-pose";
+    }
+    const vision::VisualEncoders encoders(clip, pose, tv->grid);
+    std::filesystem::create_directories(tv->t.out_dir);
+    auto pictures = [&](const std::string& dir, const std::string& split) {
+      return train::encode_visual_pictures(encoders, key, dir, split, tv->t.out_dir + "/pictures_" + split, [&](int d, int n) {
+        bar.update("encoding " + split + " pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n));
+      });
+    };
+    auto train_pictures = pictures(tv->data, "train");
+    const std::string val_dir = tv->val_data.empty() ? tv->data : tv->val_data;
+    train::VisualPictures val_pictures;
+    try {
+      val_pictures = pictures(val_dir, "val");
+    } catch (const Error& e) {
+      if (!tv->val_data.empty()) throw;
+      std::fprintf(stderr, "note: no val pictures in %s; training without validation\n", val_dir.c_str());
+    }
+    bar.update("reading corpus", 0);
+    const auto corpus = data::read_corpus(tv->data);
+    if (!tv->val_data.empty() && io::read_text_file(val_dir + "/manifest.json") != corpus.manifest)
+      fail(val_dir + "/manifest.json", "is not the manifest of " + tv->data + ": the val pictures must show poses of the same corpus");
+    auto codes = codec.encode_all(corpus.poses, [&bar](double f) { bar.update("encoding poses", f); });
+    std::vector<Task> tasks;
+    std::stringstream ss(tv->tasks);
+    for (std::string t; std::getline(ss, t, ',');)
+      if (!t.empty()) tasks.push_back(parse_task(t));
+    branch.projector = nn::VisualProjectorConfig{encoders.channels(), lm.model->config.dim};
+    train::VisualModel model(lm.model, branch.projector);
+    const auto templates = text::load_instruction_templates(text::resources_dir() + "/text/instruction_templates.json");
+    train::VisualTask task(model, corpus, std::move(codes), lm.tokenizer, templates, tv->stage, tasks, tv->batch, std::move(train_pictures),
+                           std::move(val_pictures), false);
+    task.set_joint_loss(codec.tokenizer(), tv->joint_loss);
+    task.set_hints(tv->hints);
+    const auto r = train_and_report(task, tv->t, bar);
+    if (r.interrupted || tv->export_dir.empty() || tv->t.rank != 0) return;
+    train::RunRecord run{command_line(), tv->t, tv->batch, r.seconds, tv->data, corpus.manifest, {}};
+    run.notes.push_back("language model: `" + lm_dir + "` (frozen)");
+    model->to(torch::kCPU);
+    nn::save_visual_bundle(tv->export_dir, model->projector, branch, train::visual_card(run, branch, tv->tasks, false, task.evaluate(torch::kCPU)));
+    std::printf("exported %s\n", tv->export_dir.c_str());
   });
 }
 

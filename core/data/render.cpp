@@ -389,4 +389,34 @@ std::vector<RenderedImage> read_rendered_images(const std::string& dir) {
   return out;
 }
 
+std::vector<RenderedImagePair> read_rendered_image_pairs(const std::string& dir, size_t images) {
+  namespace fs = std::filesystem;
+  const std::string path = (fs::path(dir) / "image_pairs.jsonl").string();
+  if (!fs::exists(path)) fail(path, "file not found (made beside images.jsonl by `unipose data make --images N`)");
+  std::istringstream in(io::read_text_file(path));
+  std::vector<RenderedImagePair> out;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    const std::string where = path + ":" + std::to_string(number);
+    try {
+      const auto j = nlohmann::json::parse(line);
+      RenderedImagePair p;
+      p.a = j.at("a").get<int>();
+      p.b = j.at("b").get<int>();
+      p.split = j.at("split").get<std::string>();
+      p.instructions = j.at("instructions").get<std::vector<std::string>>();
+      for (const int i : {p.a, p.b})
+        if (i < 0 || static_cast<size_t>(i) >= images)
+          fail(where, "picture " + std::to_string(i) + " is not one of the " + std::to_string(images) + " in images.jsonl");
+      out.push_back(std::move(p));
+    } catch (const nlohmann::json::exception& e) {
+      fail(where, std::string("not a valid image pair record (") + io::json_message(e) + ")");
+    }
+  }
+  return out;
+}
+
 }  // namespace unipose::data

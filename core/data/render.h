@@ -107,4 +107,16 @@ struct RenderedImage {
 // Reads DIR/images.jsonl; errors name the file and line.
 std::vector<RenderedImage> read_rendered_images(const std::string& dir);
 
+// One record of image_pairs.jsonl: two pictures (their positions in images.jsonl's records) of a corpus pair
+// and the pair's instructions (from a to b).
+struct RenderedImagePair {
+  int a = 0, b = 0;
+  std::string split;
+  std::vector<std::string> instructions;
+};
+
+// Reads DIR/image_pairs.jsonl; `images`: the count of images.jsonl's records the pairs must point into. Errors
+// name the file and line.
+std::vector<RenderedImagePair> read_rendered_image_pairs(const std::string& dir, size_t images);
+
 }  // namespace unipose::data

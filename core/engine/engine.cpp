@@ -9,18 +9,22 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "core/error.h"
 #include "core/eval/claims.h"
 #include "core/eval/consistency.h"
+#include "core/io/files.h"
 #include "core/io/safetensors.h"
 #include "core/nn/lm_bundle.h"
 #include "core/nn/lm_prompt.h"
 #include "core/nn/module_io.h"
 #include "core/nn/pose_codec.h"
+#include "core/nn/visual_projector.h"
 #include "core/pose/frame.h"
 #include "core/tasks.h"
 #include "core/text/instruction_templates.h"
+#include "core/vision/visual_encoders.h"
 
 namespace unipose::engine {
 
@@ -57,12 +61,20 @@ struct Engine::Impl {
   nn::PoseCodec codec;
   text::InstructionTemplates templates;
   std::unique_ptr<eval::ConsistencyScorer> consistency;
+  // The visual branch: where its bundle is (empty: none), and once loaded the projector and the encoders.
+  std::string visual_dir;
+  std::optional<nn::VisualBundle> visual;
+  std::unique_ptr<vision::VisualEncoders> encoders;
 
   Impl(nn::LmBundle bundle, nn::PoseVqVae tokenizer) : lm(std::move(bundle)), codec(std::move(tokenizer)) {}
 
   // The request of `task` in its first wording, with the slots filled; a pose task's prompt ends with <p>.
-  nn::LmInput prompt(Task task, const std::map<std::string, nn::Slot>& slots) const;
-  std::string answer_text(Task task, const std::map<std::string, nn::Slot>& slots);
+  nn::LmInput prompt(Task task, const std::map<std::string, nn::Slot>& slots, const std::string& request = "") const;
+  std::string answer_text(Task task, const std::map<std::string, nn::Slot>& slots, const torch::Tensor& visual = {});
+  // The visual branch, loaded on first use; its projected tokens [grid^2 * pictures, D] of the pictures in order.
+  void load_visual();
+  torch::Tensor visual_rows(const std::vector<const image::Image*>& pictures);
+  nn::Slot picture_slot() const { return nn::Slot{"", {}, visual->config.grid * visual->config.grid}; }
   std::string check_text(const std::string& text) const;  // throws for empty / too long; returns a warning
   // The words as the model reads them (unknown words as known synonyms), and a note of what was replaced.
   std::string read_words(const std::string& text, std::string* note) const;
@@ -73,6 +85,7 @@ std::string Engine::model_dir() const { return impl_->lm.dir; }
 
 std::string Engine::default_language_model() { return models_dir() + "/language_model"; }
 std::string Engine::default_pose_tokenizer() { return models_dir() + "/pose_tokenizer"; }
+std::string Engine::default_visual_branch() { return models_dir() + "/visual_branch"; }
 
 std::string Engine::pose_tokenizer_of(const std::string& lm_dir) {
   const std::string own = lm_dir + "/pose_tokenizer";
@@ -94,9 +107,122 @@ Engine::Engine(const std::string& lm_dir, const std::string& tok_dir) {
                      std::to_string(tokenizer->config.residual_levels) + " of " + std::to_string(tokenizer->config.code_dim));
   impl_ = std::make_unique<Impl>(std::move(lm), std::move(tokenizer));
   impl_->templates = text::load_instruction_templates(text::resources_dir() + "/text/instruction_templates.json");
+  // The shipped visual branch when it was trained for this language model (checked again when loaded).
+  if (std::filesystem::exists(default_visual_branch() + "/config.json")) {
+    try {
+      const auto branch = nn::VisualBranchConfig::from_json(io::read_text_file(default_visual_branch() + "/config.json"), default_visual_branch());
+      if (branch.language_model_sha256 == io::sha256_file(lm_dir + "/model.safetensors")) impl_->visual_dir = default_visual_branch();
+    } catch (const Error&) {  // a broken bundle is reported when an image task asks for it
+      impl_->visual_dir = default_visual_branch();
+    }
+  }
   const std::string pose_text = models_dir() + "/retrieval_pose_text", pair_text = models_dir() + "/retrieval_pair_text";
   if (std::filesystem::exists(pose_text + "/config.json") && std::filesystem::exists(pair_text + "/config.json"))
     impl_->consistency = std::make_unique<eval::ConsistencyScorer>(nn::load_retrieval_bundle(pose_text), nn::load_retrieval_bundle(pair_text));
+}
+
+void Engine::Impl::load_visual() {
+  if (visual) return;
+  if (visual_dir.empty())
+    throw Error("no visual branch for this language model: train one with `unipose train visual --export DIR` and load it (--visual DIR)");
+  auto bundle = nn::load_visual_bundle(visual_dir);
+  const std::string lm_sha = io::sha256_file(lm.dir + "/model.safetensors");
+  if (bundle.config.language_model_sha256 != lm_sha)
+    fail(visual_dir, "was trained for another language model than " + lm.dir + " (its language_model_sha256 differs)");
+  if (bundle.config.projector.dim != lm.model->config.dim)
+    fail(visual_dir + "/config.json", "projects to width " + std::to_string(bundle.config.projector.dim) + ", the language model's is " +
+                                          std::to_string(lm.model->config.dim));
+  vision::ClipVision clip{nullptr};
+  if (!bundle.config.clip_sha256.empty()) {
+    const std::string clip_dir = visual_dir + "/clip";
+    if (!std::filesystem::is_directory(clip_dir)) fail(visual_dir, "needs the CLIP-architecture encoder it was trained with in clip/, which it does not carry");
+    clip = vision::load_clip_vision(clip_dir);
+    if (io::sha256_file(io::safetensors_files(clip_dir).front()) != bundle.config.clip_sha256)
+      fail(clip_dir, "is not the CLIP-architecture encoder the visual branch was trained with (its checksum differs)");
+  }
+  std::shared_ptr<const vision::BlazePose> pose;
+  if (bundle.config.pose_encoder)
+    pose = std::make_shared<const vision::BlazePose>(models_dir() + "/blazepose_detector", models_dir() + "/blazepose_full");
+  encoders = std::make_unique<vision::VisualEncoders>(clip, pose, bundle.config.grid);
+  if (encoders->channels() != bundle.config.projector.in_channels)
+    fail(visual_dir + "/config.json", "reads " + std::to_string(bundle.config.projector.in_channels) + " channels, its encoders give " +
+                                          std::to_string(encoders->channels()));
+  visual = std::move(bundle);
+}
+
+torch::Tensor Engine::Impl::visual_rows(const std::vector<const image::Image*>& pictures) {
+  load_visual();
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> tokens;
+  for (const auto* p : pictures) tokens.push_back(encoders->encode(*p).tokens);
+  const auto projected = visual->projector(torch::stack(tokens));  // [pictures, grid^2, D]
+  return projected.reshape({-1, projected.size(2)});
+}
+
+bool Engine::has_visual_branch() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->visual.has_value() || !impl_->visual_dir.empty();
+}
+
+void Engine::load_visual_branch(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  const std::string before = impl_->visual_dir;
+  auto kept = std::move(impl_->visual);
+  auto kept_encoders = std::move(impl_->encoders);
+  impl_->visual.reset();
+  impl_->visual_dir = dir;
+  try {
+    impl_->load_visual();
+  } catch (...) {  // the branch that was there stays
+    impl_->visual_dir = before;
+    impl_->visual = std::move(kept);
+    impl_->encoders = std::move(kept_encoders);
+    throw;
+  }
+}
+
+Result Engine::describe_image(const image::Image& picture) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  const auto t = std::chrono::steady_clock::now();
+  if (picture.empty()) throw Error("the picture is empty");
+  const auto rows = impl_->visual_rows({&picture});
+  Result r;
+  r.text = impl_->answer_text(Task::ImageToText, {{"<image>", impl_->picture_slot()}}, rows);
+  r.milliseconds = since(t);
+  return r;
+}
+
+Result Engine::diff_images(const image::Image& a, const image::Image& b) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  const auto t = std::chrono::steady_clock::now();
+  if (a.empty() || b.empty()) throw Error(std::string("picture ") + (a.empty() ? "A" : "B") + " is empty");
+  const auto rows = impl_->visual_rows({&a, &b});
+  Result r;
+  r.text = impl_->answer_text(Task::ImageDiff, {{"<image_a>", impl_->picture_slot()}, {"<image_b>", impl_->picture_slot()}}, rows);
+  r.milliseconds = since(t);
+  return r;
+}
+
+Result Engine::estimate_image(const image::Image& picture, const std::string& hint) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  const auto t = std::chrono::steady_clock::now();
+  if (picture.empty()) throw Error("the picture is empty");
+  Result r;
+  std::map<std::string, nn::Slot> slots;
+  std::string request;
+  if (!hint.empty()) {
+    r.warning = impl_->check_text(hint);
+    slots["<text>"] = nn::Slot{nn::hint_text(impl_->read_words(hint, &r.note)), {}};
+    request = nn::hinted_request(impl_->templates.at(Task::PoseEstimation).front());
+  }
+  const auto rows = impl_->visual_rows({&picture});
+  slots["<image>"] = impl_->picture_slot();
+  auto in = impl_->prompt(Task::PoseEstimation, slots, request);
+  in.visual = rows;
+  const auto& c = impl_->lm.model->config;
+  r.pose = nn::PoseCodec::on_floor(impl_->codec.decode_scores(impl_->lm.model->pose_code_logits(in), !c.grounded));
+  r.milliseconds = since(t);
+  return r;
 }
 
 std::string Engine::Impl::read_words(const std::string& text, std::string* note) const {
@@ -119,9 +245,9 @@ std::string Engine::Impl::check_text(const std::string& text) const {
   return "";
 }
 
-nn::LmInput Engine::Impl::prompt(Task task, const std::map<std::string, nn::Slot>& slots) const {
+nn::LmInput Engine::Impl::prompt(Task task, const std::map<std::string, nn::Slot>& slots, const std::string& request) const {
   const auto& c = lm.model->config;
-  auto seq = nn::build_sequence(c, lm.tokenizer, templates.at(task).front(), slots, std::nullopt);
+  auto seq = nn::build_sequence(c, lm.tokenizer, request.empty() ? templates.at(task).front() : request, slots, std::nullopt);
   // The spans as in training (the positions of a pose attend to each other both ways), and the codes beside.
   auto in = seq.input(c);
   if (task_info(task).pose_answer) {  // the answer starts with <p>
@@ -132,9 +258,11 @@ nn::LmInput Engine::Impl::prompt(Task task, const std::map<std::string, nn::Slot
   return in;
 }
 
-std::string Engine::Impl::answer_text(Task task, const std::map<std::string, nn::Slot>& slots) {
+std::string Engine::Impl::answer_text(Task task, const std::map<std::string, nn::Slot>& slots, const torch::Tensor& visual) {
   const int eos = lm.tokenizer.eos_id();
-  const auto out = lm.model->generate_text(prompt(task, slots), 96, {eos});
+  auto in = prompt(task, slots);
+  in.visual = visual;
+  const auto out = lm.model->generate_text(in, 96, {eos});
   std::vector<int> pieces;
   for (const auto id : out)
     if (id != eos && id < lm.model->config.text_vocab) pieces.push_back(static_cast<int>(id));

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/image/image.h"
 #include "core/pose/pose.h"
 
 namespace unipose::engine {
@@ -58,6 +59,21 @@ class Engine {
   Result generate(const std::string& text);
   Result edit(const pose::Pose& pose, const std::string& instruction);
 
+  // The picture tasks through the visual branch (docs/vision.md, "Visual branch"): the frozen encoders'
+  // tokens of each picture (BlazePose's feature grid of the largest person, else of the whole picture) through
+  // the trained projector into this language model. The branch is models/visual_branch when it was trained for
+  // this language model, or the one given to load_visual_branch; without one these calls throw saying so.
+  bool has_visual_branch() const;
+  // Loads a visual branch bundle (`unipose train visual --export`); throws naming the problem (made for another
+  // language model, a CLIP encoder it needs and does not carry, bad files).
+  void load_visual_branch(const std::string& dir);
+  Result describe_image(const image::Image& picture);
+  Result diff_images(const image::Image& a, const image::Image& b);
+  // The pose of the person in the picture, in the body's own frame (facing +z, on the floor): the language
+  // model's answer (the fitting path is PhotoEngine::estimate). `hint`: words about the pose that the picture
+  // may not show ("the left arm is behind the back"), read with the picture.
+  Result estimate_image(const image::Image& picture, const std::string& hint = "");
+
   // `text` is generated both ways `runs` times; then `instruction` is applied to `pose` `runs` times.
   SpeedReport measure_speed(const std::string& text, const pose::Pose& pose, const std::string& instruction, int runs);
   std::string model_dir() const;
@@ -66,6 +82,7 @@ class Engine {
   static std::string models_dir();
   static std::string default_language_model();
   static std::string default_pose_tokenizer();
+  static std::string default_visual_branch();
   // The pose tokenizer a language model speaks: the bundle's own `pose_tokenizer/` when it carries one (a model
   // trained before the shipped tokenizer changed), else the default.
   static std::string pose_tokenizer_of(const std::string& language_model_dir);

@@ -1,6 +1,7 @@
 #include "core/engine/photo_evaluation.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -213,7 +214,8 @@ PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, boo
   return ev;
 }
 
-RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles) {
+RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles,
+                                  const PictureToPose& model_path, const std::function<void(int, int)>& progress) {
   const data::Corpus corpus = data::read_corpus(corpus_dir);
   const auto images = data::read_rendered_images(corpus_dir);
   const auto body = body::make_mannequin();
@@ -243,15 +245,37 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
     return t;
   };
   RenderEvaluation r;
+  int total = 0;
+  for (const auto& im : images) total += im.split == split;
+  if (limit > 0) total = std::min(total, limit);
   for (const auto& im : images) {
     if (im.split != split) continue;
     if (limit > 0 && r.images >= limit) break;
+    if (progress) progress(r.images, total);
     if (im.pose >= static_cast<int>(corpus.poses.size())) fail(corpus_dir + "/images.jsonl", "an image names pose " + std::to_string(im.pose) + " of " + std::to_string(corpus.poses.size()));
     ++r.images;
     const image::Image picture = image::read_image(im.file);
     const auto truth = in_fit_frame(im.camera, joints_of(corpus.poses[im.pose]));
     const at::Tensor t = tensor_of(truth) * 1000;
     const at::Tensor g = tensor_of(mean) * 1000;  // the mean pose, upright and facing the camera
+    // The language model's path and the mean pose in the body's own frame.
+    double model_mpjpe = 0, model_pa = 0;
+    if (model_path) {
+      const auto started = std::chrono::steady_clock::now();
+      const auto guess = model_path(picture, im.pose);
+      r.model_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+      const at::Tensor body_truth = tensor_of(rooted(joints_of(corpus.poses[im.pose]))) * 1000;
+      const at::Tensor m = tensor_of(rooted(joints_of(guess))) * 1000;
+      model_mpjpe = eval::mpjpe(m, body_truth).item<double>();
+      model_pa = eval::pa_mpjpe(m, body_truth).item<double>();
+      r.model_mpjpe_mm.push_back(model_mpjpe);
+      r.model_pa_mpjpe_mm.push_back(model_pa);
+      const std::string kind = im.small ? "small" : im.cropped ? "cropped" : im.occluded ? "occluded" : "whole";
+      r.model_pa_by_kind[kind].push_back(model_pa);
+      r.model_mpjpe_by_kind[kind].push_back(model_mpjpe);
+      r.mean_pose_body_mpjpe_all_mm.push_back(eval::mpjpe(g, body_truth).item<double>());
+      r.mean_pose_pa_all_mm.push_back(eval::pa_mpjpe(g, body_truth).item<double>());
+    }
     PhotoEstimate e;
     try {
       e = engine.estimate(picture, 0, tiles);
@@ -259,6 +283,10 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
       continue;  // nobody found: counted in images, not in found
     }
     ++r.found;
+    if (model_path) {
+      r.model_found_mpjpe_mm.push_back(model_mpjpe);
+      r.model_found_pa_mpjpe_mm.push_back(model_pa);
+    }
     r.estimate_ms.push_back(e.detect_ms + e.landmarks_ms + e.fit_ms);
     const auto fj = rooted(joints_of(e.pose));
     const at::Tensor f = tensor_of(fj) * 1000;

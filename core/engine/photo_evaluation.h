@@ -49,8 +49,17 @@ struct RenderEvaluation {
   // 0.2 x the longer side of the box around the 22 projected joints, or 0.2 x the torso (left shoulder to right hip).
   PckCount blazepose_limbs_box, fitted_limbs_box, blazepose_limbs_torso, fitted_limbs_torso;
   std::vector<double> estimate_ms;
+  // With a second estimator (the language model's path, Engine::estimate_image): its pose against the drawn one
+  // in the body's own frame (facing +z, pelvis at the origin; the pose the corpus holds), on every picture and on
+  // those where the fit found someone (`model_found_*`, the fit's pictures); and the mean pose's on every picture.
+  std::vector<double> model_mpjpe_mm, model_pa_mpjpe_mm, model_found_mpjpe_mm, model_found_pa_mpjpe_mm, model_ms;
+  std::vector<double> mean_pose_body_mpjpe_all_mm, mean_pose_pa_all_mm;
+  std::map<std::string, std::vector<double>> model_pa_by_kind, model_mpjpe_by_kind;  // every picture, by kind as pa_by_kind
 };
-RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles);
+// The second estimator: a picture and the corpus pose it shows (for what a user could say about it) to a pose.
+using PictureToPose = std::function<pose::Pose(const image::Image& picture, int corpus_pose)>;
+RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus_dir, const std::string& split, int limit, bool tiles,
+                                  const PictureToPose& model_path = {}, const std::function<void(int, int)>& progress = {});
 
 // BlazePose's view of each rendered picture of `split` as the lifter reads it (vision/lifter.h), beside the
 // truth, for `unipose train lifter --views`: OUT.npz holds "inputs" [N, 45] (lifter_input of the largest

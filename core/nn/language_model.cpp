@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/nn/visual_projector.h"
 #include "core/io/json_fields.h"
 
 namespace unipose::nn {
@@ -389,7 +390,15 @@ torch::Tensor LanguageModelImpl::embed(const std::vector<LmInput>& batch) {
     const auto at = torch::tensor(code_rows, torch::kLong).to(dev);
     e = e.index_add(0, at, pose_in(vectors).to(e.dtype()));
   }
-  return e.view({static_cast<int64_t>(batch.size()), static_cast<int64_t>(t), config.dim});
+  e = e.view({static_cast<int64_t>(batch.size()), static_cast<int64_t>(t), config.dim});
+  // Pictures: the projected visual tokens take the <image> positions (every sequence of the batch then needs
+  // its own, as many as it has <image> positions).
+  if (std::any_of(batch.begin(), batch.end(), [](const LmInput& in) { return in.visual.defined(); })) {
+    std::vector<torch::Tensor> visual;
+    for (const auto& in : batch) visual.push_back(in.visual);
+    e = with_visual_tokens(e, batch, config.image_token(), visual);
+  }
+  return e;
 }
 
 torch::Tensor LanguageModelImpl::hidden(const torch::Tensor& x, const std::vector<int>& spans, KvCache* cache, int64_t keep_from) {

@@ -145,9 +145,12 @@ struct LmInput {
   // Grounded only: pose_levels codes per position (-1 where none): a pose position's codes, or the codes a
   // query starts from (an edit's input pose). Empty when there are none.
   std::vector<int64_t> codes;
+  // The visual branch's projected tokens [N, D] for the <image> positions, in order (nn/visual_projector.h);
+  // undefined: an <image> position keeps the token's own embedding.
+  torch::Tensor visual;
 };
 // Text positions only (no pose span, no codes).
-inline LmInput text_input(const std::vector<int64_t>& ids) { return LmInput{ids, std::vector<int>(ids.size(), 0), {}}; }
+inline LmInput text_input(const std::vector<int64_t>& ids) { return LmInput{ids, std::vector<int>(ids.size(), 0), {}, {}}; }
 
 struct LanguageModelImpl : torch::nn::Module {
   explicit LanguageModelImpl(const LmConfig& config);

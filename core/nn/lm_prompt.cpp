@@ -5,7 +5,7 @@
 namespace unipose::nn {
 
 LmInput LmSequence::input(const LmConfig& config) const {
-  LmInput in{ids, spans, {}};
+  LmInput in{ids, spans, {}, visual};
   if (config.grounded) in.codes = input_codes;
   return in;
 }

@@ -34,9 +34,15 @@ struct LmSequence {
   std::vector<int64_t> codes;        // pose-code targets, `levels` per position (query positions), -100 where none
   std::vector<int64_t> input_codes;  // grounded: the codes each position reads (pose positions, query starts), -1 where none
   size_t prompt_length = 0;          // positions up to and including the answer marker
+  torch::Tensor visual;              // the pictures' projected tokens for the <image> positions (LmInput::visual)
   // The model's input (ids, spans and, grounded, the codes beside).
   LmInput input(const LmConfig& config) const;
 };
+
+// Text-hinted pose estimation (a picture and words about the pose): the estimation request, then `<text>`
+// holding hint_text(words). Training (train/visual_task.h) and the engine share both.
+inline std::string hinted_request(const std::string& estimation_template) { return estimation_template + " <text>"; }
+inline std::string hint_text(const std::string& words) { return "Hint: " + words; }
 
 // The text "Answer:" that separates request and answer.
 inline constexpr const char* kAnswerMarker = " Answer:";

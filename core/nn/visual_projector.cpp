@@ -1,9 +1,14 @@
 #include "core/nn/visual_projector.h"
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/io/files.h"
 #include "core/io/json_fields.h"
+#include "core/io/safetensors.h"
+#include "core/nn/module_io.h"
 
 namespace unipose::nn {
 
@@ -57,6 +62,56 @@ torch::Tensor with_visual_tokens(const torch::Tensor& embeddings, const std::vec
   if (rows.empty()) return embeddings;
   const auto opts = torch::TensorOptions().dtype(torch::kLong).device(embeddings.device());
   return embeddings.index_put({torch::tensor(rows, opts), torch::tensor(cols, opts)}, torch::cat(values, 0).to(embeddings.device()));
+}
+
+
+std::string VisualBranchConfig::to_json() const {
+  nlohmann::ordered_json j;
+  j["format"] = "unipose.visual_branch/1";
+  j["grid"] = grid;
+  j["pose_encoder"] = pose_encoder;
+  j["clip_sha256"] = clip_sha256;
+  j["language_model_sha256"] = language_model_sha256;
+  j["projector"] = nlohmann::json::parse(projector.to_json());
+  return j.dump(2) + "\n";
+}
+
+VisualBranchConfig VisualBranchConfig::from_json(const std::string& text, const std::string& where) {
+  const auto j = io::parse_json(text, where);
+  if (io::json_string(j, "format", "", where) != "unipose.visual_branch/1") fail(where, "is not a visual branch config (format unipose.visual_branch/1)");
+  VisualBranchConfig c;
+  c.grid = io::json_int(j, "grid", 1, 64, where);
+  if (!j.contains("pose_encoder") || !j["pose_encoder"].is_boolean()) fail(where, "'pose_encoder' must be true or false");
+  c.pose_encoder = j["pose_encoder"].get<bool>();
+  c.clip_sha256 = io::json_string(j, "clip_sha256", "", where);
+  c.language_model_sha256 = io::json_string(j, "language_model_sha256", "", where);
+  if (!j.contains("projector") || !j["projector"].is_object()) fail(where, "'projector' must be an object");
+  c.projector = VisualProjectorConfig::from_json(j["projector"].dump(), where);
+  if (!c.pose_encoder && c.clip_sha256.empty()) fail(where, "names no encoder (neither the pose encoder nor a CLIP encoder)");
+  if (c.language_model_sha256.size() != 64) fail(where, "'language_model_sha256' must be a SHA-256 (64 hex digits)");
+  return c;
+}
+
+void save_visual_bundle(const std::string& dir, VisualProjector& projector, const VisualBranchConfig& config, const std::string& model_card) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail(dir, "cannot create folder: " + ec.message());
+  io::write_file_atomic(dir + "/config.json", config.to_json());
+  save_weights(*projector, dir + "/projector.safetensors", false, {{"format", "unipose"}, {"model", "visual_projector"}});
+  io::write_file_atomic(dir + "/MODEL_CARD.md", model_card);
+  io::write_sha256sums(dir, {"config.json", "projector.safetensors", "MODEL_CARD.md"});
+}
+
+VisualBundle load_visual_bundle(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) fail(dir, "not a model folder");
+  io::verify_sha256sums(dir, {"config.json", "projector.safetensors"});
+  VisualBundle b;
+  b.dir = dir;
+  b.config = VisualBranchConfig::from_json(io::read_text_file(dir + "/config.json"), dir + "/config.json");
+  b.projector = VisualProjector(b.config.projector);
+  load_weights(*b.projector, dir + "/projector.safetensors");
+  b.projector->eval();
+  return b;
 }
 
 }  // namespace unipose::nn

@@ -32,6 +32,28 @@ struct VisualProjectorImpl : torch::nn::Module {
 };
 TORCH_MODULE(VisualProjector);
 
+// What a trained visual branch reads and speaks to: the token grid, which frozen encoders fill it, and the
+// language model it was trained with (its weights' SHA-256, so that a projector is never used with another).
+struct VisualBranchConfig {
+  int grid = 8;                        // cells per side of the token grid (vision/visual_encoders.h)
+  bool pose_encoder = true;            // BlazePose's feature grid
+  std::string clip_sha256;             // model.safetensors of the CLIP-architecture encoder; empty: none
+  std::string language_model_sha256;   // model.safetensors of the language model
+  VisualProjectorConfig projector;
+  std::string to_json() const;
+  static VisualBranchConfig from_json(const std::string& text, const std::string& where);
+};
+
+// The visual branch's bundle: config.json, projector.safetensors, MODEL_CARD.md, SHA256SUMS.
+struct VisualBundle {
+  VisualBranchConfig config;
+  VisualProjector projector{nullptr};
+  std::string dir;
+};
+void save_visual_bundle(const std::string& dir, VisualProjector& projector, const VisualBranchConfig& config, const std::string& model_card);
+// Verifies the checksums, the config and every tensor; errors name the file.
+VisualBundle load_visual_bundle(const std::string& dir);
+
 // The embeddings [B, T, D] of `batch` with the positions holding `image_token` replaced, in order, by the rows
 // of visual[b] ([N_b, D]: a prompt's pictures one after the other). The count of <image> positions of each
 // sequence must equal its N_b; gradients flow into `visual`.

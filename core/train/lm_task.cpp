@@ -33,7 +33,7 @@ LmTask::LmTask(nn::LanguageModel model, const data::Corpus& corpus, std::vector<
   if (codes_.size() != corpus.poses.size()) throw Error("one list of pose codes per corpus pose is needed");
   for (const Task t : tasks_)
     if (std::find(trainable_tasks().begin(), trainable_tasks().end(), t) == trainable_tasks().end())
-      throw Error("training " + task_info(t).title + " needs " + (task_info(t).image_input ? "the visual branch, which is not built yet" : "data this trainer does not read") +
+      throw Error("training " + task_info(t).title + " needs " + (task_info(t).image_input ? "the visual branch (`unipose train visual`)" : "data this trainer does not read") +
                   " (trainable: " + task_names(trainable_tasks()) + ")");
   for (const std::string split : {"train", "val"}) {
     for (auto* list : {&poses_, &described_, &pairs_, &pipeline_pairs_}) (*list)[split];
@@ -91,10 +91,15 @@ void LmTask::set_joint_loss(nn::PoseVqVae tokenizer, double weight) {
 }
 
 std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequence>& batch, const torch::Device& device) {
+  return sequence_losses(model_, batch, device, pose_tokenizer_, joint_weight_);
+}
+
+std::map<std::string, torch::Tensor> sequence_losses(nn::LanguageModel& model, const std::vector<nn::LmSequence>& batch, const torch::Device& device,
+                                                     nn::PoseVqVae joint_tokenizer, double joint_weight) {
   // Two savings that leave the losses exactly as one padded batch would give them: sequences of similar
   // length run together (tasks differ by up to 60 positions, so one padded batch wastes a quarter of its
   // work), and the output layer runs only at positions that have a target (under half of them).
-  const auto& cfg = model_->config;
+  const auto& cfg = model->config;
   std::vector<size_t> order(batch.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return batch[a].ids.size() < batch[b].ids.size(); });
@@ -132,10 +137,10 @@ std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequ
         }
       }
     }
-    const auto h = model_->hidden_masked(model_->embed(inputs), torch::stack(masks).to(device)).reshape({-1, cfg.dim});
+    const auto h = model->hidden_masked(model->embed(inputs), torch::stack(masks).to(device)).reshape({-1, cfg.dim});
     auto rows_of = [&](const std::vector<int64_t>& rows) { return h.index_select(0, torch::tensor(rows, torch::kLong).to(device)); };
     if (!text_rows.empty()) {
-      const auto logits = model_->logits(rows_of(text_rows)).to(torch::kFloat);
+      const auto logits = model->logits(rows_of(text_rows)).to(torch::kFloat);
       text_sum = text_sum + F::cross_entropy(logits, torch::tensor(text_targets, torch::kLong).to(device),
                                              F::CrossEntropyFuncOptions().reduction(torch::kSum));
       text_count += static_cast<int64_t>(text_rows.size());
@@ -144,25 +149,25 @@ std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequ
       // Codes are chosen among the pose codes only: per level against the codebook (grounded), or over the
       // code range of the output layer.
       const auto hq = rows_of(code_rows);
-      const auto logits = cfg.grounded ? model_->pose_scores(hq).reshape({-1, cfg.pose_codes})
-                                       : F::linear(hq, model_->lm_head->weight.narrow(0, cfg.text_vocab, cfg.pose_codes)).to(torch::kFloat);
+      const auto logits = cfg.grounded ? model->pose_scores(hq).reshape({-1, cfg.pose_codes})
+                                       : F::linear(hq, model->lm_head->weight.narrow(0, cfg.text_vocab, cfg.pose_codes)).to(torch::kFloat);
       const auto want = torch::tensor(code_targets, torch::kLong).to(device);
       pose_sum = pose_sum + F::cross_entropy(logits, want, F::CrossEntropyFuncOptions().reduction(torch::kSum));
       correct = correct + logits.argmax(1).eq(want).sum().to(torch::kFloat);
       code_count += static_cast<int64_t>(want.size(0));
       // The pose the scores mean, through the frozen tokenizer's decoder and the skeleton: its joints against
       // those of the target codes. Only whole answers (mixed attention: the query rows of one sequence in order).
-      if (pose_tokenizer_ && cfg.mixed_attention && joint_weight_ > 0 && code_rows.size() % positions == 0) {
-        if (pose_tokenizer_->parameters().front().device() != device) pose_tokenizer_->to(device);
+      if (joint_tokenizer && cfg.mixed_attention && joint_weight > 0 && code_rows.size() % positions == 0) {
+        if (joint_tokenizer->parameters().front().device() != device) joint_tokenizer->to(device);
         const int64_t poses = static_cast<int64_t>(code_rows.size()) / positions;
         const auto probs = torch::softmax(logits, -1).view({poses, positions * levels, cfg.pose_codes});
         torch::Tensor target_joints;
         {
           torch::NoGradGuard ng;
           const auto onehot = F::one_hot(want, cfg.pose_codes).to(torch::kFloat).view({poses, positions * levels, cfg.pose_codes});
-          target_joints = joints_of(pose_tokenizer_->decode_probabilities(onehot));
+          target_joints = joints_of(joint_tokenizer->decode_probabilities(onehot));
         }
-        const auto joints = joints_of(pose_tokenizer_->decode_probabilities(probs));
+        const auto joints = joints_of(joint_tokenizer->decode_probabilities(probs));
         joint_sum = joint_sum + (joints - target_joints).abs().sum();
         joint_count += target_joints.numel();
       }
@@ -177,7 +182,7 @@ std::map<std::string, torch::Tensor> LmTask::losses(const std::vector<nn::LmSequ
   out["pose"] = pose_loss.detach();
   out["code_accuracy"] = (code_count ? correct / static_cast<double>(code_count) : correct).detach();
   if (joint_count) out["joint_mm"] = (1000 * joint_loss).detach();
-  out["loss"] = text_loss + pose_loss + joint_weight_ * joint_loss;
+  out["loss"] = text_loss + pose_loss + joint_weight * joint_loss;
   return out;
 }
 

@@ -21,6 +21,12 @@
 
 namespace unipose::train {
 
+// The losses of a batch of sequences (text, pose codes, and with a pose tokenizer and a weight > 0 the joints of
+// grounded pose answers): what LmTask::losses returns, for any task that lays out its own sequences (the
+// visual branch's too: a sequence's `visual` rows take its <image> positions).
+std::map<std::string, torch::Tensor> sequence_losses(nn::LanguageModel& model, const std::vector<nn::LmSequence>& batch, const torch::Device& device,
+                                                     nn::PoseVqVae joint_tokenizer = nullptr, double joint_weight = 0);
+
 class LmTask : public TrainTask {
  public:
   // `codes[i]`: the pose tokenizer's codes of corpus pose i (nn/pose_codec.h). stage "align" uses each

@@ -127,6 +127,33 @@ std::string clip_card(const RunRecord& run, const ClipTrainConfig& config, const
   return card.str();
 }
 
+std::string visual_card(const RunRecord& run, const nn::VisualBranchConfig& config, const std::string& tasks, bool language_model_trained,
+                        const std::map<std::string, double>& validation) {
+  std::ostringstream card;
+  std::string encoders = config.pose_encoder ? "BlazePose's feature grid (288 channels)" : "";
+  if (!config.clip_sha256.empty()) encoders = "a CLIP-architecture encoder (model.safetensors " + config.clip_sha256.substr(0, 12) + "...)" +
+                                              (encoders.empty() ? "" : " and " + encoders);
+  head(card, "Visual branch: the projector from pictures to the language model",
+       "Stage 3 of the UniPose recipe (docs/vision.md, \"Visual branch\"): the frozen encoders' token grid through a trainable projector "
+       "into the language model's <image> positions.",
+       run, config.to_json(),
+       "Encoders (frozen): " + encoders + ", each on a " + std::to_string(config.grid) + " x " + std::to_string(config.grid) +
+           " grid. Projector: layer norm, Linear-GELU-Linear to the language model's width. The language model is the one whose "
+           "model.safetensors has the SHA-256 in `language_model_sha256`" +
+           (language_model_trained ? " (trained in this run too; exported beside)." : " (frozen: unchanged by this run)."));
+  training(card, run,
+           {"tasks: " + tasks + ", each request in its task's " + std::string("wording from resources/text/instruction_templates.json"),
+            "pictures: the corpus's rendered train-split pictures (`unipose data images`); each picture's tokens computed once by the frozen "
+            "encoders (BlazePose: the largest person found, else the whole picture)",
+            "losses: the language model's own (next-token cross-entropy of texts, code cross-entropy and the joint loss of estimated poses)"});
+  card << "## Validation (val-split pictures)\n\n" << std::fixed << std::setprecision(2);
+  for (const auto& [k, v] : validation) card << "- " << k << ": " << v << "\n";
+  card << "\n";
+  licence(card, "procedural poses, CMU motion capture, automatic captions, software-rendered pictures; BlazePose (Apache-2.0) computes the "
+                "pose encoder's features");
+  return card.str();
+}
+
 std::string language_model_card(const RunRecord& run, const nn::LmConfig& config, const LanguageModelFacts& f) {
   std::ostringstream card;
   head(card, std::string("UniPose language model (") + (config.mixed_attention ? "mixed attention" : "causal ablation") + "), stage " + f.stage,

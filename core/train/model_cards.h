@@ -10,6 +10,7 @@
 #include "core/eval/model_metrics.h"
 #include "core/nn/language_model.h"
 #include "core/nn/pose_vqvae.h"
+#include "core/nn/visual_projector.h"
 #include "core/nn/retrieval.h"
 #include "core/train/clip_task.h"
 #include "core/train/trainer.h"
@@ -45,6 +46,10 @@ std::string lifter_card(const RunRecord& run, const vision::LifterConfig& config
 // The visual branch's own CLIP-architecture image encoder (image-caption contrastive on rendered pictures), with
 // its validation figures (val-split pictures against their captions).
 std::string clip_card(const RunRecord& run, const ClipTrainConfig& config, const std::map<std::string, double>& validation);
+
+// The visual branch's projector (stage 3, `train visual`), with its validation figures (val-split pictures).
+std::string visual_card(const RunRecord& run, const nn::VisualBranchConfig& config, const std::string& tasks, bool language_model_trained,
+                        const std::map<std::string, double>& validation);
 
 // Stages 2 and 4.
 struct LanguageModelFacts {
