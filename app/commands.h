@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -12,7 +13,15 @@ struct TrainResult;
 class TrainTask;
 }  // namespace unipose::train
 
+namespace unipose::engine {
+class Engine;
+}  // namespace unipose::engine
+
 namespace unipose::app {
+
+// The language model `model` (empty: the shipped one) ready for picture tasks: the visual branch `visual` when
+// given, else the shipped one when it was made for this model; without one, an error saying what to give.
+std::unique_ptr<engine::Engine> open_visual_engine(const std::string& model, const std::string& visual);
 
 void add_pose_commands(CLI::App& app);
 void add_body_commands(CLI::App& app);

@@ -81,6 +81,14 @@ void apply_lifter(engine::PhotoEngine& photos, const LifterChoice& c) {
 
 }  // namespace
 
+std::unique_ptr<engine::Engine> open_visual_engine(const std::string& model, const std::string& visual) {
+  const std::string dir = model.empty() ? engine::Engine::default_language_model() : model;
+  auto e = std::make_unique<engine::Engine>(dir, engine::Engine::pose_tokenizer_of(dir));
+  if (!visual.empty()) e->load_visual_branch(visual);
+  if (!e->has_visual_branch()) throw Error("no visual branch for " + dir + ": give --visual DIR (made by `unipose train visual --export DIR`)");
+  return e;
+}
+
 void add_photo_commands(CLI::App& app) {
   auto* convert = app.add_subcommand("convert", "Convert models from other formats into UniPose bundles");
   convert->require_subcommand(1);
@@ -128,15 +136,8 @@ void add_photo_commands(CLI::App& app) {
     if (e->via == "model") {
       if (!e->overlay.empty() || !e->json.empty() || e->person != 0 || e->tiles)
         throw Error("--overlay, --json, --person and --small-people belong to the fitting path (--via fit)");
-      const std::string model = e->model.empty() ? engine::Engine::default_language_model() : e->model;
-      engine::Engine lm(model, engine::Engine::pose_tokenizer_of(model));
-      if (!e->visual.empty()) lm.load_visual_branch(e->visual);
-      engine::Result r;
-      try {
-        r = lm.estimate_image(picture, e->hint);
-      } catch (const Error& err) {
-        fail(e->image, err.what());
-      }
+      auto lm = open_visual_engine(e->model, e->visual);
+      const auto r = lm->estimate_image(picture, e->hint);
       if (!r.note.empty()) std::fprintf(stderr, "note: %s\n", r.note.c_str());
       if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
       std::printf("%s: %d x %d, the pose by the language model%s (%.0f ms)\n", e->image.c_str(), picture.width, picture.height,
@@ -241,13 +242,11 @@ void add_photo_commands(CLI::App& app) {
   bvc->add_option("--visual", bv->visual, "Visual branch bundle (default: models/visual_branch when made for the model)");
   bvc->callback([bv] {
     const auto picture = image::read_image(bv->image);
-    const std::string model = bv->model.empty() ? engine::Engine::default_language_model() : bv->model;
-    engine::Engine lm(model, engine::Engine::pose_tokenizer_of(model));
-    if (!bv->visual.empty()) lm.load_visual_branch(bv->visual);
+    auto lm = open_visual_engine(bv->model, bv->visual);
     std::vector<double> estimate, describe, diff;
     // In turns, so that a machine that slows down meanwhile weighs on each alike; one warm-up each.
     for (int i = 0; i <= bv->runs; ++i) {
-      const double e = lm.estimate_image(picture).milliseconds, d = lm.describe_image(picture).milliseconds, f = lm.diff_images(picture, picture).milliseconds;
+      const double e = lm->estimate_image(picture).milliseconds, d = lm->describe_image(picture).milliseconds, f = lm->diff_images(picture, picture).milliseconds;
       if (i == 0) continue;
       estimate.push_back(e);
       describe.push_back(d);
@@ -378,10 +377,7 @@ void add_photo_commands(CLI::App& app) {
   eip->add_option("--json", ip->json, "Write the figures as JSON");
   eip->add_flag("--hints", ip->hints, "Text-hinted estimation: each picture with its pose's first caption as the hint");
   eip->callback([ip] {
-    const std::string model = ip->model.empty() ? engine::Engine::default_language_model() : ip->model;
-    engine::Engine lm(model, engine::Engine::pose_tokenizer_of(model));
-    if (!ip->visual.empty()) lm.load_visual_branch(ip->visual);
-    if (!lm.has_visual_branch()) throw Error("no visual branch for " + model + ": give --visual DIR (`unipose train visual --export DIR`)");
+    auto lm = open_visual_engine(ip->model, ip->visual);
     engine::PhotoEngine photos(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
     ProgressBar bar;
     std::vector<std::string> hints;
@@ -392,7 +388,7 @@ void add_photo_commands(CLI::App& app) {
     const auto r = engine::evaluate_renders(
         photos, ip->data, ip->split, ip->limit, false,
         [&lm, &hints](const image::Image& picture, int pose) {
-          return *lm.estimate_image(picture, pose < static_cast<int>(hints.size()) ? hints[pose] : "").pose;
+          return *lm->estimate_image(picture, pose < static_cast<int>(hints.size()) ? hints[pose] : "").pose;
         },
         [&bar](int d, int n) { bar.update("pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n)); });
     bar.update("done", 1);
@@ -635,12 +631,19 @@ void add_photo_commands(CLI::App& app) {
     }
     std::shared_ptr<const vision::BlazePose> pose;
     if (branch.pose_encoder) {
-      pose = std::make_shared<const vision::BlazePose>(tv->detector.empty() ? engine::PhotoEngine::default_detector() : tv->detector,
-                                                       tv->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : tv->landmarks);
-      key += "-pose";
+      const std::string detector = tv->detector.empty() ? engine::PhotoEngine::default_detector() : tv->detector;
+      const std::string landmarks = tv->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : tv->landmarks;
+      pose = std::make_shared<const vision::BlazePose>(detector, landmarks);
+      branch.pose_encoder_sha256 = io::sha256_file(landmarks + "/model.safetensors");
+      key += "-pose" + io::sha256_file(detector + "/model.safetensors").substr(0, 8) + branch.pose_encoder_sha256.substr(0, 8);
     }
     const vision::VisualEncoders encoders(clip, pose, tv->grid);
     std::filesystem::create_directories(tv->t.out_dir);
+    // The run's checkpoints hold this language model's weights: a resumed run must speak to the same one.
+    const std::string lm_record = tv->t.out_dir + "/language_model.sha256";
+    if (tv->t.resume && std::filesystem::exists(lm_record) && io::read_text_file(lm_record) != branch.language_model_sha256 + "\n")
+      fail(lm_dir + "/model.safetensors", "is not the language model this run started with (" + lm_record + ")");
+    if (!tv->t.resume) io::write_file_atomic(lm_record, branch.language_model_sha256 + "\n");
     auto pictures = [&](const std::string& dir, const std::string& split) {
       return train::encode_visual_pictures(encoders, key, dir, split, tv->t.out_dir + "/pictures_" + split, [&](int d, int n) {
         bar.update("encoding " + split + " pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n));
@@ -649,12 +652,13 @@ void add_photo_commands(CLI::App& app) {
     auto train_pictures = pictures(tv->data, "train");
     const std::string val_dir = tv->val_data.empty() ? tv->data : tv->val_data;
     train::VisualPictures val_pictures;
-    try {
+    const auto val_records = data::read_rendered_images(val_dir);
+    if (std::any_of(val_records.begin(), val_records.end(), [](const data::RenderedImage& r) { return r.split == "val"; }))
       val_pictures = pictures(val_dir, "val");
-    } catch (const Error& e) {
-      if (!tv->val_data.empty()) throw;
+    else if (!tv->val_data.empty())
+      fail(val_dir + "/images.jsonl", "has no pictures of the val split");
+    else
       std::fprintf(stderr, "note: no val pictures in %s; training without validation\n", val_dir.c_str());
-    }
     bar.update("reading corpus", 0);
     const auto corpus = data::read_corpus(tv->data);
     if (!tv->val_data.empty() && io::read_text_file(val_dir + "/manifest.json") != corpus.manifest)
@@ -676,7 +680,13 @@ void add_photo_commands(CLI::App& app) {
     train::RunRecord run{command_line(), tv->t, tv->batch, r.seconds, tv->data, corpus.manifest, {}};
     run.notes.push_back("language model: `" + lm_dir + "` (frozen)");
     model->to(torch::kCPU);
-    nn::save_visual_bundle(tv->export_dir, model->projector, branch, train::visual_card(run, branch, tv->tasks, false, task.evaluate(torch::kCPU)));
+    if (clip) {  // the bundle carries the CLIP encoder it was trained with (in F32, the numbers it saw)
+      const std::string card = std::filesystem::exists(tv->clip + "/MODEL_CARD.md") ? io::read_text_file(tv->clip + "/MODEL_CARD.md")
+                                                                                      : "# CLIP-architecture image encoder\n\nFrom `" + tv->clip + "`.\n";
+      vision::save_clip_vision_bundle(tv->export_dir + "/clip", clip, card, false);
+      branch.clip_sha256 = io::sha256_file(tv->export_dir + "/clip/model.safetensors");
+    }
+    nn::save_visual_bundle(tv->export_dir, model->projector, branch, train::visual_card(run, branch, tv->tasks, false, r.last_eval));
     std::printf("exported %s\n", tv->export_dir.c_str());
   });
 }

@@ -107,15 +107,8 @@ Engine::Engine(const std::string& lm_dir, const std::string& tok_dir) {
                      std::to_string(tokenizer->config.residual_levels) + " of " + std::to_string(tokenizer->config.code_dim));
   impl_ = std::make_unique<Impl>(std::move(lm), std::move(tokenizer));
   impl_->templates = text::load_instruction_templates(text::resources_dir() + "/text/instruction_templates.json");
-  // The shipped visual branch when it was trained for this language model (checked again when loaded).
-  if (std::filesystem::exists(default_visual_branch() + "/config.json")) {
-    try {
-      const auto branch = nn::VisualBranchConfig::from_json(io::read_text_file(default_visual_branch() + "/config.json"), default_visual_branch());
-      if (branch.language_model_sha256 == io::sha256_file(lm_dir + "/model.safetensors")) impl_->visual_dir = default_visual_branch();
-    } catch (const Error&) {  // a broken bundle is reported when an image task asks for it
-      impl_->visual_dir = default_visual_branch();
-    }
-  }
+  // The shipped visual branch, loaded (and checked against this language model) when a picture task asks for it.
+  if (std::filesystem::exists(default_visual_branch() + "/config.json")) impl_->visual_dir = default_visual_branch();
   const std::string pose_text = models_dir() + "/retrieval_pose_text", pair_text = models_dir() + "/retrieval_pair_text";
   if (std::filesystem::exists(pose_text + "/config.json") && std::filesystem::exists(pair_text + "/config.json"))
     impl_->consistency = std::make_unique<eval::ConsistencyScorer>(nn::load_retrieval_bundle(pose_text), nn::load_retrieval_bundle(pair_text));
@@ -141,8 +134,12 @@ void Engine::Impl::load_visual() {
       fail(clip_dir, "is not the CLIP-architecture encoder the visual branch was trained with (its checksum differs)");
   }
   std::shared_ptr<const vision::BlazePose> pose;
-  if (bundle.config.pose_encoder)
-    pose = std::make_shared<const vision::BlazePose>(models_dir() + "/blazepose_detector", models_dir() + "/blazepose_full");
+  if (bundle.config.pose_encoder) {
+    const std::string landmarks = models_dir() + "/blazepose_full";
+    if (!bundle.config.pose_encoder_sha256.empty() && io::sha256_file(landmarks + "/model.safetensors") != bundle.config.pose_encoder_sha256)
+      fail(landmarks, "is not the BlazePose landmark model the visual branch " + visual_dir + " was trained with (its checksum differs)");
+    pose = std::make_shared<const vision::BlazePose>(models_dir() + "/blazepose_detector", landmarks);
+  }
   encoders = std::make_unique<vision::VisualEncoders>(clip, pose, bundle.config.grid);
   if (encoders->channels() != bundle.config.projector.in_channels)
     fail(visual_dir + "/config.json", "reads " + std::to_string(bundle.config.projector.in_channels) + " channels, its encoders give " +
@@ -220,6 +217,9 @@ Result Engine::estimate_image(const image::Image& picture, const std::string& hi
   auto in = impl_->prompt(Task::PoseEstimation, slots, request);
   in.visual = rows;
   const auto& c = impl_->lm.model->config;
+  if (static_cast<int>(in.ids.size()) + c.pose_positions() > c.max_positions)
+    throw Error("the hint is too long: with the picture's " + std::to_string(rows.size(0)) + " positions the request takes " +
+                std::to_string(in.ids.size()) + " of the model's " + std::to_string(c.max_positions - c.pose_positions()));
   r.pose = nn::PoseCodec::on_floor(impl_->codec.decode_scores(impl_->lm.model->pose_code_logits(in), !c.grounded));
   r.milliseconds = since(t);
   return r;

@@ -51,7 +51,8 @@ struct RenderEvaluation {
   std::vector<double> estimate_ms;
   // With a second estimator (the language model's path, Engine::estimate_image): its pose against the drawn one
   // in the body's own frame (facing +z, pelvis at the origin; the pose the corpus holds), on every picture and on
-  // those where the fit found someone (`model_found_*`, the fit's pictures); and the mean pose's on every picture.
+  // those where the fit found someone (`model_found_*`, the fit's pictures); and the mean training pose's on every
+  // picture (in the body's frame too: the mean of the corpus poses as they lean).
   std::vector<double> model_mpjpe_mm, model_pa_mpjpe_mm, model_found_mpjpe_mm, model_found_pa_mpjpe_mm, model_ms;
   std::vector<double> mean_pose_body_mpjpe_all_mm, mean_pose_pa_all_mm;
   std::map<std::string, std::vector<double>> model_pa_by_kind, model_mpjpe_by_kind;  // every picture, by kind as pa_by_kind

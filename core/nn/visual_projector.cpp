@@ -70,6 +70,7 @@ std::string VisualBranchConfig::to_json() const {
   j["format"] = "unipose.visual_branch/1";
   j["grid"] = grid;
   j["pose_encoder"] = pose_encoder;
+  j["pose_encoder_sha256"] = pose_encoder_sha256;
   j["clip_sha256"] = clip_sha256;
   j["language_model_sha256"] = language_model_sha256;
   j["projector"] = nlohmann::json::parse(projector.to_json());
@@ -83,6 +84,7 @@ VisualBranchConfig VisualBranchConfig::from_json(const std::string& text, const 
   c.grid = io::json_int(j, "grid", 1, 64, where);
   if (!j.contains("pose_encoder") || !j["pose_encoder"].is_boolean()) fail(where, "'pose_encoder' must be true or false");
   c.pose_encoder = j["pose_encoder"].get<bool>();
+  c.pose_encoder_sha256 = io::json_string(j, "pose_encoder_sha256", "", where);
   c.clip_sha256 = io::json_string(j, "clip_sha256", "", where);
   c.language_model_sha256 = io::json_string(j, "language_model_sha256", "", where);
   if (!j.contains("projector") || !j["projector"].is_object()) fail(where, "'projector' must be an object");

@@ -37,6 +37,7 @@ TORCH_MODULE(VisualProjector);
 struct VisualBranchConfig {
   int grid = 8;                        // cells per side of the token grid (vision/visual_encoders.h)
   bool pose_encoder = true;            // BlazePose's feature grid
+  std::string pose_encoder_sha256;     // model.safetensors of the BlazePose landmark model whose grid it read
   std::string clip_sha256;             // model.safetensors of the CLIP-architecture encoder; empty: none
   std::string language_model_sha256;   // model.safetensors of the language model
   VisualProjectorConfig projector;

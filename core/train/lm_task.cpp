@@ -10,14 +10,11 @@
 namespace unipose::train {
 namespace F = torch::nn::functional;
 
-namespace {
-// Joint positions [B, 22, 3] of the tokenizer's output [B, 22, 6] on the mannequin skeleton.
-torch::Tensor joints_of(const torch::Tensor& rot6d) {
+torch::Tensor mannequin_joints(const torch::Tensor& rot6d) {
   static const torch::Tensor rest = body::to_tensor(body::mannequin_rest_joints()).to(torch::kFloat);
   return body::body_forward_kinematics(body::rot6d_to_matrix(rot6d.to(torch::kFloat)), rest.to(rot6d.device()))
       .joints.narrow(1, 0, body::kNumBodyJoints);
 }
-}  // namespace
 
 const std::vector<Task>& LmTask::trainable_tasks() {
   static const std::vector<Task> tasks = {Task::TextToPose, Task::PoseToText, Task::PoseDiff, Task::PoseEditing};
@@ -165,9 +162,9 @@ std::map<std::string, torch::Tensor> sequence_losses(nn::LanguageModel& model, c
         {
           torch::NoGradGuard ng;
           const auto onehot = F::one_hot(want, cfg.pose_codes).to(torch::kFloat).view({poses, positions * levels, cfg.pose_codes});
-          target_joints = joints_of(joint_tokenizer->decode_probabilities(onehot));
+          target_joints = mannequin_joints(joint_tokenizer->decode_probabilities(onehot));
         }
-        const auto joints = joints_of(joint_tokenizer->decode_probabilities(probs));
+        const auto joints = mannequin_joints(joint_tokenizer->decode_probabilities(probs));
         joint_sum = joint_sum + (joints - target_joints).abs().sum();
         joint_count += target_joints.numel();
       }

@@ -21,6 +21,9 @@
 
 namespace unipose::train {
 
+// Joint positions [B, 22, 3] (metres) of rotations [B, 22, 6] (the pose tokenizer's output) on the mannequin skeleton.
+torch::Tensor mannequin_joints(const torch::Tensor& rot6d);
+
 // The losses of a batch of sequences (text, pose codes, and with a pose tokenizer and a weight > 0 the joints of
 // grounded pose answers): what LmTask::losses returns, for any task that lays out its own sequences (the
 // visual branch's too: a sequence's `visual` rows take its <image> positions).

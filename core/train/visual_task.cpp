@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/body/kinematics.h"
-#include "core/body/mannequin.h"
-#include "core/body/rotations.h"
 #include "core/error.h"
 #include "core/image/image.h"
 #include "core/nn/module_io.h"
@@ -23,13 +20,6 @@ struct PictureTokensImpl : torch::nn::Module {
   torch::Tensor values, found;
 };
 TORCH_MODULE(PictureTokens);
-
-// Joint positions [B, 22, 3] of rotations [B, 22, 6] on the mannequin skeleton.
-torch::Tensor joints_of(const torch::Tensor& rot6d) {
-  static const torch::Tensor rest = body::to_tensor(body::mannequin_rest_joints()).to(torch::kFloat);
-  return body::body_forward_kinematics(body::rot6d_to_matrix(rot6d.to(torch::kFloat)), rest.to(rot6d.device()))
-      .joints.narrow(1, 0, body::kNumBodyJoints);
-}
 
 // The sentences of a caption (ends at '.', '!' or '?'), trimmed.
 std::vector<std::string> split_sentences(const std::string& text) {
@@ -85,8 +75,12 @@ VisualPictures encode_visual_pictures(const vision::VisualEncoders& encoders, co
   if (!cached) {
     torch::NoGradGuard ng;
     for (int64_t i = 0; i < n; ++i) {
-      const auto picture = image::read_image(out.images[i].file);
-      const auto f = encoders.encode(picture);
+      vision::VisualFeatures f;
+      try {
+        f = encoders.encode(image::read_image(out.images[i].file));
+      } catch (const Error& e) {
+        fail(out.images[i].file, e.what());
+      }
       stored->values[i].copy_(f.tokens.to(torch::kHalf));
       stored->found[i].fill_(f.person_found ? 1 : 0);
       if (progress) progress(static_cast<int>(i + 1), static_cast<int>(n));
@@ -145,6 +139,12 @@ VisualTask::VisualTask(VisualModel model, const data::Corpus& corpus, std::vecto
     if (t == Task::ImageToText && train_captioned_.empty()) fail(train_.dir, "no training picture shows a captioned pose (image-to-text)");
     if (t == Task::ImageDiff && train_pairs_.empty()) fail(train_.dir, "no picture pairs with instructions in the train split (image-diff)");
   }
+  // The longest request must fit the model: the pictures' positions, the longest wording and answer beside them.
+  const int64_t picture_positions = train_.tokens.size(1) * (std::count(tasks_.begin(), tasks_.end(), Task::ImageDiff) ? 2 : 1);
+  if (picture_positions + 160 > model_->lm->config.max_positions)
+    fail(train_.dir, "pictures of " + std::to_string(train_.tokens.size(1)) + " tokens leave too little room in the language model's " +
+                         std::to_string(model_->lm->config.max_positions) + " positions (a request holds " + std::to_string(picture_positions) +
+                         " picture positions): choose a coarser --grid");
   for (auto& p : model_->lm->parameters()) p.set_requires_grad(train_lm);
 }
 
@@ -231,6 +231,13 @@ std::map<std::string, double> VisualTask::evaluate(const torch::Device& device) 
   std::map<std::string, double> out;
   if (val_.size() == 0) return out;
   torch::NoGradGuard ng;
+  // Plain estimation only: validation asks as a user without a hint would (restored on the way out).
+  struct Restore {
+    double& value;
+    double kept;
+    ~Restore() { value = kept; }
+  } restore{hint_fraction_, hint_fraction_};
+  hint_fraction_ = 0;
   std::vector<Task> unique = tasks_;
   std::sort(unique.begin(), unique.end());
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
@@ -259,9 +266,9 @@ std::map<std::string, double> VisualTask::evaluate(const torch::Device& device) 
           prompt.spans.resize(seq.prompt_length + 1);
           prompt.codes.resize((seq.prompt_length + 1) * cfg.pose_levels);
           const auto scores = model_->lm->pose_code_logits(prompt);  // [Lp, K]
-          if (pose_tokenizer_->parameters().front().device() != torch::Device(torch::kCPU)) pose_tokenizer_->to(torch::kCPU);
-          const auto guess = joints_of(pose_tokenizer_->decode_probabilities(torch::softmax(scores, -1).unsqueeze(0)));
-          const auto truth = joints_of(nn::poses_to_rot6d({corpus_.poses[val_.images[i].pose]}));
+          if (pose_tokenizer_->parameters().front().device() != device) pose_tokenizer_->to(device);
+          const auto guess = mannequin_joints(pose_tokenizer_->decode_probabilities(torch::softmax(scores, -1).unsqueeze(0).to(device)));
+          const auto truth = mannequin_joints(nn::poses_to_rot6d({corpus_.poses[val_.images[i].pose]}).to(device));
           joints_mm += 1000 * (guess - truth).norm(2, -1).mean().item<double>();
           ++poses;
         }

@@ -65,8 +65,8 @@ class VisualTask : public TrainTask {
   static const std::vector<Task>& trainable_tasks();
   torch::nn::Module& module() override { return *model_; }
   std::map<std::string, torch::Tensor> step(std::mt19937_64& rng, const torch::Device& device) override;
-  // Per task on the val pictures: the loss; estimation also its code accuracy and the joints' error (mm) of
-  // the decoded answer against the decoded true codes.
+  // Per task on the val pictures (estimation without hints): the loss; estimation also its code accuracy and
+  // the joints' error (mm) of the decoded answer (as the engine decodes it) against the picture's pose.
   std::map<std::string, double> evaluate(const torch::Device& device) override;
   std::int64_t items_per_step() const override { return batch_; }
   VisualModel& model() { return model_; }
