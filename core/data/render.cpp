@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <sstream>
@@ -343,12 +344,12 @@ int render_corpus_images(const std::string& dir, const ImageSetOptions& options,
   return n_pairs;
 }
 
-std::vector<RenderedImage> read_rendered_images(const std::string& dir) {
-  namespace fs = std::filesystem;
-  const std::string path = (fs::path(dir) / "images.jsonl").string();
-  if (!fs::exists(path)) fail(path, "file not found (make rendered images with `unipose data make --images N`)");
+namespace {
+
+// Calls `read(record, where)` for each non-empty line of a JSONL file, `where` naming the file and line; a line
+// that is not JSON, or lacks what `read` takes from it, is an error naming both.
+void read_jsonl(const std::string& path, const std::string& what, const std::function<void(const nlohmann::json&, const std::string&)>& read) {
   std::istringstream in(io::read_text_file(path));
-  std::vector<RenderedImage> out;
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
@@ -356,35 +357,46 @@ std::vector<RenderedImage> read_rendered_images(const std::string& dir) {
     if (line.empty()) continue;
     const std::string where = path + ":" + std::to_string(number);
     try {
-      const auto j = nlohmann::json::parse(line);
-      RenderedImage r;
-      r.file = (fs::path(dir) / j.at("image").get<std::string>()).string();
-      r.pose = j.at("pose").get<int>();
-      r.split = j.at("split").get<std::string>();
-      const auto& c = j.at("camera");
-      const auto rot = c.at("rotation").get<std::vector<double>>();
-      const auto t = c.at("translation").get<std::vector<double>>();
-      const auto pp = c.at("principal").get<std::vector<double>>();
-      const auto size = c.at("size").get<std::vector<int>>();
-      if (rot.size() != 9 || t.size() != 3 || pp.size() != 2 || size.size() != 2) fail(where, "camera arrays have the wrong lengths");
-      for (int i = 0; i < 9; ++i) r.camera.rotation(i / 3, i % 3) = rot[i];
-      r.camera.translation = Eigen::Vector3d(t[0], t[1], t[2]);
-      r.camera.focal = c.at("focal").get<double>();
-      r.camera.cx = pp[0];
-      r.camera.cy = pp[1];
-      r.camera.width = size[0];
-      r.camera.height = size[1];
-      for (const auto& q : j.at("joints_2d")) r.joints_2d.emplace_back(q.at(0).get<double>(), q.at(1).get<double>());
-      r.cropped = j.value("cropped", false);
-      r.occluded = j.value("occluded", false);
-      r.small = j.value("small", false);
-      if (r.pose < 0) fail(where, "negative pose index");
-      if (!std::isfinite(r.camera.focal) || r.camera.focal <= 0) fail(where, "the camera's focal length is not a positive number");
-      out.push_back(std::move(r));
+      read(nlohmann::json::parse(line), where);
     } catch (const nlohmann::json::exception& e) {
-      fail(where, std::string("not a valid image record (") + io::json_message(e) + ")");
+      fail(where, "not a valid " + what + " record (" + io::json_message(e) + ")");
     }
   }
+}
+
+}  // namespace
+
+std::vector<RenderedImage> read_rendered_images(const std::string& dir) {
+  namespace fs = std::filesystem;
+  const std::string path = (fs::path(dir) / "images.jsonl").string();
+  if (!fs::exists(path)) fail(path, "file not found (make rendered images with `unipose data make --images N`)");
+  std::vector<RenderedImage> out;
+  read_jsonl(path, "image", [&](const nlohmann::json& j, const std::string& where) {
+    RenderedImage r;
+    r.file = (fs::path(dir) / j.at("image").get<std::string>()).string();
+    r.pose = j.at("pose").get<int>();
+    r.split = j.at("split").get<std::string>();
+    const auto& c = j.at("camera");
+    const auto rot = c.at("rotation").get<std::vector<double>>();
+    const auto t = c.at("translation").get<std::vector<double>>();
+    const auto pp = c.at("principal").get<std::vector<double>>();
+    const auto size = c.at("size").get<std::vector<int>>();
+    if (rot.size() != 9 || t.size() != 3 || pp.size() != 2 || size.size() != 2) fail(where, "camera arrays have the wrong lengths");
+    for (int i = 0; i < 9; ++i) r.camera.rotation(i / 3, i % 3) = rot[i];
+    r.camera.translation = Eigen::Vector3d(t[0], t[1], t[2]);
+    r.camera.focal = c.at("focal").get<double>();
+    r.camera.cx = pp[0];
+    r.camera.cy = pp[1];
+    r.camera.width = size[0];
+    r.camera.height = size[1];
+    for (const auto& q : j.at("joints_2d")) r.joints_2d.emplace_back(q.at(0).get<double>(), q.at(1).get<double>());
+    r.cropped = j.value("cropped", false);
+    r.occluded = j.value("occluded", false);
+    r.small = j.value("small", false);
+    if (r.pose < 0) fail(where, "negative pose index");
+    if (!std::isfinite(r.camera.focal) || r.camera.focal <= 0) fail(where, "the camera's focal length is not a positive number");
+    out.push_back(std::move(r));
+  });
   if (out.empty()) fail(path, "no image records");
   return out;
 }
@@ -393,29 +405,18 @@ std::vector<RenderedImagePair> read_rendered_image_pairs(const std::string& dir,
   namespace fs = std::filesystem;
   const std::string path = (fs::path(dir) / "image_pairs.jsonl").string();
   if (!fs::exists(path)) fail(path, "file not found (made beside images.jsonl by `unipose data make --images N`)");
-  std::istringstream in(io::read_text_file(path));
   std::vector<RenderedImagePair> out;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    const std::string where = path + ":" + std::to_string(number);
-    try {
-      const auto j = nlohmann::json::parse(line);
-      RenderedImagePair p;
-      p.a = j.at("a").get<int>();
-      p.b = j.at("b").get<int>();
-      p.split = j.at("split").get<std::string>();
-      p.instructions = j.at("instructions").get<std::vector<std::string>>();
-      for (const int i : {p.a, p.b})
-        if (i < 0 || static_cast<size_t>(i) >= images)
-          fail(where, "picture " + std::to_string(i) + " is not one of the " + std::to_string(images) + " in images.jsonl");
-      out.push_back(std::move(p));
-    } catch (const nlohmann::json::exception& e) {
-      fail(where, std::string("not a valid image pair record (") + io::json_message(e) + ")");
-    }
-  }
+  read_jsonl(path, "image pair", [&](const nlohmann::json& j, const std::string& where) {
+    RenderedImagePair p;
+    p.a = j.at("a").get<int>();
+    p.b = j.at("b").get<int>();
+    p.split = j.at("split").get<std::string>();
+    p.instructions = j.at("instructions").get<std::vector<std::string>>();
+    for (const int i : {p.a, p.b})
+      if (i < 0 || static_cast<size_t>(i) >= images)
+        fail(where, "picture " + std::to_string(i) + " is not one of the " + std::to_string(images) + " in images.jsonl");
+    out.push_back(std::move(p));
+  });
   return out;
 }
 

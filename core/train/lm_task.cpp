@@ -10,6 +10,18 @@
 namespace unipose::train {
 namespace F = torch::nn::functional;
 
+const std::string& request_wording(const text::InstructionTemplates& templates, Task task, const std::string& stage, std::mt19937_64& rng) {
+  const auto& list = templates.at(task);
+  if (stage == "align") return list.front();
+  std::uniform_int_distribution<size_t> pick(0, list.size() - 1);
+  return list[pick(rng)];
+}
+
+const std::string& pick_one(const std::vector<std::string>& texts, std::mt19937_64& rng) {
+  std::uniform_int_distribution<size_t> u(0, texts.size() - 1);
+  return texts[u(rng)];
+}
+
 torch::Tensor mannequin_joints(const torch::Tensor& rot6d) {
   static const torch::Tensor rest = body::to_tensor(body::mannequin_rest_joints()).to(torch::kFloat);
   return body::body_forward_kinematics(body::rot6d_to_matrix(rot6d.to(torch::kFloat)), rest.to(rot6d.device()))
@@ -48,13 +60,8 @@ LmTask::LmTask(nn::LanguageModel model, const data::Corpus& corpus, std::vector<
 }
 
 nn::LmSequence LmTask::example(Task task, const std::string& split, size_t index, std::mt19937_64& rng) const {
-  const auto& list = templates_.at(task);
-  std::uniform_int_distribution<size_t> pick_template(0, list.size() - 1);
-  const std::string& tmpl = stage_ == "align" ? list.front() : list[pick_template(rng)];
-  auto pick = [&](const std::vector<std::string>& texts) {
-    std::uniform_int_distribution<size_t> u(0, texts.size() - 1);
-    return texts[u(rng)];
-  };
+  const std::string& tmpl = request_wording(templates_, task, stage_, rng);
+  auto pick = [&rng](const std::vector<std::string>& texts) { return pick_one(texts, rng); };
   const auto& c = model_->config;
   if (task == Task::TextToPose || task == Task::PoseToText) {
     // Text-to-pose reads one-line descriptions as often as the pipeline's captions when there are any.

@@ -21,6 +21,11 @@
 
 namespace unipose::train {
 
+// The request wording of `task`: its first in stage "align", one at random in "instruct".
+const std::string& request_wording(const text::InstructionTemplates& templates, Task task, const std::string& stage, std::mt19937_64& rng);
+// One of `texts` at random.
+const std::string& pick_one(const std::vector<std::string>& texts, std::mt19937_64& rng);
+
 // Joint positions [B, 22, 3] (metres) of rotations [B, 22, 6] (the pose tokenizer's output) on the mannequin skeleton.
 torch::Tensor mannequin_joints(const torch::Tensor& rot6d);
 

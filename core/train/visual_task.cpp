@@ -156,13 +156,8 @@ void VisualTask::set_joint_loss(nn::PoseVqVae tokenizer, double weight) {
 }
 
 nn::LmSequence VisualTask::example(Task task, const VisualPictures& pictures, size_t index, std::mt19937_64& rng, std::vector<int64_t>& uses) const {
-  const auto& list = templates_.at(task);
-  std::uniform_int_distribution<size_t> pick_template(0, list.size() - 1);
-  const std::string& tmpl = stage_ == "align" ? list.front() : list[pick_template(rng)];
-  auto pick = [&](const std::vector<std::string>& texts) {
-    std::uniform_int_distribution<size_t> u(0, texts.size() - 1);
-    return texts[u(rng)];
-  };
+  const std::string& tmpl = request_wording(templates_, task, stage_, rng);
+  auto pick = [&rng](const std::vector<std::string>& texts) { return pick_one(texts, rng); };
   const auto& c = model_->lm->config;
   const int grid_tokens = static_cast<int>(pictures.tokens.size(1));
   const nn::Slot picture{"", {}, grid_tokens};
