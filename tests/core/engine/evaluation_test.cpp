@@ -9,6 +9,7 @@
 #include "core/data/corpus.h"
 #include "core/data/render.h"
 #include "core/error.h"
+#include "core/image/image.h"
 #include "core/nn/visual_projector.h"
 #include "temp_dir.h"
 
@@ -78,6 +79,40 @@ TEST(PicturedSplit, TheEngineRefusesAVisualBranchOfAnotherLanguageModel) {
   }
   EXPECT_EQ(e.has_visual_branch(), before);  // what was there stays
   EXPECT_THROW(e.load_visual_branch(dir + "/missing"), Error);
+  std::filesystem::remove_all(dir);
+}
+
+// The shipped visual branch answers for a rendered picture: a valid pose (with and without a hint), words, and a
+// hint longer than the model reads is refused with its message.
+TEST(PicturedSplit, TheShippedVisualBranchAnswersForAPicture) {
+  const std::string dir = unipose::testing::temp_dir("unipose_pictured", "shipped");
+  data::CorpusOptions o;
+  o.poses = 30;
+  o.pairs = 4;
+  o.seed = 5;
+  data::make_corpus(dir, o);
+  data::ImageSetOptions io;
+  io.count = 2;
+  io.size = 128;
+  data::render_corpus_images(dir, io);
+  const auto picture = image::read_image(data::read_rendered_images(dir).front().file);
+  Engine e(kSource + "/models/language_model", Engine::pose_tokenizer_of(kSource + "/models/language_model"));
+  ASSERT_TRUE(e.has_visual_branch()) << "models/visual_branch is shipped for models/language_model";
+  const auto plain = e.estimate_image(picture);
+  ASSERT_TRUE(plain.pose.has_value());
+  plain.pose->validate("estimated pose");
+  const auto hinted = e.estimate_image(picture, "the left arm is raised above the head");
+  ASSERT_TRUE(hinted.pose.has_value());
+  EXPECT_FALSE(*hinted.pose == *plain.pose);  // the words change the answer
+  EXPECT_FALSE(e.describe_image(picture).text.empty());
+  std::string long_hint;
+  for (int i = 0; i < 40; ++i) long_hint += "the left arm is raised above the head and ";
+  try {
+    e.estimate_image(picture, long_hint + "the legs are straight");
+    FAIL() << "a hint longer than the model reads was taken";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("too long"), std::string::npos) << err.what();
+  }
   std::filesystem::remove_all(dir);
 }
 
