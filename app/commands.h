@@ -20,7 +20,7 @@ class Engine;
 namespace unipose::app {
 
 // The language model `model` (empty: the shipped one) ready for picture tasks: the visual branch `visual` when
-// given, else the shipped one when it was made for this model; without one, an error saying what to give.
+// given, else the shipped one (checked against the model when first used); without one, an error saying what to give.
 std::unique_ptr<engine::Engine> open_visual_engine(const std::string& model, const std::string& visual);
 
 void add_pose_commands(CLI::App& app);

@@ -190,7 +190,7 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
                                           "caption pipeline), fit-describe (the photo fit, then the language model's " +
                                               std::string(pairs ? "posediff" : "pose2text") + "), ground-truth")
         ->required();
-    cmd->add_option("--visual", ep->visual, "Visual branch bundle (default: models/visual_branch when made for the model)");
+    cmd->add_option("--visual", ep->visual, "Visual branch bundle (default: models/visual_branch)");
     cmd->add_option("--data", ep->data, "Corpus folder with rendered pictures (data images)")->required();
     cmd->add_option("--split", ep->split, "Split of the pictures")->check(CLI::IsMember({"train", "val", "test"}));
     cmd->add_option("--limit", ep->limit, "Only the first N items")->check(CLI::Range(32, 1 << 30));

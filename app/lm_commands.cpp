@@ -193,7 +193,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
     c->add_option("--pose-tokenizer", u->pose_tokenizer, "Pose tokenizer bundle (default: the model's own, else the shipped one)");
   };
   auto add_visual_option = [u](CLI::App* c) {
-    c->add_option("--visual", u->visual, "Visual branch bundle for pictures (default: models/visual_branch when made for the model)");
+    c->add_option("--visual", u->visual, "Visual branch bundle for pictures (default: models/visual_branch)");
   };
   auto* describe = app.add_subcommand("describe", "Describe a pose (or the pose of the person in a picture) in words with the language model");
   auto* describe_pose = describe->add_option("--pose", u->pose, "Pose file");

@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -129,7 +130,7 @@ void add_photo_commands(CLI::App& app) {
                                    "visual branch (the person BlazePose finds, else the whole picture)")
       ->check(CLI::IsMember({"fit", "model"}));
   est->add_option("--model", e->model, "With --via model: the language model bundle (default: the shipped one)");
-  est->add_option("--visual", e->visual, "With --via model: the visual branch bundle (default: models/visual_branch when made for the model)");
+  est->add_option("--visual", e->visual, "With --via model: the visual branch bundle (default: models/visual_branch)");
   est->add_option("--hint", e->hint, "With --via model: words about the pose that the picture may not show (\"the left arm is behind the back\")");
   est->callback([e] {
     const auto picture = image::read_image(e->image);
@@ -137,7 +138,12 @@ void add_photo_commands(CLI::App& app) {
       if (!e->overlay.empty() || !e->json.empty() || e->person != 0 || e->tiles)
         throw Error("--overlay, --json, --person and --small-people belong to the fitting path (--via fit)");
       auto lm = open_visual_engine(e->model, e->visual);
-      const auto r = lm->estimate_image(picture, e->hint);
+      engine::Result r;
+      try {
+        r = lm->estimate_image(picture, e->hint);
+      } catch (const Error& err) {
+        fail(e->image, err.what());
+      }
       if (!r.note.empty()) std::fprintf(stderr, "note: %s\n", r.note.c_str());
       if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
       std::printf("%s: %d x %d, the pose by the language model%s (%.0f ms)\n", e->image.c_str(), picture.width, picture.height,
@@ -239,7 +245,7 @@ void add_photo_commands(CLI::App& app) {
   bvc->add_option("--image", bv->image, "The picture")->required();
   bvc->add_option("--runs", bv->runs, "Timed runs of each after one warm-up")->check(CLI::Range(1, 10000));
   bvc->add_option("--model", bv->model, "Language model bundle (default: the shipped one)");
-  bvc->add_option("--visual", bv->visual, "Visual branch bundle (default: models/visual_branch when made for the model)");
+  bvc->add_option("--visual", bv->visual, "Visual branch bundle (default: models/visual_branch)");
   bvc->callback([bv] {
     const auto picture = image::read_image(bv->image);
     auto lm = open_visual_engine(bv->model, bv->visual);
@@ -373,7 +379,7 @@ void add_photo_commands(CLI::App& app) {
   eip->add_option("--split", ip->split, "Split to evaluate")->check(CLI::IsMember({"train", "val", "test"}));
   eip->add_option("--limit", ip->limit, "At most this many images (0: all)")->check(CLI::Range(0, 10000000));
   eip->add_option("--model", ip->model, "Language model bundle (default: the shipped one)");
-  eip->add_option("--visual", ip->visual, "Visual branch bundle (default: models/visual_branch when made for the model)");
+  eip->add_option("--visual", ip->visual, "Visual branch bundle (default: models/visual_branch)");
   eip->add_option("--json", ip->json, "Write the figures as JSON");
   eip->add_flag("--hints", ip->hints, "Text-hinted estimation: each picture with its pose's first caption as the hint");
   eip->callback([ip] {
@@ -614,9 +620,14 @@ void add_photo_commands(CLI::App& app) {
   tvc->add_option("--batch", tv->batch, "Sequences per step")->check(CLI::Range(1, 65536));
   tvc->callback([tv] {
     if (tv->no_pose_encoder && tv->clip.empty()) throw Error("--no-pose-encoder leaves no encoder: give --clip too");
+    // The longest request must fit the language model (VisualTask checks it again): said before any picture is encoded.
+    const int picture_positions = tv->grid * tv->grid * (tv->tasks.find("imagediff") != std::string::npos ? 2 : 1);
     ProgressBar bar;
     const std::string lm_dir = tv->init.empty() ? engine::Engine::default_language_model() : tv->init;
     auto lm = nn::load_lm_bundle(lm_dir);
+    if (picture_positions + 160 > lm.model->config.max_positions)
+      throw Error("--grid " + std::to_string(tv->grid) + " puts " + std::to_string(picture_positions) + " picture positions in a request; the language model reads " +
+                  std::to_string(lm.model->config.max_positions) + ": choose a coarser --grid");
     nn::PoseCodec codec(nn::load_tokenizer_bundle(engine::Engine::pose_tokenizer_of(lm_dir)));
     vision::ClipVision clip{nullptr};
     nn::VisualBranchConfig branch;
@@ -635,15 +646,21 @@ void add_photo_commands(CLI::App& app) {
       const std::string landmarks = tv->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : tv->landmarks;
       pose = std::make_shared<const vision::BlazePose>(detector, landmarks);
       branch.pose_encoder_sha256 = io::sha256_file(landmarks + "/model.safetensors");
-      key += "-pose" + io::sha256_file(detector + "/model.safetensors").substr(0, 8) + branch.pose_encoder_sha256.substr(0, 8);
+      branch.detector_sha256 = io::sha256_file(detector + "/model.safetensors");
+      key += "-pose" + branch.detector_sha256.substr(0, 8) + branch.pose_encoder_sha256.substr(0, 8);
     }
     const vision::VisualEncoders encoders(clip, pose, tv->grid);
     std::filesystem::create_directories(tv->t.out_dir);
     // The run's checkpoints hold this language model's weights: a resumed run must speak to the same one.
     const std::string lm_record = tv->t.out_dir + "/language_model.sha256";
-    if (tv->t.resume && std::filesystem::exists(lm_record) && io::read_text_file(lm_record) != branch.language_model_sha256 + "\n")
-      fail(lm_dir + "/model.safetensors", "is not the language model this run started with (" + lm_record + ")");
-    if (!tv->t.resume) io::write_file_atomic(lm_record, branch.language_model_sha256 + "\n");
+    if (tv->t.resume && std::filesystem::exists(lm_record)) {
+      std::string recorded = io::read_text_file(lm_record);
+      recorded.erase(std::remove_if(recorded.begin(), recorded.end(), [](unsigned char ch) { return std::isspace(ch); }), recorded.end());
+      if (recorded != branch.language_model_sha256)
+        fail(lm_dir + "/model.safetensors", "is not the language model this run started with (" + lm_record + ")");
+    } else {
+      io::write_file_atomic(lm_record, branch.language_model_sha256 + "\n");
+    }
     auto pictures = [&](const std::string& dir, const std::string& split) {
       return train::encode_visual_pictures(encoders, key, dir, split, tv->t.out_dir + "/pictures_" + split, [&](int d, int n) {
         bar.update("encoding " + split + " pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n));
@@ -680,6 +697,7 @@ void add_photo_commands(CLI::App& app) {
     train::RunRecord run{command_line(), tv->t, tv->batch, r.seconds, tv->data, corpus.manifest, {}};
     run.notes.push_back("language model: `" + lm_dir + "` (frozen)");
     model->to(torch::kCPU);
+    std::filesystem::remove_all(tv->export_dir + "/clip");  // a reused folder keeps no other run's encoder
     if (clip) {  // the bundle carries the CLIP encoder it was trained with (in F32, the numbers it saw)
       const std::string card = std::filesystem::exists(tv->clip + "/MODEL_CARD.md") ? io::read_text_file(tv->clip + "/MODEL_CARD.md")
                                                                                       : "# CLIP-architecture image encoder\n\nFrom `" + tv->clip + "`.\n";

@@ -121,7 +121,8 @@ void Engine::Impl::load_visual() {
   auto bundle = nn::load_visual_bundle(visual_dir);
   const std::string lm_sha = io::sha256_file(lm.dir + "/model.safetensors");
   if (bundle.config.language_model_sha256 != lm_sha)
-    fail(visual_dir, "was trained for another language model than " + lm.dir + " (its language_model_sha256 differs)");
+    fail(visual_dir, "was trained for another language model than " + lm.dir + " (its language_model_sha256 differs): give the visual branch "
+                     "made for it with --visual DIR (`unipose train visual --init " + lm.dir + " --export DIR`)");
   if (bundle.config.projector.dim != lm.model->config.dim)
     fail(visual_dir + "/config.json", "projects to width " + std::to_string(bundle.config.projector.dim) + ", the language model's is " +
                                           std::to_string(lm.model->config.dim));
@@ -135,10 +136,11 @@ void Engine::Impl::load_visual() {
   }
   std::shared_ptr<const vision::BlazePose> pose;
   if (bundle.config.pose_encoder) {
-    const std::string landmarks = models_dir() + "/blazepose_full";
-    if (!bundle.config.pose_encoder_sha256.empty() && io::sha256_file(landmarks + "/model.safetensors") != bundle.config.pose_encoder_sha256)
-      fail(landmarks, "is not the BlazePose landmark model the visual branch " + visual_dir + " was trained with (its checksum differs)");
-    pose = std::make_shared<const vision::BlazePose>(models_dir() + "/blazepose_detector", landmarks);
+    const std::string detector = models_dir() + "/blazepose_detector", landmarks = models_dir() + "/blazepose_full";
+    for (const auto& [dir, sha] : {std::pair{detector, bundle.config.detector_sha256}, std::pair{landmarks, bundle.config.pose_encoder_sha256}})
+      if (!sha.empty() && io::sha256_file(dir + "/model.safetensors") != sha)
+        fail(dir, "is not the BlazePose model the visual branch " + visual_dir + " was trained with (its checksum differs)");
+    pose = std::make_shared<const vision::BlazePose>(detector, landmarks);
   }
   encoders = std::make_unique<vision::VisualEncoders>(clip, pose, bundle.config.grid);
   if (encoders->channels() != bundle.config.projector.in_channels)
@@ -208,18 +210,19 @@ Result Engine::estimate_image(const image::Image& picture, const std::string& hi
   std::map<std::string, nn::Slot> slots;
   std::string request;
   if (!hint.empty()) {
-    r.warning = impl_->check_text(hint);
     slots["<text>"] = nn::Slot{nn::hint_text(impl_->read_words(hint, &r.note)), {}};
     request = nn::hinted_request(impl_->templates.at(Task::PoseEstimation).front());
   }
-  const auto rows = impl_->visual_rows({&picture});
+  impl_->load_visual();
   slots["<image>"] = impl_->picture_slot();
   auto in = impl_->prompt(Task::PoseEstimation, slots, request);
-  in.visual = rows;
   const auto& c = impl_->lm.model->config;
-  if (static_cast<int>(in.ids.size()) + c.pose_positions() > c.max_positions)
-    throw Error("the hint is too long: with the picture's " + std::to_string(rows.size(0)) + " positions the request takes " +
+  // The picture's positions leave less room than a text alone has (check_text's limit).
+  if (!hint.empty() && static_cast<int>(in.ids.size()) + c.pose_positions() > c.max_positions)
+    throw Error("the hint is too long: with the picture's " + std::to_string(impl_->picture_slot().image_tokens) + " positions the request takes " +
                 std::to_string(in.ids.size()) + " of the model's " + std::to_string(c.max_positions - c.pose_positions()));
+  if (!hint.empty()) r.warning = impl_->check_text(hint);
+  in.visual = impl_->visual_rows({&picture});
   r.pose = nn::PoseCodec::on_floor(impl_->codec.decode_scores(impl_->lm.model->pose_code_logits(in), !c.grounded));
   r.milliseconds = since(t);
   return r;

@@ -61,8 +61,9 @@ class Engine {
 
   // The picture tasks through the visual branch (docs/vision.md, "Visual branch"): the frozen encoders'
   // tokens of each picture (BlazePose's feature grid of the largest person, else of the whole picture) through
-  // the trained projector into this language model. The branch is models/visual_branch when it was trained for
-  // this language model, or the one given to load_visual_branch; without one these calls throw saying so.
+  // the trained projector into this language model. The branch is models/visual_branch when present, or the one
+  // given to load_visual_branch; it is checked against this language model (and BlazePose) when first used, and
+  // these calls throw saying what to give when there is none or it was made for another model.
   bool has_visual_branch() const;
   // Loads a visual branch bundle (`unipose train visual --export`); throws naming the problem (made for another
   // language model, a CLIP encoder it needs and does not carry, bad files).

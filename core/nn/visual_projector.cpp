@@ -71,6 +71,7 @@ std::string VisualBranchConfig::to_json() const {
   j["grid"] = grid;
   j["pose_encoder"] = pose_encoder;
   j["pose_encoder_sha256"] = pose_encoder_sha256;
+  j["detector_sha256"] = detector_sha256;
   j["clip_sha256"] = clip_sha256;
   j["language_model_sha256"] = language_model_sha256;
   j["projector"] = nlohmann::json::parse(projector.to_json());
@@ -85,6 +86,7 @@ VisualBranchConfig VisualBranchConfig::from_json(const std::string& text, const 
   if (!j.contains("pose_encoder") || !j["pose_encoder"].is_boolean()) fail(where, "'pose_encoder' must be true or false");
   c.pose_encoder = j["pose_encoder"].get<bool>();
   c.pose_encoder_sha256 = io::json_string(j, "pose_encoder_sha256", "", where);
+  c.detector_sha256 = io::json_string(j, "detector_sha256", "", where);
   c.clip_sha256 = io::json_string(j, "clip_sha256", "", where);
   c.language_model_sha256 = io::json_string(j, "language_model_sha256", "", where);
   if (!j.contains("projector") || !j["projector"].is_object()) fail(where, "'projector' must be an object");

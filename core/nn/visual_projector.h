@@ -38,6 +38,7 @@ struct VisualBranchConfig {
   int grid = 8;                        // cells per side of the token grid (vision/visual_encoders.h)
   bool pose_encoder = true;            // BlazePose's feature grid
   std::string pose_encoder_sha256;     // model.safetensors of the BlazePose landmark model whose grid it read
+  std::string detector_sha256;         // and of the BlazePose detector that chose the person
   std::string clip_sha256;             // model.safetensors of the CLIP-architecture encoder; empty: none
   std::string language_model_sha256;   // model.safetensors of the language model
   VisualProjectorConfig projector;

@@ -111,7 +111,7 @@ TEST(PicturedSplit, TheShippedVisualBranchAnswersForAPicture) {
     e.estimate_image(picture, long_hint + "the legs are straight");
     FAIL() << "a hint longer than the model reads was taken";
   } catch (const Error& err) {
-    EXPECT_NE(std::string(err.what()).find("too long"), std::string::npos) << err.what();
+    EXPECT_NE(std::string(err.what()).find("the hint is too long"), std::string::npos) << err.what();
   }
   std::filesystem::remove_all(dir);
 }
