@@ -420,4 +420,23 @@ std::vector<RenderedImagePair> read_rendered_image_pairs(const std::string& dir,
   return out;
 }
 
+RenderedSplit read_rendered_split(const std::string& dir, const std::string& split) {
+  RenderedSplit out;
+  const auto all = read_rendered_images(dir);
+  std::vector<int> position(all.size(), -1);
+  for (size_t i = 0; i < all.size(); ++i)
+    if (all[i].split == split) {
+      position[i] = static_cast<int>(out.images.size());
+      out.images.push_back(all[i]);
+    }
+  if (out.images.empty()) fail(dir + "/images.jsonl", "has no pictures of the " + split + " split");
+  for (auto p : read_rendered_image_pairs(dir, all.size()))
+    if (position[p.a] >= 0 && position[p.b] >= 0 && !p.instructions.empty()) {
+      p.a = position[p.a];
+      p.b = position[p.b];
+      out.pairs.push_back(std::move(p));
+    }
+  return out;
+}
+
 }  // namespace unipose::data

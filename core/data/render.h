@@ -119,4 +119,12 @@ struct RenderedImagePair {
 // name the file and line.
 std::vector<RenderedImagePair> read_rendered_image_pairs(const std::string& dir, size_t images);
 
+// The pictures of one split and the pairs with instructions whose two pictures are both in it (a and b:
+// positions in `images`). No picture of the split is an error naming images.jsonl.
+struct RenderedSplit {
+  std::vector<RenderedImage> images;
+  std::vector<RenderedImagePair> pairs;
+};
+RenderedSplit read_rendered_split(const std::string& dir, const std::string& split);
+
 }  // namespace unipose::data

@@ -42,10 +42,10 @@ const std::string& PicturedSplit::picture_of(const pose::Pose& pose) const {
 PicturedSplit pictured_split(const std::string& dir, const std::string& split) {
   PicturedSplit s;
   s.corpus = data::read_corpus(dir);
-  const auto images = data::read_rendered_images(dir);
+  const auto rendered = data::read_rendered_split(dir, split);
+  const auto& images = rendered.images;
   std::vector<int> pictured;
   for (const auto& im : images) {
-    if (im.split != split) continue;
     if (im.pose < 0 || static_cast<size_t>(im.pose) >= s.corpus.poses.size())
       fail(dir + "/images.jsonl", "an image names pose " + std::to_string(im.pose) + " of " + std::to_string(s.corpus.poses.size()));
     if (std::find(pictured.begin(), pictured.end(), im.pose) != pictured.end()) continue;
@@ -53,12 +53,10 @@ PicturedSplit pictured_split(const std::string& dir, const std::string& split) {
     s.poses.push_back(s.corpus.poses[im.pose]);
     s.files.push_back(im.file);
   }
-  if (pictured.empty()) fail(dir + "/images.jsonl", "no rendered images in the '" + split + "' split");
   s.corpus.splits[split] = pictured;
   // Only pairs whose two poses are pictured, with their instructions (the picture pairs).
   std::vector<data::CorpusPair> pairs;
-  for (const auto& p : data::read_rendered_image_pairs(dir, images.size())) {
-    if (p.split != split || p.instructions.empty()) continue;
+  for (const auto& p : rendered.pairs) {
     data::CorpusPair cp;
     cp.a = images[p.a].pose;
     cp.b = images[p.b].pose;

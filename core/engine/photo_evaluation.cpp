@@ -261,6 +261,7 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
     const auto truth = in_fit_frame(im.camera, joints_of(corpus.poses[im.pose]));
     const at::Tensor t = tensor_of(truth) * 1000;
     const at::Tensor g = tensor_of(mean) * 1000;  // the mean pose, upright and facing the camera
+    const at::Tensor gb = tensor_of(mean_body) * 1000;  // the mean pose as the corpus poses lean
     // The language model's path and the mean pose in the body's own frame.
     double model_mpjpe = 0, model_pa = 0;
     if (model_path) {
@@ -276,7 +277,6 @@ RenderEvaluation evaluate_renders(PhotoEngine& engine, const std::string& corpus
       const std::string kind = im.small ? "small" : im.cropped ? "cropped" : im.occluded ? "occluded" : "whole";
       r.model_pa_by_kind[kind].push_back(model_pa);
       r.model_mpjpe_by_kind[kind].push_back(model_mpjpe);
-      const at::Tensor gb = tensor_of(mean_body) * 1000;
       r.mean_pose_body_mpjpe_all_mm.push_back(eval::mpjpe(gb, body_truth).item<double>());
       r.mean_pose_pa_all_mm.push_back(eval::pa_mpjpe(gb, body_truth).item<double>());
     }

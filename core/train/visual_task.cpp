@@ -15,9 +15,8 @@ namespace {
 struct PictureTokensImpl : torch::nn::Module {
   PictureTokensImpl(int64_t n, int64_t tokens, int64_t channels) {
     values = register_buffer("tokens", torch::zeros({n, tokens, channels}, torch::kHalf));
-    found = register_buffer("found", torch::zeros({n}, torch::kHalf));
   }
-  torch::Tensor values, found;
+  torch::Tensor values;
 };
 TORCH_MODULE(PictureTokens);
 
@@ -46,20 +45,9 @@ VisualPictures encode_visual_pictures(const vision::VisualEncoders& encoders, co
   VisualPictures out;
   out.dir = dir;
   out.split = split;
-  const auto all = data::read_rendered_images(dir);
-  std::vector<int> position(all.size(), -1);
-  for (size_t i = 0; i < all.size(); ++i)
-    if (all[i].split == split) {
-      position[i] = static_cast<int>(out.images.size());
-      out.images.push_back(all[i]);
-    }
-  if (out.images.empty()) fail(dir + "/images.jsonl", "has no pictures of the " + split + " split");
-  for (auto p : data::read_rendered_image_pairs(dir, all.size()))
-    if (position[p.a] >= 0 && position[p.b] >= 0 && !p.instructions.empty()) {
-      p.a = position[p.a];
-      p.b = position[p.b];
-      out.pairs.push_back(std::move(p));
-    }
+  auto pictures = data::read_rendered_split(dir, split);
+  out.images = std::move(pictures.images);
+  out.pairs = std::move(pictures.pairs);
   const auto n = static_cast<int64_t>(out.images.size());
   PictureTokens stored(n, encoders.tokens(), encoders.channels());
   // The cache's name carries what it was made from: the encoders and the picture records.
@@ -82,14 +70,11 @@ VisualPictures encode_visual_pictures(const vision::VisualEncoders& encoders, co
         fail(out.images[i].file, e.what());
       }
       stored->values[i].copy_(f.tokens.to(torch::kHalf));
-      stored->found[i].fill_(f.person_found ? 1 : 0);
       if (progress) progress(static_cast<int>(i + 1), static_cast<int>(n));
     }
     nn::save_weights(*stored, name, true, {{"format", "unipose"}, {"content", "visual tokens of rendered pictures"}});
   }
   out.tokens = stored->values;
-  const auto found = stored->found.to(torch::kFloat);
-  for (int64_t i = 0; i < n; ++i) out.found.push_back(found[i].item<float>() > 0.5f ? 1 : 0);
   return out;
 }
 

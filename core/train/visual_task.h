@@ -32,7 +32,6 @@ struct VisualPictures {
   std::string dir, split;
   std::vector<data::RenderedImage> images;
   torch::Tensor tokens;            // [N, grid^2, channels], float16, CPU
-  std::vector<std::uint8_t> found;  // BlazePose found a person (else its tokens are of the whole picture)
   std::vector<data::RenderedImagePair> pairs;  // a and b: positions in `images`
   size_t size() const { return images.size(); }
 };

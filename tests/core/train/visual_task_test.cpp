@@ -36,7 +36,6 @@ VisualPictures pictures_of(const Fixture& f, const std::string& split, int count
     im.split = split;
     p.images.push_back(im);
     poses.push_back(f.corpus.poses[ids[i]]);
-    p.found.push_back(1);
   }
   torch::Generator g = at::detail::createCPUGenerator(7);
   const auto mix = torch::randn({22 * 6, kTokens * kChannels}, g);
