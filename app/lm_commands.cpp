@@ -21,6 +21,8 @@
 #include "core/train/lm_setup.h"
 #include "core/train/lm_task.h"
 #include "core/train/model_cards.h"
+#include "core/train/visual_task.h"
+#include "core/vision/visual_encoders.h"
 
 namespace unipose::app {
 namespace {
@@ -61,6 +63,8 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
   struct TrainLm {
     train::TrainOptions t;
     std::string data, pose_tokenizer, text_tokenizer, init, llama, export_dir, tasks = "text2pose,pose2text,posediff,edit";
+    std::string visual, pictures, val_pictures, export_visual;  // stage 4 with the picture tasks
+    double hints = 0.3;
     int batch = 16, text_vocab = 1000, lora_rank = 0, transfer_pairs = -1, targeted_edits = -1, described_poses = -1;
     double lora_alpha = 16;
     nn::LmConfig config;
@@ -100,6 +104,12 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
         opt->excludes(llama)->excludes(init);
     } else {
       cmd->add_option("--init", o->init, "The aligned model bundle to start from")->required();
+      cmd->add_option("--visual", o->visual, "The visual branch made for --init (`unipose train visual --init`): with it --tasks may name the picture "
+                                             "tasks (" + task_names(train::VisualTask::trainable_tasks()) + "), its projector trains beside the language model");
+      cmd->add_option("--pictures", o->pictures, "Corpus folder with rendered train-split pictures of --data's poses (default: --data)");
+      cmd->add_option("--val-pictures", o->val_pictures, "Corpus folder whose val-split pictures are validated on (default: --pictures)");
+      cmd->add_option("--export-visual", o->export_visual, "With --visual and --export: write the trained visual branch here (made for the exported model)");
+      cmd->add_option("--hints", o->hints, "With --visual: share of estimation requests that carry words of the pose's caption as a hint")->check(CLI::Range(0.0, 1.0));
     }
     cmd->add_option("--joint-loss", o->joint_loss, "Grounded models: weight of the joint-position loss of pose answers (per metre of L1)")
         ->check(CLI::Range(0.0, 1e6));
@@ -117,7 +127,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
         ->check(CLI::Range(0, 1 << 24));
     add_train_options(*cmd, o->t);
     cmd->add_option("--batch", o->batch, "Sequences per step")->check(CLI::Range(1, 65536));
-    cmd->callback([o, stage] {
+    cmd->callback([o, stage, cmd] {
       ProgressBar bar;
       const std::string tok_dir = !o->pose_tokenizer.empty() ? o->pose_tokenizer
                                   : o->init.empty()           ? engine::Engine::default_pose_tokenizer()
@@ -135,10 +145,29 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       start.resume = o->t.resume;
       start.seed = o->t.seed;
       train::check_lm_start(start);
-      std::vector<Task> tasks;
+      std::vector<Task> tasks, picture_tasks;
       std::stringstream ss(o->tasks);
+      const auto& pictured = train::VisualTask::trainable_tasks();
       for (std::string t; std::getline(ss, t, ',');)
-        if (!t.empty()) tasks.push_back(parse_task(t));
+        if (!t.empty()) (std::count(pictured.begin(), pictured.end(), parse_task(t)) ? picture_tasks : tasks).push_back(parse_task(t));
+      if (o->visual.empty()) {
+        if (!picture_tasks.empty()) throw Error("--tasks names picture tasks: give the visual branch to train them with (--visual DIR)");
+        for (const auto* opt : {"--pictures", "--val-pictures", "--export-visual"})
+          if (cmd->count(opt)) throw Error(std::string(opt) + " belongs to a run with pictures (--visual DIR)");
+      } else if (picture_tasks.empty()) {
+        throw Error("--visual is given but --tasks names no picture task (" + task_names(pictured) + ")");
+      } else if (!tasks.empty() && o->batch < 2) {
+        throw Error("--batch 1 cannot hold both pose/text and picture tasks: give --batch 2 or more");
+      } else if (!o->export_dir.empty() && o->export_visual.empty()) {
+        throw Error("--export with --visual: say where the trained visual branch goes too (--export-visual DIR)");
+      }
+      std::optional<nn::VisualBundle> branch;
+      if (!o->visual.empty()) {
+        branch = nn::load_visual_bundle(o->visual);
+        if (branch->config.language_model_sha256 != io::sha256_file(o->init + "/model.safetensors"))
+          fail(o->visual, "was trained for another language model than " + o->init + " (its language_model_sha256 differs): give the visual branch "
+                          "made for it (`unipose train visual --init " + o->init + " --export DIR`)");
+      }
       auto corpus = data::read_corpus(o->data);
       const int transfer = o->transfer_pairs >= 0 ? o->transfer_pairs : static_cast<int>(corpus.pairs_in("train").size() / 2);
       const int transferred = data::add_transfer_pairs(corpus, "train", transfer, o->t.seed);
@@ -152,8 +181,56 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       if (o->lora_rank > 0) model->add_lora(nn::LoraOptions{o->lora_rank, o->lora_alpha});
       model->train();
       auto codes = codec.encode_all(corpus.poses, [&bar](double f) { bar.update("encoding poses", f); });
-      train::LmTask task(model, corpus, std::move(codes), text::TextTokenizer::load(setup.tokenizer_file), templates, stage, tasks, o->batch);
-      if (model->config.grounded) task.set_joint_loss(codec.tokenizer(), o->joint_loss);
+      // With pictures: the batch shared between the pose/text tasks and the picture tasks as --tasks names them.
+      const int picture_batch = picture_tasks.empty() ? 0
+                                : tasks.empty()       ? o->batch
+                                                      : std::clamp(static_cast<int>(std::lround(double(o->batch) * picture_tasks.size() /
+                                                                                                (tasks.size() + picture_tasks.size()))),
+                                                                   1, std::max(1, o->batch - 1));
+      const text::TextTokenizer text_tokenizer = text::TextTokenizer::load(setup.tokenizer_file);
+      std::optional<train::LmTask> words;
+      if (!tasks.empty()) {
+        words.emplace(model, corpus, codes, text_tokenizer, templates, stage, tasks, o->batch - picture_batch);
+        if (model->config.grounded) words->set_joint_loss(codec.tokenizer(), o->joint_loss);
+      }
+      std::optional<train::VisualTask> pictures;
+      std::optional<train::SevenTasks> both;
+      train::VisualModel visual_model{nullptr};
+      if (branch) {
+        const auto encoders = vision::open_visual_encoders(*branch, engine::Engine::models_dir());
+        // A branch from before detectors were recorded: the detector in use (named in the token cache and the exported branch).
+        if (branch->config.pose_encoder && branch->config.detector_sha256.empty())
+          branch->config.detector_sha256 = io::sha256_file(engine::Engine::models_dir() + "/blazepose_detector/model.safetensors");
+        const std::string key = train::visual_cache_key(branch->config);
+        auto encode = [&](const std::string& dir, const std::string& split) {
+          return train::encode_visual_pictures(*encoders, key, dir, split, o->t.out_dir + "/pictures_" + split, [&](int d, int n) {
+            bar.update("encoding " + split + " pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n));
+          });
+        };
+        std::filesystem::create_directories(o->t.out_dir);
+        const std::string picture_dir = o->pictures.empty() ? o->data : o->pictures;
+        const std::string val_dir = o->val_pictures.empty() ? picture_dir : o->val_pictures;
+        for (const auto& dir : {picture_dir, val_dir})
+          if (io::read_text_file(dir + "/manifest.json") != corpus.manifest)
+            fail(dir + "/manifest.json", "is not the manifest of " + o->data + ": the pictures must show poses of the same corpus");
+        auto train_pictures = encode(picture_dir, "train");
+        train::VisualPictures val_pictures;
+        const auto val_records = data::read_rendered_images(val_dir);
+        if (std::any_of(val_records.begin(), val_records.end(), [](const data::RenderedImage& r) { return r.split == "val"; }))
+          val_pictures = encode(val_dir, "val");
+        else if (!o->val_pictures.empty())
+          fail(val_dir + "/images.jsonl", "has no pictures of the val split");
+        else
+          std::fprintf(stderr, "note: no val pictures in %s; the picture tasks train without validation\n", val_dir.c_str());
+        visual_model = train::VisualModel(model, branch->config.projector);
+        visual_model->projector = visual_model->replace_module("projector", branch->projector);
+        pictures.emplace(visual_model, corpus, codes, text_tokenizer, templates, stage, picture_tasks, picture_batch, std::move(train_pictures),
+                         std::move(val_pictures), true);
+        pictures->set_joint_loss(codec.tokenizer(), o->joint_loss);
+        pictures->set_hints(o->hints);
+        if (words) both.emplace(*words, model, *pictures);
+      }
+      train::TrainTask& task = both ? static_cast<train::TrainTask&>(*both) : pictures ? static_cast<train::TrainTask&>(*pictures) : *words;
       const auto r = train_and_report(task, o->t, bar);
       if (r.interrupted || o->export_dir.empty() || o->t.rank != 0) return;
       if (model->has_lora()) model->merge_lora();
@@ -168,11 +245,30 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       facts.targeted_edits = targeted;
       facts.described_poses = described;
       facts.export_dir = o->export_dir;
-      const train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, corpus.manifest, {}};
+      train::RunRecord run{command_line(), o->t, o->batch, r.seconds, o->data, corpus.manifest, {}};
+      if (branch)
+        run.notes.push_back("picture tasks (" + std::to_string(picture_batch) + " of each step's " + std::to_string(o->batch) +
+                            " sequences) on the rendered pictures of `" + (o->pictures.empty() ? o->data : o->pictures) + "` through the visual branch `" +
+                            o->visual + "`, whose projector trained beside (exported to `" + o->export_visual + "`)");
       nn::save_lm_bundle(o->export_dir, model, setup.tokenizer_file, io::sha256_file(tok_dir + "/model.safetensors"),
                          train::language_model_card(run, model->config, facts), true,
                          text::WordNormaliser::from_texts(train::training_texts(corpus, templates)));
       std::printf("exported %s\n", o->export_dir.c_str());
+      if (branch) {
+        auto config = branch->config;
+        config.language_model_sha256 = io::sha256_file(o->export_dir + "/model.safetensors");
+        train::RunRecord visual_run = run;
+        visual_run.notes.push_back("started from the visual branch `" + o->visual + "`, trained beside the language model exported to `" + o->export_dir + "`");
+        visual_model->projector->to(torch::kCPU);
+        std::filesystem::remove_all(o->export_visual + "/clip");  // a reused folder keeps no other run's encoder
+        if (!config.clip_sha256.empty()) {
+          std::filesystem::create_directories(o->export_visual);
+          std::filesystem::copy(o->visual + "/clip", o->export_visual + "/clip", std::filesystem::copy_options::recursive);
+        }
+        nn::save_visual_bundle(o->export_visual, visual_model->projector, config,
+                               train::visual_card(visual_run, config, o->tasks, true, r.last_eval));
+        std::printf("exported %s (the visual branch of %s)\n", o->export_visual.c_str(), o->export_dir.c_str());
+      }
     });
   }
 

@@ -121,7 +121,8 @@ void add_photo_commands(CLI::App& app) {
   est->add_option("--person", e->person, "Which person when there are several (0 = the largest)")->check(CLI::Range(0, 1000));
   est->add_flag("--small-people", e->tiles, "Also look for people smaller than a quarter of the picture (4 to 9 more detector runs)");
   est->add_option("--out", e->out, "Write the pose here (.json, .npz or .bvh)");
-  est->add_option("--overlay", e->overlay, "Write the photo with the landmarks and the fitted skeleton drawn over it (.png, .jpg)");
+  est->add_option("--overlay", e->overlay, "Write the photo with the landmarks and the pose's skeleton drawn over it (.png, .jpg; with --via "
+                                          "model the pose is laid over the largest person)");
   est->add_option("--json", e->json, "Write the people, landmarks, reprojection error and timings as JSON");
   est->add_option("--detector", e->detector, "Person detector bundle (default: models/blazepose_detector)");
   est->add_option("--landmarks", e->landmarks, "Landmark model bundle (default: models/blazepose_full)");
@@ -135,8 +136,7 @@ void add_photo_commands(CLI::App& app) {
   est->callback([e] {
     const auto picture = image::read_image(e->image);
     if (e->via == "model") {
-      if (!e->overlay.empty() || !e->json.empty() || e->person != 0 || e->tiles)
-        throw Error("--overlay, --json, --person and --small-people belong to the fitting path (--via fit)");
+      if (!e->json.empty() || e->person != 0 || e->tiles) throw Error("--json, --person and --small-people belong to the fitting path (--via fit)");
       auto lm = open_visual_engine(e->model, e->visual);
       engine::Result r;
       try {
@@ -151,6 +151,16 @@ void add_photo_commands(CLI::App& app) {
       if (!e->out.empty()) {
         pose::write_pose(e->out, *r.pose);
         std::printf("wrote %s\n", e->out.c_str());
+      }
+      if (!e->overlay.empty()) {
+        // The pose has no camera: laid over the largest person BlazePose finds (the one the visual branch reads).
+        engine::PhotoEngine photos(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
+        const auto people = photos.people(picture);
+        if (people.empty()) fail(e->image, "no person found to lay the pose over: --overlay needs one (the pose itself was estimated)");
+        const auto placed = engine::place_in_picture(*r.pose, people.front());
+        std::printf("laid over the largest person: %.1f px from BlazePose's 2D limb joints (turn and weak camera fitted to them)\n", placed.reprojection_px);
+        image::write_image(e->overlay, engine::draw_overlay(picture, people.front(), &placed.joints));
+        std::printf("wrote %s\n", e->overlay.c_str());
       }
       return;
     }
@@ -368,23 +378,52 @@ void add_photo_commands(CLI::App& app) {
 
   // ------------------------------------------------------------------ eval image2pose
   struct ImageToPose {
-    std::string data, split = "test", json, model, visual;
+    std::string data, photos, split = "test", json, model, visual;
     int limit = 0;
     bool hints = false;
   };
   auto ip = std::make_shared<ImageToPose>();
   auto* eip = eval_cmd->add_subcommand("image2pose", "Pose estimation by the language model (the visual branch) on a corpus's rendered pictures, "
                                                      "beside the fitting path and the mean pose");
-  eip->add_option("--data", ip->data, "Corpus folder with rendered images (data make --images / data images)")->required();
+  auto* eip_data = eip->add_option("--data", ip->data, "Corpus folder with rendered images (data make --images / data images)");
+  eip->add_option("--photos", ip->photos, "Instead: labelled photos (keypoints.json, e.g. ../shared/data/photos): the largest person's pose laid "
+                                          "over the photo (turn and weak camera fitted to BlazePose's 2D), PCK@0.2 of its limb joints beside the "
+                                          "fitting path's")
+      ->excludes(eip_data);
   eip->add_option("--split", ip->split, "Split to evaluate")->check(CLI::IsMember({"train", "val", "test"}));
   eip->add_option("--limit", ip->limit, "At most this many images (0: all)")->check(CLI::Range(0, 10000000));
   eip->add_option("--model", ip->model, "Language model bundle (default: the shipped one)");
   eip->add_option("--visual", ip->visual, "Visual branch bundle (default: models/visual_branch)");
   eip->add_option("--json", ip->json, "Write the figures as JSON");
   eip->add_flag("--hints", ip->hints, "Text-hinted estimation: each picture with its pose's first caption as the hint");
-  eip->callback([ip] {
+  eip->callback([ip, eip] {
+    if (ip->data.empty() && ip->photos.empty()) throw Error("give --data DIR (rendered pictures) or --photos DIR (labelled photos)");
     auto lm = open_visual_engine(ip->model, ip->visual);
     engine::PhotoEngine photos(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
+    if (!ip->photos.empty()) {
+      for (const char* opt : {"--hints", "--limit", "--split"})
+        if (eip->count(opt)) throw Error(std::string(opt) + " belongs to rendered pictures (--data)");
+      const auto r = engine::evaluate_photos(photos, ip->photos, false, [&lm](const image::Image& picture) { return *lm->estimate_image(picture).pose; });
+      std::printf("%d photos, %d labelled people; the largest person found matched a label in %d (the person the language model reads)\n", r.photos,
+                  r.people, r.model_people);
+      std::printf("limb joints of those people, PCK@0.2                 box threshold       torso threshold\n");
+      std::printf("  language model, laid over the photo                 %-19s %s\n", pck_line(r.model_limbs_box).c_str(), pck_line(r.model_limbs_torso).c_str());
+      std::printf("  fitting path, reprojected                           %-19s %s\n", pck_line(r.fitted_largest_box).c_str(),
+                  pck_line(r.fitted_largest_torso).c_str());
+      std::printf("  T-pose, laid over alike (baseline: the placing)     %-19s %s\n", pck_line(r.rest_limbs_box).c_str(), pck_line(r.rest_limbs_torso).c_str());
+      std::printf("(laid over: the turn and weak-perspective camera that bring the pose's limb joints closest to BlazePose's 2D landmarks)\n");
+      std::printf("picture to pose by the language model: median %.0f ms\n", median(r.model_ms));
+      if (!ip->json.empty()) {
+        auto pck = [](const engine::PckCount& c) { return nlohmann::json{{"percent", c.percent()}, {"hits", c.hits}, {"total", c.total}}; };
+        const nlohmann::json j = {{"photos", r.photos}, {"people", r.people}, {"model_people", r.model_people}, {"command", command_line()},
+                                  {"model", {{"box", pck(r.model_limbs_box)}, {"torso", pck(r.model_limbs_torso)}, {"median_ms", median(r.model_ms)}}},
+                                  {"fit", {{"box", pck(r.fitted_largest_box)}, {"torso", pck(r.fitted_largest_torso)}}},
+                                  {"t_pose", {{"box", pck(r.rest_limbs_box)}, {"torso", pck(r.rest_limbs_torso)}}}};
+        io::write_file_atomic(ip->json, j.dump(1) + "\n");
+        std::printf("wrote %s\n", ip->json.c_str());
+      }
+      return;
+    }
     ProgressBar bar;
     std::vector<std::string> hints;
     if (ip->hints) {
@@ -634,11 +673,9 @@ void add_photo_commands(CLI::App& app) {
     branch.grid = tv->grid;
     branch.pose_encoder = !tv->no_pose_encoder;
     branch.language_model_sha256 = io::sha256_file(lm_dir + "/model.safetensors");
-    std::string key = "g" + std::to_string(tv->grid);
     if (!tv->clip.empty()) {
       clip = vision::load_clip_vision(tv->clip);
       branch.clip_sha256 = io::sha256_file(io::safetensors_files(tv->clip).front());
-      key += "-clip" + branch.clip_sha256.substr(0, 12);
     }
     std::shared_ptr<const vision::BlazePose> pose;
     if (branch.pose_encoder) {
@@ -647,9 +684,9 @@ void add_photo_commands(CLI::App& app) {
       pose = std::make_shared<const vision::BlazePose>(detector, landmarks);
       branch.pose_encoder_sha256 = io::sha256_file(landmarks + "/model.safetensors");
       branch.detector_sha256 = io::sha256_file(detector + "/model.safetensors");
-      key += "-pose" + branch.detector_sha256.substr(0, 8) + branch.pose_encoder_sha256.substr(0, 8);
     }
     const vision::VisualEncoders encoders(clip, pose, tv->grid);
+    const std::string key = train::visual_cache_key(branch);
     std::filesystem::create_directories(tv->t.out_dir);
     // The run's checkpoints hold this language model's weights: a resumed run must speak to the same one.
     const std::string lm_record = tv->t.out_dir + "/language_model.sha256";

@@ -126,26 +126,7 @@ void Engine::Impl::load_visual() {
   if (bundle.config.projector.dim != lm.model->config.dim)
     fail(visual_dir + "/config.json", "projects to width " + std::to_string(bundle.config.projector.dim) + ", the language model's is " +
                                           std::to_string(lm.model->config.dim));
-  vision::ClipVision clip{nullptr};
-  if (!bundle.config.clip_sha256.empty()) {
-    const std::string clip_dir = visual_dir + "/clip";
-    if (!std::filesystem::is_directory(clip_dir)) fail(visual_dir, "needs the CLIP-architecture encoder it was trained with in clip/, which it does not carry");
-    clip = vision::load_clip_vision(clip_dir);
-    if (io::sha256_file(io::safetensors_files(clip_dir).front()) != bundle.config.clip_sha256)
-      fail(clip_dir, "is not the CLIP-architecture encoder the visual branch was trained with (its checksum differs)");
-  }
-  std::shared_ptr<const vision::BlazePose> pose;
-  if (bundle.config.pose_encoder) {
-    const std::string detector = models_dir() + "/blazepose_detector", landmarks = models_dir() + "/blazepose_full";
-    for (const auto& [dir, sha] : {std::pair{detector, bundle.config.detector_sha256}, std::pair{landmarks, bundle.config.pose_encoder_sha256}})
-      if (!sha.empty() && io::sha256_file(dir + "/model.safetensors") != sha)
-        fail(dir, "is not the BlazePose model the visual branch " + visual_dir + " was trained with (its checksum differs)");
-    pose = std::make_shared<const vision::BlazePose>(detector, landmarks);
-  }
-  encoders = std::make_unique<vision::VisualEncoders>(clip, pose, bundle.config.grid);
-  if (encoders->channels() != bundle.config.projector.in_channels)
-    fail(visual_dir + "/config.json", "reads " + std::to_string(bundle.config.projector.in_channels) + " channels, its encoders give " +
-                                          std::to_string(encoders->channels()));
+  encoders = vision::open_visual_encoders(bundle, models_dir());
   visual = std::move(bundle);
 }
 

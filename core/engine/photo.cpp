@@ -1,10 +1,15 @@
 #include "core/engine/photo.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 
+#include <Eigen/Geometry>
+
+#include "core/body/body_model.h"
 #include "core/body/kinematics.h"
 #include "core/error.h"
 #include "core/engine/engine.h"
@@ -220,6 +225,92 @@ image::Image draw_overlay(const image::Image& picture, const PhotoPerson& person
     for (const auto& [a, b] : body_joint_bones()) image::draw_line(out, (*projected)[a][0], (*projected)[a][1], (*projected)[b][0], (*projected)[b][1], {255, 255, 255}, std::max(1, thick / 2));
     for (const auto& p : *projected) image::draw_disc(out, p[0], p[1], 2 * scale, {255, 255, 255});
   }
+  return out;
+}
+
+Placement place_in_picture(const pose::Pose& pose, const PhotoPerson& person) {
+  if (person.landmarks.size() < 33) throw Error("a person needs BlazePose's 33 landmarks to be placed in the picture");
+  static const auto body = body::make_mannequin();
+  const auto posed = body->posed_joints(pose);
+  const auto& pairs = vision::limb_joint_pairs();
+  std::vector<Eigen::Vector3d> from;
+  std::vector<Eigen::Vector2d> to;
+  std::vector<double> weight;
+  for (const auto& [joint, mark] : pairs) {
+    from.push_back(posed[joint] - posed[0]);
+    const auto& l = person.landmarks[mark];
+    to.emplace_back(l.x, l.y);
+    weight.push_back(std::clamp(l.visibility, 0.05, 1.0));
+  }
+  auto turn = [](double yaw, double pitch, double roll) {
+    return (Eigen::AngleAxisd(roll, Eigen::Vector3d::UnitZ()) * Eigen::AngleAxisd(pitch, Eigen::Vector3d::UnitX()) *
+            Eigen::AngleAxisd(yaw, Eigen::Vector3d::UnitY()))
+        .toRotationMatrix();
+  };
+  // For one turn: the best scale and shift in closed form (weighted least squares), and the weighted squared error.
+  struct Camera {
+    Eigen::Matrix3d turn;
+    double scale = 0;
+    Eigen::Vector2d shift = Eigen::Vector2d::Zero();
+    double error = std::numeric_limits<double>::infinity();
+  };
+  auto camera_for = [&](const Eigen::Matrix3d& r) {
+    Camera c;
+    c.turn = r;
+    std::vector<Eigen::Vector2d> a;
+    Eigen::Vector2d ma = Eigen::Vector2d::Zero(), mb = Eigen::Vector2d::Zero();
+    double w = 0;
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      const Eigen::Vector3d q = r * from[i];
+      a.emplace_back(q.x(), -q.y());  // picture y grows downwards
+      ma += weight[i] * a.back(), mb += weight[i] * to[i], w += weight[i];
+    }
+    ma /= w, mb /= w;
+    double num = 0, den = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) num += weight[i] * (a[i] - ma).dot(to[i] - mb), den += weight[i] * (a[i] - ma).squaredNorm();
+    if (den <= 0 || num <= 0) return c;  // seen this way the body is the landmarks' mirror image: no camera
+    c.scale = num / den;
+    c.shift = mb - c.scale * ma;
+    c.error = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) c.error += weight[i] * (c.scale * a[i] + c.shift - to[i]).squaredNorm();
+    return c;
+  };
+  constexpr double kDeg = 3.14159265358979323846 / 180;
+  Camera best;
+  double yaw = 0, pitch = 0, roll = 0;
+  for (int y = 0; y < 360; y += 15)
+    for (int p = -75; p <= 75; p += 15)
+      for (int r = -60; r <= 60; r += 15) {
+        const auto c = camera_for(turn(y * kDeg, p * kDeg, r * kDeg));
+        if (c.error < best.error) best = c, yaw = y * kDeg, pitch = p * kDeg, roll = r * kDeg;
+      }
+  for (double step = 7.5 * kDeg; step > 0.2 * kDeg; step /= 2) {
+    bool moved = true;
+    while (moved) {
+      moved = false;
+      for (int axis = 0; axis < 3; ++axis)
+        for (const double sign : {-1.0, 1.0}) {
+          double v[3] = {yaw, pitch, roll};
+          v[axis] += sign * step;
+          const auto c = camera_for(turn(v[0], v[1], v[2]));
+          if (c.error < best.error - 1e-9) best = c, yaw = v[0], pitch = v[1], roll = v[2], moved = true;
+        }
+    }
+  }
+  Placement out;
+  if (!std::isfinite(best.error)) throw Error("the pose cannot be laid over the person's landmarks (they coincide)");
+  for (int j = 0; j < 22; ++j) {
+    const Eigen::Vector3d q = best.turn * (posed[j] - posed[0]);
+    const Eigen::Vector2d p = best.scale * Eigen::Vector2d(q.x(), -q.y()) + best.shift;
+    out.joints[j] = {p.x(), p.y()};
+  }
+  out.turned = pose;
+  const Eigen::Vector3d g = pose.rotations[body::kPelvis];
+  const Eigen::Matrix3d global = g.norm() > 0 ? Eigen::AngleAxisd(g.norm(), g.normalized()).toRotationMatrix() : Eigen::Matrix3d::Identity();
+  const Eigen::AngleAxisd now(best.turn * global);
+  out.turned.rotations[body::kPelvis] = now.angle() * now.axis();
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    out.reprojection_px += std::hypot(out.joints[pairs[i].first][0] - to[i].x(), out.joints[pairs[i].first][1] - to[i].y()) / pairs.size();
   return out;
 }
 

@@ -82,6 +82,18 @@ class PhotoEngine {
   std::unique_ptr<Impl> impl_;
 };
 
+// A pose that came without a camera (the language model's, facing +z) laid over a person in the picture: the
+// turn (any heading, pitch and roll) and weak-perspective camera (scale and shift) that bring its 12 limb joints
+// closest to the person's 2D landmarks (visibility-weighted least squares: a search over turns in steps of 15
+// degrees, then finer around the best). Returns its 22 body joints in the picture (pixels), the mean distance
+// of the limb joints from the landmarks and the pose so turned. The person must have the 33 landmarks.
+struct Placement {
+  std::array<std::array<double, 2>, 22> joints{};
+  double reprojection_px = 0;
+  pose::Pose turned;  // the pose turned so (its global orientation), as the person stands to the camera
+};
+Placement place_in_picture(const pose::Pose& pose, const PhotoPerson& person);
+
 // Bones of BlazePose's 33 landmarks and of the SMPL body joints, for drawing (pairs of indices).
 const std::vector<std::pair<int, int>>& photo_landmark_bones();
 const std::vector<std::pair<int, int>>& body_joint_bones();

@@ -117,7 +117,8 @@ void count(std::map<std::string, PckCount>& pck, const Label& l, const PhotoPers
   }
 }
 
-void evaluate_photo(PhotoEngine& engine, const std::string& dir, const json& im, const std::string& file, bool tiles, PhotoEvaluation& ev) {
+void evaluate_photo(PhotoEngine& engine, const std::string& dir, const json& im, const std::string& file, bool tiles,
+                    const std::function<pose::Pose(const image::Image&)>& model_path, PhotoEvaluation& ev) {
   const auto& limbs = vision::limb_joint_pairs();
   const auto picture = image::read_image(dir + "/" + file);
   ++ev.photos;
@@ -154,6 +155,25 @@ void evaluate_photo(PhotoEngine& engine, const std::string& dir, const json& im,
     if (l.torso > 0) count(ev.labelled_torso, l, &boxed, 0.2 * l.torso);
     if (!p) continue;
     const auto& e = all[match[a]];
+    if (model_path && match[a] == 0) {  // the largest person: the one the model path reads
+      ++ev.model_people;
+      const auto started = std::chrono::steady_clock::now();
+      const auto guess = place_in_picture(model_path(picture), e.person);
+      ev.model_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+      const auto rest = place_in_picture(pose::Pose{}, e.person);
+      for (const auto& [joint, mark] : limbs) {
+        const auto it = l.points.find(e.person.landmarks[mark].name);
+        if (it == l.points.end() || it->second[2] < 2) continue;
+        auto tally = [&](PckCount& box, PckCount& torso, const std::array<double, 2>& at) {
+          const double d = std::hypot(at[0] - it->second[0], at[1] - it->second[1]);
+          box.total++, box.hits += d <= 0.2 * l.box_side;
+          if (l.torso > 0) torso.total++, torso.hits += d <= 0.2 * l.torso;
+        };
+        tally(ev.model_limbs_box, ev.model_limbs_torso, guess.joints[joint]);
+        tally(ev.rest_limbs_box, ev.rest_limbs_torso, rest.joints[joint]);
+        tally(ev.fitted_largest_box, ev.fitted_largest_torso, e.projected[joint]);
+      }
+    }
     for (const auto& [joint, mark] : limbs) {
       const std::string& name = e.person.landmarks[mark].name;
       const auto it = l.points.find(name);
@@ -194,7 +214,7 @@ std::vector<Eigen::Vector3d> in_fit_frame(const data::RenderCamera& c, const std
 
 }  // namespace
 
-PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles) {
+PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles, const std::function<pose::Pose(const image::Image&)>& model_path) {
   const std::string path = dir + "/keypoints.json";
   const json doc = io::read_json_file(path);
   if (!doc.contains("images") || !doc["images"].is_array()) fail(path, "no 'images' list");
@@ -204,7 +224,7 @@ PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, boo
       fail(path, "an image entry without file or people");
     const std::string file = im["file"].get<std::string>();
     try {
-      evaluate_photo(engine, dir, im, file, tiles, ev);
+      evaluate_photo(engine, dir, im, file, tiles, model_path, ev);
     } catch (const Error& e) {
       fail(path, file + ": " + e.what());
     } catch (const json::exception& e) {

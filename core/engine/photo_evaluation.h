@@ -28,11 +28,20 @@ struct PhotoEvaluation {
   PckCount blazepose_limbs_box, fitted_limbs_box, blazepose_limbs_torso, fitted_limbs_torso;
   std::vector<double> estimate_ms;  // per photo: detect + landmarks + fits of everyone found
   std::vector<std::string> notes;   // per photo: people labelled, found, matched
+  // With a second estimator (the language model's path, which reads one person: the largest found): its pose
+  // laid over that person by place_in_picture, against the person's labelled limb joints; on the same keypoints
+  // the fitted pose reprojected (its own camera), and the body at rest (every joint unturned) placed as the model's
+  // pose is: what the placement alone gets right.
+  int model_people = 0;
+  PckCount model_limbs_box, model_limbs_torso, fitted_largest_box, fitted_largest_torso, rest_limbs_box, rest_limbs_torso;
+  std::vector<double> model_ms;
 };
 
 // DIR holds keypoints.json and the photos it names.
 // `tiles`: the detector also looks at overlapping squares of half the long side (small people).
-PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles);
+// `model_path`: the second estimator (a picture to a pose), measured as above when given.
+PhotoEvaluation evaluate_photos(PhotoEngine& engine, const std::string& dir, bool tiles,
+                                const std::function<pose::Pose(const image::Image&)>& model_path = {});
 
 // 3D accuracy on rendered images of a corpus (data/render.h): the fitted pose of the largest person found
 // against the pose the picture was drawn from, over the 22 body joints, in the camera's frame with the pelvis

@@ -134,8 +134,10 @@ std::string visual_card(const RunRecord& run, const nn::VisualBranchConfig& conf
   if (!config.clip_sha256.empty()) encoders = "a CLIP-architecture encoder (model.safetensors " + config.clip_sha256.substr(0, 12) + "...)" +
                                               (encoders.empty() ? "" : " and " + encoders);
   head(card, "Visual branch: the projector from pictures to the language model",
-       "Stage 3 of the UniPose recipe (docs/vision.md, \"Visual branch\"): the frozen encoders' token grid through a trainable projector "
-       "into the language model's <image> positions.",
+       language_model_trained ? "Stage 4 of the UniPose recipe (docs/vision.md, \"Visual branch\"): the frozen encoders' token grid through a projector "
+                                "into the language model's <image> positions, both trained on the pose/text and picture tasks together."
+                              : "Stage 3 of the UniPose recipe (docs/vision.md, \"Visual branch\"): the frozen encoders' token grid through a trainable "
+                                "projector into the language model's <image> positions.",
        run, config.to_json(),
        "Encoders (frozen): " + encoders + ", each on a " + std::to_string(config.grid) + " x " + std::to_string(config.grid) +
            " grid. Projector: layer norm, Linear-GELU-Linear to the language model's width. The language model is the one whose "

@@ -40,6 +40,13 @@ std::vector<std::string> split_sentences(const std::string& text) {
 
 }  // namespace
 
+std::string visual_cache_key(const nn::VisualBranchConfig& config) {
+  std::string key = "g" + std::to_string(config.grid);
+  if (!config.clip_sha256.empty()) key += "-clip" + config.clip_sha256.substr(0, 12);
+  if (config.pose_encoder) key += "-pose" + config.detector_sha256.substr(0, 8) + config.pose_encoder_sha256.substr(0, 8);
+  return key;
+}
+
 VisualPictures encode_visual_pictures(const vision::VisualEncoders& encoders, const std::string& key, const std::string& dir,
                                       const std::string& split, const std::string& cache, const std::function<void(int, int)>& progress) {
   VisualPictures out;
@@ -130,7 +137,8 @@ VisualTask::VisualTask(VisualModel model, const data::Corpus& corpus, std::vecto
     fail(train_.dir, "pictures of " + std::to_string(train_.tokens.size(1)) + " tokens leave too little room in the language model's " +
                          std::to_string(model_->lm->config.max_positions) + " positions (a request holds " + std::to_string(picture_positions) +
                          " picture positions): choose a coarser --grid");
-  for (auto& p : model_->lm->parameters()) p.set_requires_grad(train_lm);
+  if (!train_lm)
+    for (auto& p : model_->lm->parameters()) p.set_requires_grad(false);
 }
 
 void VisualTask::set_joint_loss(nn::PoseVqVae tokenizer, double weight) {
@@ -262,6 +270,31 @@ std::map<std::string, double> VisualTask::evaluate(const torch::Device& device) 
       if (poses) out[name + "_mpjpe_mm"] = joints_mm / poses;
     }
   }
+  return out;
+}
+
+SevenTasks::SevenTasks(TrainTask& words, const nn::LanguageModel& words_model, VisualTask& pictures) : words_(words), pictures_(pictures) {
+  if (words_model.get() != pictures_.model()->lm.get()) throw Error("the pose/text tasks and the picture tasks must train the same language model");
+}
+
+std::map<std::string, torch::Tensor> SevenTasks::step(std::mt19937_64& rng, const torch::Device& device) {
+  const auto w = words_.step(rng, device);
+  const auto p = pictures_.step(rng, device);
+  const double nw = static_cast<double>(words_.items_per_step()), np = static_cast<double>(pictures_.items_per_step());
+  std::map<std::string, torch::Tensor> out;
+  out["loss"] = (w.at("loss") * nw + p.at("loss") * np) / (nw + np);
+  for (const auto& [k, v] : w)
+    if (k != "loss") out["words_" + k] = v;
+  for (const auto& [k, v] : p)
+    if (k != "loss") out["pictures_" + k] = v;
+  out["words_loss"] = w.at("loss").detach();
+  out["pictures_loss"] = p.at("loss").detach();
+  return out;
+}
+
+std::map<std::string, double> SevenTasks::evaluate(const torch::Device& device) {
+  auto out = words_.evaluate(device);
+  for (const auto& [k, v] : pictures_.evaluate(device)) out[k] = v;
   return out;
 }
 

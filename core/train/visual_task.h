@@ -36,6 +36,10 @@ struct VisualPictures {
   size_t size() const { return images.size(); }
 };
 
+// The name of a token cache's encoders: the grid and the checksums of the encoders in `config` (the same
+// pictures through the same encoders give the same tokens, whichever run computed them).
+std::string visual_cache_key(const nn::VisualBranchConfig& config);
+
 // Encodes every picture of `split` in DIR (data make --images / data images) with the frozen encoders, or reads
 // the tokens from `cache` when it holds them for exactly these pictures and encoders (`key` names the
 // encoders; a cache of other pictures, encoders or shape is made again). The cache is written atomically.
@@ -55,7 +59,8 @@ TORCH_MODULE(VisualModel);
 class VisualTask : public TrainTask {
  public:
   // `codes[i]`: the pose tokenizer's codes of corpus pose i (nn/pose_codec.h); the pictures show corpus poses.
-  // `train_lm`: the language model's weights train too (else only the projector). `stage` "align" uses each
+  // `train_lm`: the language model's weights train as they are set to (all, or LoRA adapters only); else it
+  // is frozen and only the projector trains. `stage` "align" uses each
   // task's first template, "instruct" a random one.
   VisualTask(VisualModel model, const data::Corpus& corpus, std::vector<std::vector<int64_t>> codes, text::TextTokenizer tokenizer,
              text::InstructionTemplates templates, std::string stage, std::vector<Task> tasks, int batch, VisualPictures train,
@@ -96,6 +101,24 @@ class VisualTask : public TrainTask {
   VisualPictures train_, val_;
   // Per set: pictures whose poses have captions (image-to-text), pairs with instructions (image-diff).
   std::vector<size_t> train_captioned_, val_captioned_, train_pairs_, val_pairs_;
+};
+
+// Stage 4 with pictures (`unipose train instruct --visual`): the four pose/text tasks of an LmTask and the
+// three picture tasks of a VisualTask in every step, on one language model (the VisualTask's, trained: built
+// with train_lm). The loss is the two tasks' losses weighted by their sequences per step; the module is the
+// VisualTask's (language model and projector), so a checkpoint holds both.
+class SevenTasks : public TrainTask {
+ public:
+  SevenTasks(TrainTask& words, const nn::LanguageModel& words_model, VisualTask& pictures);
+  torch::nn::Module& module() override { return pictures_.module(); }
+  // "loss"; each side's other scalars prefixed "words_" and "pictures_".
+  std::map<std::string, torch::Tensor> step(std::mt19937_64& rng, const torch::Device& device) override;
+  std::map<std::string, double> evaluate(const torch::Device& device) override;
+  std::int64_t items_per_step() const override { return words_.items_per_step() + pictures_.items_per_step(); }
+
+ private:
+  TrainTask& words_;
+  VisualTask& pictures_;
 };
 
 }  // namespace unipose::train

@@ -1,8 +1,11 @@
 #include "core/vision/visual_encoders.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/error.h"
+#include "core/io/files.h"
+#include "core/io/safetensors.h"
 
 namespace unipose::vision {
 
@@ -56,6 +59,30 @@ VisualFeatures VisualEncoders::encode(const image::Image& picture) const {
   }
   out.tokens = torch::cat(parts, 0).flatten(1).t().contiguous();  // [grid * grid, channels]
   return out;
+}
+
+std::unique_ptr<VisualEncoders> open_visual_encoders(const nn::VisualBundle& bundle, const std::string& models_dir) {
+  ClipVision clip{nullptr};
+  if (!bundle.config.clip_sha256.empty()) {
+    const std::string clip_dir = bundle.dir + "/clip";
+    if (!std::filesystem::is_directory(clip_dir)) fail(bundle.dir, "needs the CLIP-architecture encoder it was trained with in clip/, which it does not carry");
+    clip = load_clip_vision(clip_dir);
+    if (io::sha256_file(io::safetensors_files(clip_dir).front()) != bundle.config.clip_sha256)
+      fail(clip_dir, "is not the CLIP-architecture encoder the visual branch was trained with (its checksum differs)");
+  }
+  std::shared_ptr<const BlazePose> pose;
+  if (bundle.config.pose_encoder) {
+    const std::string detector = models_dir + "/blazepose_detector", landmarks = models_dir + "/blazepose_full";
+    for (const auto& [dir, sha] : {std::pair{detector, bundle.config.detector_sha256}, std::pair{landmarks, bundle.config.pose_encoder_sha256}})
+      if (!sha.empty() && io::sha256_file(dir + "/model.safetensors") != sha)
+        fail(dir, "is not the BlazePose model the visual branch " + bundle.dir + " was trained with (its checksum differs)");
+    pose = std::make_shared<const BlazePose>(detector, landmarks);
+  }
+  auto encoders = std::make_unique<VisualEncoders>(clip, pose, bundle.config.grid);
+  if (encoders->channels() != bundle.config.projector.in_channels)
+    fail(bundle.dir + "/config.json", "reads " + std::to_string(bundle.config.projector.in_channels) + " channels, its encoders give " +
+                                          std::to_string(encoders->channels()));
+  return encoders;
 }
 
 }  // namespace unipose::vision

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/image/image.h"
+#include "core/nn/visual_projector.h"
 #include "core/vision/blazepose.h"
 #include "core/vision/clip.h"
 
@@ -43,6 +44,11 @@ class VisualEncoders {
   std::shared_ptr<const BlazePose> pose_;
   int grid_;
 };
+
+// The frozen encoders a visual branch bundle was trained with: the CLIP-architecture encoder it carries in
+// clip/, and BlazePose from `models_dir` (blazepose_detector, blazepose_full), each checked against the
+// checksums in its config; errors name the folder and say what differs.
+std::unique_ptr<VisualEncoders> open_visual_encoders(const nn::VisualBundle& bundle, const std::string& models_dir);
 
 // A feature grid [C, H, W] on `grid` x `grid` cells: area-averaged when shrinking, bilinear when growing.
 torch::Tensor to_token_grid(const torch::Tensor& features, int grid);

@@ -613,10 +613,58 @@ TEST_F(PhotoCli, RenderedImagesAndTheirEvaluation) {
   EXPECT_NE(few.status, 0);
   EXPECT_NE(few.err.find("error: " + c + ": the train split has 7 items; R-precision needs at least 32"), std::string::npos) << few.err;
   expect_clear_error("estimate --image " + pic + " --hint \"raised arms\"", "", "belong to --via model");
-  expect_clear_error("estimate --image " + pic + " --via model --overlay " + path("o2.png") + visual, "", "belong to the fitting path");
+  expect_clear_error("estimate --image " + pic + " --via model --json " + path("o2.json") + visual, "", "belong to the fitting path");
   expect_clear_error("diff --image-a " + pic + visual, "", "give both pictures");
   expect_clear_error("describe --image " + pic + " --visual " + path("clipb"), "clipb", "");
   expect_clear_error("train visual --data " + bare + " --out " + path("vis2"), "images.jsonl", "file not found");
+
+  // Stage 4 with pictures: the language model and the projector train together on pose/text and picture tasks;
+  // the exported branch is made for the exported model, and the pair answers a picture.
+  const std::string lm = unipose::engine::Engine::default_language_model();
+  const std::string small = " --steps 2 --batch 4 --eval-every 2 --transfer-pairs 0 --targeted-edits 0 --described-poses 0";
+  const Result inst = run("train instruct --init " + lm + " --data " + c + " --visual " + path("visb") + " --tasks text2pose,image2pose,image2text --out " +
+                          path("inst") + small + " --export " + path("lm4") + " --export-visual " + path("vis4"));
+  ASSERT_EQ(inst.status, 0) << inst.err;
+  EXPECT_EQ(nlohmann::json::parse(unipose::io::read_text_file(path("vis4") + "/config.json"))["language_model_sha256"].get<std::string>(),
+            unipose::io::sha256_file(path("lm4") + "/model.safetensors"));
+  EXPECT_NE(unipose::io::read_text_file(path("vis4") + "/MODEL_CARD.md").find("Stage 4"), std::string::npos);
+  EXPECT_NE(unipose::io::read_text_file(path("lm4") + "/MODEL_CARD.md").find("picture tasks (3 of each step's 4 sequences)"), std::string::npos);
+  const Result said4 = run("describe --image " + pic + " --model " + path("lm4") + " --visual " + path("vis4"));
+  ASSERT_EQ(said4.status, 0) << said4.err;
+  // The old branch does not fit the new model; picture tasks without a branch, or a branch without somewhere to go, are refused.
+  expect_clear_error("describe --image " + pic + " --model " + path("lm4") + visual, "visb", "another language model");
+  expect_clear_error("train instruct --init " + lm + " --data " + c + " --tasks image2pose --out " + path("inst2"), "", "give the visual branch");
+  expect_clear_error("train instruct --init " + lm + " --data " + c + " --visual " + path("visb") + " --tasks image2pose --out " + path("inst3") +
+                         " --export " + path("lm5"), "", "--export-visual");
+  expect_clear_error("train instruct --init " + path("lm4") + " --data " + c + " --visual " + path("visb") + " --tasks image2pose --out " + path("inst4"),
+                     "visb", "another language model");
+}
+
+// The language model's path on real photos: its pose laid over the largest person, measured beside the fit's.
+TEST_F(PhotoCli, ModelPathOnLabelledPhotos) {
+  const std::string photos = std::string(UNIPOSE_SOURCE_DIR) + "/../shared/data/photos";
+  if (!fs::exists(photos + "/keypoints.json")) GTEST_SKIP() << "../shared/data/photos is absent: no labelled photos";
+  if (!fs::exists(unipose::engine::Engine::default_visual_branch() + "/config.json")) GTEST_SKIP() << "no shipped visual branch";
+  const Result r = run("eval image2pose --photos " + photos + " --json " + path("p.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("language model, laid over the photo"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(unipose::io::read_text_file(path("p.json")));
+  EXPECT_GT(j["model_people"].get<int>(), 5);
+  // The same keypoints for all three; the fit, which follows the landmarks, lands most of them.
+  EXPECT_EQ(j["model"]["box"]["total"], j["fit"]["box"]["total"]);
+  EXPECT_EQ(j["t_pose"]["box"]["total"], j["fit"]["box"]["total"]);
+  EXPECT_GT(j["fit"]["box"]["percent"].get<double>(), 60.0);
+  for (const char* k : {"model", "t_pose"}) {
+    EXPECT_GE(j[k]["box"]["percent"].get<double>(), 0.0);
+    EXPECT_LE(j[k]["box"]["percent"].get<double>(), 100.0);
+  }
+  // The model's pose drawn over the photo it came from.
+  const Result o = run("estimate --image " + photos + "/mpii_004645041.jpg --via model --overlay " + path("m.png"));
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("laid over the largest person"), std::string::npos) << o.out;
+  EXPECT_GT(fs::file_size(path("m.png")), 1000u);
+  expect_clear_error("eval image2pose --photos " + photos + " --hints", "", "belongs to rendered pictures");
+  expect_clear_error("eval image2pose", "", "give --data DIR");
 }
 
 // The coach's comparison from the command line: a real photo against a pose file, the table, CSV with one row

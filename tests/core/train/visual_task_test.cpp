@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/nn/module_io.h"
+#include "core/train/lm_task.h"
 #include "lm_fixture.h"
 #include "needs_sentencepiece.h"
 #include "temp_dir.h"
@@ -88,6 +89,62 @@ TEST(VisualTask, TrainingTeachesTheProjectorAndLeavesTheLanguageModelAlone) {
   const auto diff = task.example(Task::ImageDiff, pictures_of(f, "train", 4), 0, rng, uses);
   EXPECT_EQ(uses, (std::vector<int64_t>{0, 1}));
   EXPECT_EQ(std::count(diff.ids.begin(), diff.ids.end(), task.model()->lm->config.image_token()), 2 * kTokens);
+}
+
+// Stage 4 with pictures: the pose/text tasks and the picture tasks in every step on one language model; every
+// task's loss falls, and the checkpointed module holds the language model and the projector.
+TEST(SevenTasks, TrainsThePoseTextAndPictureTasksOnOneModel) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
+  const auto& f = fixture();
+  torch::manual_seed(3);
+  auto model = visual_model(f);
+  LmTask words(model->lm, f.corpus, f.codes, f.tokenizer, f.templates, "instruct", LmTask::trainable_tasks(), 6);
+  words.set_joint_loss(f.vq, 10);
+  VisualTask pictures(model, f.corpus, f.codes, f.tokenizer, f.templates, "instruct", VisualTask::trainable_tasks(), 6, pictures_of(f, "train", 40),
+                      pictures_of(f, "train", 40), true);
+  pictures.set_joint_loss(f.vq, 10);
+  SevenTasks all(words, model->lm, pictures);
+  EXPECT_EQ(all.items_per_step(), 12);
+  std::map<std::string, bool> parts;
+  for (const auto& [name, t] : nn::named_state(all.module())) parts[name.substr(0, name.find('.'))] = true;
+  EXPECT_TRUE(parts.count("lm") && parts.count("projector"));
+  const auto start = all.evaluate(torch::kCPU);
+  for (const std::string k : {"text2pose_pose_loss", "pose2text_text_loss", "image2pose_pose_loss", "image2text_text_loss"})
+    ASSERT_EQ(start.count(k), 1u) << k;
+  std::mt19937_64 rng(4);
+  const auto one = all.step(rng, torch::kCPU);
+  for (const std::string k : {"loss", "words_loss", "pictures_loss"}) ASSERT_EQ(one.count(k), 1u) << k;
+  EXPECT_NEAR(one.at("loss").item<double>(), (one.at("words_loss").item<double>() + one.at("pictures_loss").item<double>()) / 2, 1e-4);
+  TrainOptions o;
+  o.out_dir = unipose::testing::temp_dir("unipose_visual", "seven");
+  o.steps = 60;
+  o.lr = 3e-3;
+  o.eval_every = 60;
+  o.checkpoint_every = 60;
+  const auto r = run_training(all, o);
+  for (const std::string k : {"text2pose_pose_loss", "pose2text_text_loss", "posediff_text_loss", "image2pose_pose_loss", "image2text_text_loss",
+                              "imagediff_text_loss"})
+    EXPECT_LT(r.last_eval.at(k), start.at(k)) << k;
+  // Another language model on either side is refused.
+  auto other = visual_model(f);
+  EXPECT_THROW(SevenTasks(words, other->lm, pictures), Error);
+}
+
+// A language model with LoRA adapters keeps its base weights frozen when the picture tasks train it.
+TEST(VisualTask, LoraAdaptersTrainAndTheBaseWeightsStayFrozen) {
+  UNIPOSE_NEEDS_SENTENCEPIECE();
+  const auto& f = fixture();
+  auto model = visual_model(f);
+  model->lm->add_lora(nn::LoraOptions{2, 4});
+  VisualTask task(model, f.corpus, f.codes, f.tokenizer, f.templates, "align", {Task::PoseEstimation}, 4, pictures_of(f, "train", 10), {}, true);
+  int adapters = 0, frozen = 0;
+  for (const auto& p : model->lm->named_parameters()) {
+    if (p.key().find("lora") != std::string::npos) adapters += p.value().requires_grad();
+    else if (p.key().find("q_proj.weight") != std::string::npos) frozen += !p.value().requires_grad() ? 1 : -1000;
+  }
+  EXPECT_GT(adapters, 0);
+  EXPECT_GT(frozen, 0);
+  for (const auto& p : model->projector->parameters()) EXPECT_TRUE(p.requires_grad());
 }
 
 TEST(VisualTask, WhatCannotBeTrainedIsRefusedByName) {
