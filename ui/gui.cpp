@@ -88,6 +88,15 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
       std::fprintf(stderr, "error: %s: nobody to apply\n", options.photo.c_str());
       if (screenshot) return 1;
     }
+    if (options.ask_model) {
+      window.photo_panel()->ask_model(QString::fromStdString(options.photo_hint));
+      window.tasks()->wait_idle();
+      if (!window.last_error().isEmpty() && screenshot) {
+        std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());
+        return 1;
+      }
+      std::printf("%s\n", window.photo_panel()->message().toLocal8Bit().constData());
+    }
   }
   CoachView* coach = nullptr;
   if (!options.coach.empty()) {
@@ -102,7 +111,7 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
       return 1;
     }
   }
-  const std::string view = !options.view.empty() ? options.view : options.apply_photo ? "photo" : "three-quarter";
+  const std::string view = !options.view.empty() ? options.view : options.apply_photo || options.ask_model ? "photo" : "three-quarter";
   if (view != "photo") {
     window.viewport()->set_view(QString::fromStdString(view));
   } else if (!window.viewport()->align_to_photo()) {

@@ -15,6 +15,8 @@ struct GuiOptions {
   std::string instruction; // apply this instruction (language model) after opening, as a user typing it would
   std::string photo;       // open this reference photo in the Photo panel
   bool apply_photo = false;  // and apply its largest person to the body
+  bool ask_model = false;    // or set the body to the language model's reading of it (Photo panel, Ask the Language Model)
+  std::string photo_hint;    // with ask_model: words about the pose
   std::vector<std::string> coach;  // open the coach view with these two photos or pose files (A, B)
   int width = 1280, height = 800;
   bool restore_autosave = true;  // offer to restore an autosaved pose at start

@@ -81,7 +81,7 @@ MainWindow::MainWindow(std::shared_ptr<const body::BodyModel> body, QWidget* par
   auto* photo_dock = new QDockWidget("Photo", this);
   photo_dock->setObjectName("photo_dock");
   photos_ = std::make_shared<PhotoService>();
-  photo_panel_ = new PhotoPanel(doc_, tasks_, photos_, photo_dock);
+  photo_panel_ = new PhotoPanel(doc_, tasks_, photos_, engine_, photo_dock);
   photo_dock->setWidget(photo_panel_);
   addDockWidget(Qt::RightDockWidgetArea, photo_dock);
   tabifyDockWidget(words_dock, photo_dock);

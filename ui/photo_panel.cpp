@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <QComboBox>
 #include <QEvent>
@@ -9,12 +10,15 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMouseEvent>
 #include <QPixmap>
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "core/engine/engine.h"
 #include "core/error.h"
+#include "ui/engine_service.h"
 #include "ui/qt_image.h"
 #include "ui/pose_document.h"
 #include "ui/task_runner.h"
@@ -55,8 +59,9 @@ std::pair<double, QPointF> weak_camera(const body::JointPositions& joints, const
 
 }  // namespace
 
-PhotoPanel::PhotoPanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<PhotoService> photos, QWidget* parent)
-    : QWidget(parent), doc_(doc), tasks_(tasks), photos_(std::move(photos)) {
+PhotoPanel::PhotoPanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<PhotoService> photos, std::shared_ptr<EngineService> words,
+                       QWidget* parent)
+    : QWidget(parent), doc_(doc), tasks_(tasks), photos_(std::move(photos)), words_(std::move(words)) {
   auto* open = new QPushButton("Open Photo...", this);
   open->setToolTip("A reference photo: the body takes the pose of the person in it");
   connect(open, &QPushButton::clicked, this, [this] {
@@ -71,22 +76,39 @@ PhotoPanel::PhotoPanel(PoseDocument* doc, TaskRunner* tasks, std::shared_ptr<Pho
   picture_->installEventFilter(this);
   person_ = new QComboBox(this);
   person_->setEnabled(false);
-  connect(person_, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
+  connect(person_, &QComboBox::currentIndexChanged, this, [this] {
+    model_note_.clear();
+    model_joints_.reset();
+    redraw();
+  });
   apply_ = new QPushButton("Apply to the Body", this);
   apply_->setEnabled(false);
   apply_->setToolTip("Set the body to this person's pose (one step: Edit > Undo takes it back)");
   connect(apply_, &QPushButton::clicked, this, [this] { apply_person(selected()); });
+  hint_ = new QLineEdit(this);
+  hint_->setPlaceholderText("Hint for the language model (optional): \"the left arm is behind the back\"");
+  hint_->setMaxLength(300);
+  ask_ = new QPushButton("Ask the Language Model", this);
+  ask_->setEnabled(false);
+  ask_->setToolTip("The language model reads the photo (the largest person) and sets the body to its pose; it also describes the "
+                   "photo. The fit (Apply) measures better on real photos so far.");
+  connect(ask_, &QPushButton::clicked, this, [this] { ask_model(hint_->text()); });
+  connect(hint_, &QLineEdit::returnPressed, this, [this] { ask_model(hint_->text()); });
   info_ = new QLabel(this);
   info_->setWordWrap(true);
   auto* row = new QHBoxLayout;
   row->addWidget(person_, 1);
   row->addWidget(apply_);
+  auto* model_row = new QHBoxLayout;
+  model_row->addWidget(hint_, 1);
+  model_row->addWidget(ask_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->setSpacing(4);
   layout->addWidget(open);
   layout->addWidget(picture_, 1);
   layout->addLayout(row);
+  layout->addLayout(model_row);
   layout->addWidget(info_);
 }
 
@@ -110,6 +132,8 @@ void PhotoPanel::open_photo(const QString& path) {
       },
       [this, name](Found f) {
         name_ = name;
+        model_note_.clear();
+        model_joints_.reset();
         photo_ = std::move(f.photo);
         estimates_ = std::move(f.estimates);
         person_->blockSignals(true);
@@ -119,6 +143,7 @@ void PhotoPanel::open_photo(const QString& path) {
         person_->blockSignals(false);
         person_->setEnabled(estimates_.size() > 1);
         apply_->setEnabled(!estimates_.empty());
+        ask_->setEnabled(true);
         redraw();
       });
   if (!started) Q_EMIT failed("Open photo", "Busy with another task; try again when it has finished");
@@ -142,15 +167,60 @@ bool PhotoPanel::apply_person(int index) {
   return true;
 }
 
+bool PhotoPanel::ask_model(const QString& hint) {
+  if (photo_.empty() || !words_) return false;
+  struct Read {
+    pose::Pose pose;
+    std::string words;
+  };
+  auto service = words_;
+  const image::Image photo = photo_;
+  const std::string hint_text = hint.trimmed().toStdString();
+  const bool started = tasks_->run(
+      "The language model reads " + name_,
+      [service, photo, hint_text](TaskContext& c) {
+        auto& e = service->engine();
+        c.set_progress(0.2);
+        Read r;
+        r.pose = *e.estimate_image(photo, hint_text).pose;
+        c.set_progress(0.6);
+        r.words = e.describe_image(photo).text;
+        return r;
+      },
+      [this, hint_text](Read r) {
+        // Turned as the largest person (the one the visual branch reads) stands to the camera, and laid over them.
+        std::optional<engine::Placement> on_photo;
+        if (!estimates_.empty()) on_photo = engine::place_in_picture(r.pose, estimates_.front().person);
+        const pose::Pose& p = on_photo ? on_photo->turned : r.pose;
+        doc_->apply(p, "Pose from " + name_ + " (language model)");
+        QString placed;
+        if (on_photo) {
+          const auto [scale, shift] = weak_camera(doc_->body().posed_joints(p), on_photo->joints);
+          Q_EMIT applied(to_qimage(photo_), scale, shift);
+          placed = QString(" Laid over the largest person, %1 px from the landmarks.").arg(on_photo->reprojection_px, 0, 'f', 1);
+        }
+        model_note_ = QString("Language model%1: \"%2\"%3 Edit > Undo takes the pose back.")
+                          .arg(hint_text.empty() ? QString() : " (with the hint)")
+                          .arg(QString::fromStdString(r.words))
+                          .arg(placed);
+        if (on_photo) model_joints_ = on_photo->joints;
+        redraw();
+      });
+  if (!started) Q_EMIT failed("Ask the language model", "Busy with another task; try again when it has finished");
+  return started;
+}
+
 void PhotoPanel::redraw() {
   if (photo_.empty()) return;
   const int s = selected();
+  QString fit_note;
   if (estimates_.empty()) {
     shown_ = photo_;
-    info_->setText("No person found in " + name_ + ". Try a photo where the whole body is visible.");
+    fit_note = "No person found in " + name_ + ". Try a photo where the whole body is visible.";
   } else {
     const auto& e = estimates_[std::clamp(s, 0, people() - 1)];
-    shown_ = engine::draw_overlay(photo_, e.person, &e.projected);
+    // After "Ask the Language Model": its pose laid over the largest person; else the selected person's fit.
+    shown_ = model_joints_ ? engine::draw_overlay(photo_, estimates_.front().person, &*model_joints_) : engine::draw_overlay(photo_, e.person, &e.projected);
     // The others' boxes, thin and grey, so they can be clicked.
     for (int i = 0; i < people(); ++i) {
       if (i == s) continue;
@@ -161,13 +231,14 @@ void PhotoPanel::redraw() {
       image::draw_line(shown_, b[2], b[3], b[0], b[3], grey, 1);
       image::draw_line(shown_, b[0], b[3], b[0], b[1], grey, 1);
     }
-    info_->setText(QString("%1: %2 %3 found; showing person %4 (fit within %5 px of the landmarks).")
-                       .arg(name_)
-                       .arg(people())
-                       .arg(people() == 1 ? "person" : "people")
-                       .arg(s + 1)
-                       .arg(e.reprojection_px, 0, 'f', 1));
+    fit_note = QString("%1: %2 %3 found; showing person %4 (fit within %5 px of the landmarks).")
+                   .arg(name_)
+                   .arg(people())
+                   .arg(people() == 1 ? "person" : "people")
+                   .arg(s + 1)
+                   .arg(e.reprojection_px, 0, 'f', 1);
   }
+  info_->setText(model_note_.isEmpty() ? fit_note : model_note_);
   const QPixmap pm = to_pixmap(shown_);
   picture_->setPixmap(pm.scaled(picture_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
 }

@@ -28,6 +28,7 @@
 
 #include "core/body/body_model.h"
 #include "core/body/mannequin.h"
+#include "core/engine/engine.h"
 #include "core/pose/pose_io.h"
 #include "ui/coach_view.h"
 #include "ui/joint_panel.h"
@@ -403,6 +404,30 @@ TEST_F(Gui, PhotoAppliedAsOneStepAndUndone) {
   doc()->undo_stack()->undo();
   EXPECT_EQ(doc()->pose(), before);
   EXPECT_FALSE(panel->apply_person(5));  // no such person
+}
+
+// The language model's reading of the same photo: its pose as one undoable step, turned and laid over the
+// person behind the body, and its words in the panel.
+TEST_F(Gui, PhotoReadByTheLanguageModel) {
+  const std::string photo = std::string(UNIPOSE_SOURCE_DIR) + "/../shared/data/photos/mpii_004645041.jpg";
+  if (!QFileInfo::exists(QString::fromStdString(photo))) GTEST_SKIP() << "../shared/data/photos is absent: no real photo to read";
+  if (!QFileInfo::exists(QString::fromStdString(engine::Engine::default_visual_branch() + "/config.json"))) GTEST_SKIP() << "no shipped visual branch";
+  window_->open_pose(QString::fromStdString(sample("t_pose.json")));
+  window_->tasks()->wait_idle();
+  const pose::Pose before = doc()->pose();
+  auto* panel = window_->photo_panel();
+  EXPECT_FALSE(panel->ask_model(""));  // no photo yet
+  window_->open_photo(QString::fromStdString(photo));
+  window_->tasks()->wait_idle();
+  ASSERT_TRUE(panel->ask_model("standing, reaching forward"));
+  window_->tasks()->wait_idle();
+  EXPECT_FALSE(doc()->pose() == before);
+  EXPECT_TRUE(doc()->undo_stack()->undoText().contains("(language model)")) << doc()->undo_stack()->undoText().toStdString();
+  EXPECT_TRUE(panel->message().startsWith("Language model (with the hint): \"")) << panel->message().toStdString();
+  EXPECT_TRUE(panel->message().contains("Laid over the largest person")) << panel->message().toStdString();
+  EXPECT_TRUE(window_->viewport()->has_reference_photo());
+  doc()->undo_stack()->undo();
+  EXPECT_EQ(doc()->pose(), before);
 }
 
 TEST_F(Gui, PhotoWithoutPeopleOrNoPictureIsSaid) {
