@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
@@ -11,7 +12,12 @@ namespace unipose::train {
 struct TrainOptions;
 struct TrainResult;
 class TrainTask;
+struct VisualPictures;
 }  // namespace unipose::train
+
+namespace unipose::vision {
+class VisualEncoders;
+}  // namespace unipose::vision
 
 namespace unipose::engine {
 class Engine;
@@ -22,6 +28,14 @@ namespace unipose::app {
 // The language model `model` (empty: the shipped one) ready for picture tasks: the visual branch `visual` when
 // given, else the shipped one (checked against the model when first used); without one, an error saying what to give.
 std::unique_ptr<engine::Engine> open_visual_engine(const std::string& model, const std::string& visual);
+
+class ProgressBar;
+// The visual tokens of the train-split pictures of `train_dir` and the val-split ones of `val_dir` (train visual,
+// train instruct --visual), cached in `run_dir` as pictures_<split>.*; without val pictures in `val_dir` the
+// second is empty (a note says so), or an error naming the file when `val_asked` (the user named the folder).
+std::pair<train::VisualPictures, train::VisualPictures> encode_run_pictures(const vision::VisualEncoders& encoders, const std::string& key,
+                                                                            const std::string& train_dir, const std::string& val_dir,
+                                                                            bool val_asked, const std::string& run_dir, ProgressBar& bar);
 
 void add_pose_commands(CLI::App& app);
 void add_body_commands(CLI::App& app);

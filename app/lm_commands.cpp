@@ -150,16 +150,23 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       const auto& pictured = train::VisualTask::trainable_tasks();
       for (std::string t; std::getline(ss, t, ',');)
         if (!t.empty()) (std::count(pictured.begin(), pictured.end(), parse_task(t)) ? picture_tasks : tasks).push_back(parse_task(t));
+      if (tasks.empty() && picture_tasks.empty()) throw Error("--tasks names no task");
       if (o->visual.empty()) {
         if (!picture_tasks.empty()) throw Error("--tasks names picture tasks: give the visual branch to train them with (--visual DIR)");
-        for (const auto* opt : {"--pictures", "--val-pictures", "--export-visual"})
-          if (cmd->count(opt)) throw Error(std::string(opt) + " belongs to a run with pictures (--visual DIR)");
+        if (stage == "instruct")
+          for (const auto* opt : {"--pictures", "--val-pictures", "--export-visual", "--hints"})
+            if (cmd->count(opt)) throw Error(std::string(opt) + " belongs to a run with pictures (--visual DIR)");
       } else if (picture_tasks.empty()) {
         throw Error("--visual is given but --tasks names no picture task (" + task_names(pictured) + ")");
       } else if (!tasks.empty() && o->batch < 2) {
         throw Error("--batch 1 cannot hold both pose/text and picture tasks: give --batch 2 or more");
-      } else if (!o->export_dir.empty() && o->export_visual.empty()) {
-        throw Error("--export with --visual: say where the trained visual branch goes too (--export-visual DIR)");
+      } else if (o->export_dir.empty() != o->export_visual.empty()) {
+        throw Error(o->export_dir.empty() ? "--export-visual without --export: the branch is made for the exported language model (give --export DIR)"
+                                          : "--export with --visual: say where the trained visual branch goes too (--export-visual DIR)");
+      } else if (!o->export_dir.empty()) {
+        auto same = [](const std::string& a, const std::string& b) { return std::filesystem::weakly_canonical(a) == std::filesystem::weakly_canonical(b); };
+        if (same(o->export_visual, o->export_dir)) throw Error("--export-visual must be another folder than --export (each bundle has its own config.json)");
+        if (same(o->export_visual, o->visual)) throw Error("--export-visual must be another folder than --visual (the branch this run starts from)");
       }
       std::optional<nn::VisualBundle> branch;
       if (!o->visual.empty()) {
@@ -167,6 +174,26 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
         if (branch->config.language_model_sha256 != io::sha256_file(o->init + "/model.safetensors"))
           fail(o->visual, "was trained for another language model than " + o->init + " (its language_model_sha256 differs): give the visual branch "
                           "made for it (`unipose train visual --init " + o->init + " --export DIR`)");
+        // A branch from before detectors were recorded: the detector in use (named in the token cache and the exported branch).
+        if (branch->config.pose_encoder && branch->config.detector_sha256.empty())
+          branch->config.detector_sha256 = io::sha256_file(engine::Engine::models_dir() + "/blazepose_detector/model.safetensors");
+      }
+      {
+        // The run remembers whether it trains pictures and through which encoders and projector shape; a resumed
+        // run must agree (its checkpoint holds that projector).
+        const std::string record = o->t.out_dir + "/visual_branch.txt";
+        const std::string now = branch ? train::visual_cache_key(branch->config) + "\n" + branch->config.projector.to_json() + "\n" : "";
+        if (o->t.resume) {
+          const std::string was = std::filesystem::exists(record) ? io::read_text_file(record) : "";
+          if (was != now)
+            fail(o->t.out_dir, was.empty()   ? "this run was started without pictures: resume it without --visual"
+                               : now.empty() ? "this run trains the picture tasks too: resume it with the --visual it was started with"
+                                             : "this run was started with a visual branch of other encoders or projector shape (" + record +
+                                                   "): resume it with that --visual");
+        } else if (!now.empty() && !std::filesystem::exists(o->t.out_dir + "/checkpoint.pt")) {
+          std::filesystem::create_directories(o->t.out_dir);
+          io::write_file_atomic(record, now);
+        }
       }
       auto corpus = data::read_corpus(o->data);
       const int transfer = o->transfer_pairs >= 0 ? o->transfer_pairs : static_cast<int>(corpus.pairs_in("train").size() / 2);
@@ -198,37 +225,21 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       train::VisualModel visual_model{nullptr};
       if (branch) {
         const auto encoders = vision::open_visual_encoders(*branch, engine::Engine::models_dir());
-        // A branch from before detectors were recorded: the detector in use (named in the token cache and the exported branch).
-        if (branch->config.pose_encoder && branch->config.detector_sha256.empty())
-          branch->config.detector_sha256 = io::sha256_file(engine::Engine::models_dir() + "/blazepose_detector/model.safetensors");
         const std::string key = train::visual_cache_key(branch->config);
-        auto encode = [&](const std::string& dir, const std::string& split) {
-          return train::encode_visual_pictures(*encoders, key, dir, split, o->t.out_dir + "/pictures_" + split, [&](int d, int n) {
-            bar.update("encoding " + split + " pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n));
-          });
-        };
         std::filesystem::create_directories(o->t.out_dir);
         const std::string picture_dir = o->pictures.empty() ? o->data : o->pictures;
         const std::string val_dir = o->val_pictures.empty() ? picture_dir : o->val_pictures;
         for (const auto& dir : {picture_dir, val_dir})
           if (io::read_text_file(dir + "/manifest.json") != corpus.manifest)
             fail(dir + "/manifest.json", "is not the manifest of " + o->data + ": the pictures must show poses of the same corpus");
-        auto train_pictures = encode(picture_dir, "train");
-        train::VisualPictures val_pictures;
-        const auto val_records = data::read_rendered_images(val_dir);
-        if (std::any_of(val_records.begin(), val_records.end(), [](const data::RenderedImage& r) { return r.split == "val"; }))
-          val_pictures = encode(val_dir, "val");
-        else if (!o->val_pictures.empty())
-          fail(val_dir + "/images.jsonl", "has no pictures of the val split");
-        else
-          std::fprintf(stderr, "note: no val pictures in %s; the picture tasks train without validation\n", val_dir.c_str());
+        auto [train_pictures, val_pictures] = encode_run_pictures(*encoders, key, picture_dir, val_dir, !o->val_pictures.empty(), o->t.out_dir, bar);
         visual_model = train::VisualModel(model, branch->config.projector);
         visual_model->projector = visual_model->replace_module("projector", branch->projector);
         pictures.emplace(visual_model, corpus, codes, text_tokenizer, templates, stage, picture_tasks, picture_batch, std::move(train_pictures),
                          std::move(val_pictures), true);
         pictures->set_joint_loss(codec.tokenizer(), o->joint_loss);
         pictures->set_hints(o->hints);
-        if (words) both.emplace(*words, model, *pictures);
+        if (words) both.emplace(*words, *pictures);
       }
       train::TrainTask& task = both ? static_cast<train::TrainTask&>(*both) : pictures ? static_cast<train::TrainTask&>(*pictures) : *words;
       const auto r = train_and_report(task, o->t, bar);

@@ -59,11 +59,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"front", "side", "top", "three-quarter", "photo"}));
   gui_cmd->add_option("--select", gui.select, "Joint to select (SMPL name, e.g. left_elbow)");
   gui_cmd->add_option("--instruction", gui.instruction, "Type this instruction into the Words panel after opening (needs the language model)");
-  gui_cmd->add_option("--photo", gui.photo, "Open this reference photo in the Photo panel");
+  auto* photo = gui_cmd->add_option("--photo", gui.photo, "Open this reference photo in the Photo panel");
   auto* apply_photo = gui_cmd->add_flag("--apply-photo", gui.apply_photo, "Set the body to the photo's largest person (as pressing Apply)");
-  gui_cmd->add_flag("--ask-model", gui.ask_model, "Set the body to the language model's reading of the photo (as Ask the Language Model)")
-      ->excludes(apply_photo);
-  gui_cmd->add_option("--photo-hint", gui.photo_hint, "With --ask-model: words about the pose that the photo may not show");
+  auto* ask = gui_cmd->add_flag("--ask-model", gui.ask_model, "Set the body to the language model's reading of the photo (as Ask the Language Model)")
+                  ->excludes(apply_photo)
+                  ->needs(photo);
+  gui_cmd->add_option("--photo-hint", gui.photo_hint, "With --ask-model: words about the pose that the photo may not show")->needs(ask);
   gui_cmd->add_option("--coach", gui.coach, "Open the coach view with two photos or pose files: --coach A.jpg B.jpg")->expected(2);
   gui_cmd->add_option("--width", gui.width, "Window width")->check(CLI::Range(320, 8192));
   gui_cmd->add_option("--height", gui.height, "Window height")->check(CLI::Range(240, 8192));

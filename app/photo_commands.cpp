@@ -82,6 +82,26 @@ void apply_lifter(engine::PhotoEngine& photos, const LifterChoice& c) {
 
 }  // namespace
 
+std::pair<train::VisualPictures, train::VisualPictures> encode_run_pictures(const vision::VisualEncoders& encoders, const std::string& key,
+                                                                            const std::string& train_dir, const std::string& val_dir,
+                                                                            bool val_asked, const std::string& run_dir, ProgressBar& bar) {
+  auto encode = [&](const std::string& dir, const std::string& split) {
+    return train::encode_visual_pictures(encoders, key, dir, split, run_dir + "/pictures_" + split, [&](int d, int n) {
+      bar.update("encoding " + split + " pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n));
+    });
+  };
+  std::pair<train::VisualPictures, train::VisualPictures> out;
+  out.first = encode(train_dir, "train");
+  const auto val_records = data::read_rendered_images(val_dir);
+  if (std::any_of(val_records.begin(), val_records.end(), [](const data::RenderedImage& r) { return r.split == "val"; }))
+    out.second = encode(val_dir, "val");
+  else if (val_asked)
+    fail(val_dir + "/images.jsonl", "has no pictures of the val split");
+  else
+    std::fprintf(stderr, "note: no val pictures in %s; the picture tasks train without validation\n", val_dir.c_str());
+  return out;
+}
+
 std::unique_ptr<engine::Engine> open_visual_engine(const std::string& model, const std::string& visual) {
   const std::string dir = model.empty() ? engine::Engine::default_language_model() : model;
   auto e = std::make_unique<engine::Engine>(dir, engine::Engine::pose_tokenizer_of(dir));
@@ -154,7 +174,8 @@ void add_photo_commands(CLI::App& app) {
       }
       if (!e->overlay.empty()) {
         // The pose has no camera: laid over the largest person BlazePose finds (the one the visual branch reads).
-        engine::PhotoEngine photos(engine::PhotoEngine::default_detector(), engine::PhotoEngine::default_landmarks());
+        engine::PhotoEngine photos(e->detector.empty() ? engine::PhotoEngine::default_detector() : e->detector,
+                                   e->landmarks.empty() ? engine::PhotoEngine::default_landmarks() : e->landmarks);
         const auto people = photos.people(picture);
         if (people.empty()) fail(e->image, "no person found to lay the pose over: --overlay needs one (the pose itself was estimated)");
         const auto placed = engine::place_in_picture(*r.pose, people.front());
@@ -698,21 +719,8 @@ void add_photo_commands(CLI::App& app) {
     } else {
       io::write_file_atomic(lm_record, branch.language_model_sha256 + "\n");
     }
-    auto pictures = [&](const std::string& dir, const std::string& split) {
-      return train::encode_visual_pictures(encoders, key, dir, split, tv->t.out_dir + "/pictures_" + split, [&](int d, int n) {
-        bar.update("encoding " + split + " pictures", double(d) / n, std::to_string(d) + "/" + std::to_string(n));
-      });
-    };
-    auto train_pictures = pictures(tv->data, "train");
     const std::string val_dir = tv->val_data.empty() ? tv->data : tv->val_data;
-    train::VisualPictures val_pictures;
-    const auto val_records = data::read_rendered_images(val_dir);
-    if (std::any_of(val_records.begin(), val_records.end(), [](const data::RenderedImage& r) { return r.split == "val"; }))
-      val_pictures = pictures(val_dir, "val");
-    else if (!tv->val_data.empty())
-      fail(val_dir + "/images.jsonl", "has no pictures of the val split");
-    else
-      std::fprintf(stderr, "note: no val pictures in %s; training without validation\n", val_dir.c_str());
+    auto [train_pictures, val_pictures] = encode_run_pictures(encoders, key, tv->data, val_dir, !tv->val_data.empty(), tv->t.out_dir, bar);
     bar.update("reading corpus", 0);
     const auto corpus = data::read_corpus(tv->data);
     if (!tv->val_data.empty() && io::read_text_file(val_dir + "/manifest.json") != corpus.manifest)

@@ -89,7 +89,10 @@ int run_gui(int argc, char** argv, const GuiOptions& options) {
       if (screenshot) return 1;
     }
     if (options.ask_model) {
-      window.photo_panel()->ask_model(QString::fromStdString(options.photo_hint));
+      if (!window.photo_panel()->ask_model(QString::fromStdString(options.photo_hint))) {
+        std::fprintf(stderr, "error: %s: the language model cannot read it now (busy, or no photo)\n", options.photo.c_str());
+        if (screenshot) return 1;
+      }
       window.tasks()->wait_idle();
       if (!window.last_error().isEmpty() && screenshot) {
         std::fprintf(stderr, "error: %s\n", window.last_error().toLocal8Bit().constData());

@@ -163,6 +163,9 @@ bool PhotoPanel::apply_person(int index) {
   doc_->apply(e.pose, "Pose from " + name_ + (people() > 1 ? QString(" (person %1)").arg(index + 1) : QString()));
   const auto [scale, shift] = weak_camera(doc_->body().posed_joints(e.pose), e.projected);
   Q_EMIT applied(to_qimage(photo_), scale, shift);
+  model_note_.clear();  // the body now holds the fit's pose: the panel shows the fit again
+  model_joints_.reset();
+  redraw();
   info_->setText(QString("Applied person %1 of %2. Edit > Undo takes it back.").arg(index + 1).arg(name_));
   return true;
 }

@@ -280,7 +280,7 @@ Placement place_in_picture(const pose::Pose& pose, const PhotoPerson& person) {
   double yaw = 0, pitch = 0, roll = 0;
   for (int y = 0; y < 360; y += 15)
     for (int p = -75; p <= 75; p += 15)
-      for (int r = -60; r <= 60; r += 15) {
+      for (int r = -180; r < 180; r += 15) {
         const auto c = camera_for(turn(y * kDeg, p * kDeg, r * kDeg));
         if (c.error < best.error) best = c, yaw = y * kDeg, pitch = p * kDeg, roll = r * kDeg;
       }

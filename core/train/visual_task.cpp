@@ -273,8 +273,8 @@ std::map<std::string, double> VisualTask::evaluate(const torch::Device& device) 
   return out;
 }
 
-SevenTasks::SevenTasks(TrainTask& words, const nn::LanguageModel& words_model, VisualTask& pictures) : words_(words), pictures_(pictures) {
-  if (words_model.get() != pictures_.model()->lm.get()) throw Error("the pose/text tasks and the picture tasks must train the same language model");
+SevenTasks::SevenTasks(LmTask& words, VisualTask& pictures) : words_(words), pictures_(pictures) {
+  if (words_.model().get() != pictures_.model()->lm.get()) throw Error("the pose/text tasks and the picture tasks must train the same language model");
 }
 
 std::map<std::string, torch::Tensor> SevenTasks::step(std::mt19937_64& rng, const torch::Device& device) {

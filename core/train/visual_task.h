@@ -22,6 +22,7 @@
 #include "core/tasks.h"
 #include "core/text/instruction_templates.h"
 #include "core/text/text_tokenizer.h"
+#include "core/train/lm_task.h"
 #include "core/train/trainer.h"
 #include "core/vision/visual_encoders.h"
 
@@ -109,7 +110,7 @@ class VisualTask : public TrainTask {
 // VisualTask's (language model and projector), so a checkpoint holds both.
 class SevenTasks : public TrainTask {
  public:
-  SevenTasks(TrainTask& words, const nn::LanguageModel& words_model, VisualTask& pictures);
+  SevenTasks(LmTask& words, VisualTask& pictures);
   torch::nn::Module& module() override { return pictures_.module(); }
   // "loss"; each side's other scalars prefixed "words_" and "pictures_".
   std::map<std::string, torch::Tensor> step(std::mt19937_64& rng, const torch::Device& device) override;
@@ -117,7 +118,7 @@ class SevenTasks : public TrainTask {
   std::int64_t items_per_step() const override { return words_.items_per_step() + pictures_.items_per_step(); }
 
  private:
-  TrainTask& words_;
+  LmTask& words_;
   VisualTask& pictures_;
 };
 

@@ -638,6 +638,14 @@ TEST_F(PhotoCli, RenderedImagesAndTheirEvaluation) {
                          " --export " + path("lm5"), "", "--export-visual");
   expect_clear_error("train instruct --init " + path("lm4") + " --data " + c + " --visual " + path("visb") + " --tasks image2pose --out " + path("inst4"),
                      "visb", "another language model");
+  expect_clear_error("train instruct --init " + lm + " --data " + c + " --visual " + path("visb") + " --tasks image2pose --out " + path("inst5") +
+                         " --export " + path("lm6") + " --export-visual " + path("lm6"), "", "another folder than --export");
+  expect_clear_error("train instruct --init " + lm + " --data " + c + " --visual " + path("visb") + " --tasks image2pose --out " + path("inst6") +
+                         " --export-visual " + path("vis6"), "", "--export-visual without --export");
+  expect_clear_error("train instruct --init " + lm + " --data " + c + " --tasks text2pose --hints 0.5 --out " + path("inst7"), "", "--hints belongs to");
+  // A run that trained pictures resumes with them, and one that did not, without.
+  expect_clear_error("train instruct --init " + lm + " --data " + c + " --tasks text2pose --out " + path("inst") + small + " --resume", "inst",
+                     "resume it with the --visual");
 }
 
 // The language model's path on real photos: its pose laid over the largest person, measured beside the fit's.
@@ -650,14 +658,10 @@ TEST_F(PhotoCli, ModelPathOnLabelledPhotos) {
   EXPECT_NE(r.out.find("language model, laid over the photo"), std::string::npos) << r.out;
   const auto j = nlohmann::json::parse(unipose::io::read_text_file(path("p.json")));
   EXPECT_GT(j["model_people"].get<int>(), 5);
-  // The same keypoints for all three; the fit, which follows the landmarks, lands most of them.
-  EXPECT_EQ(j["model"]["box"]["total"], j["fit"]["box"]["total"]);
-  EXPECT_EQ(j["t_pose"]["box"]["total"], j["fit"]["box"]["total"]);
-  EXPECT_GT(j["fit"]["box"]["percent"].get<double>(), 60.0);
-  for (const char* k : {"model", "t_pose"}) {
-    EXPECT_GE(j[k]["box"]["percent"].get<double>(), 0.0);
-    EXPECT_LE(j[k]["box"]["percent"].get<double>(), 100.0);
-  }
+  // The fit, which follows the landmarks, lands most limb joints; anything laid over the landmarks lands some.
+  EXPECT_GT(j["fit"]["torso"]["percent"].get<double>(), 50.0);
+  EXPECT_GT(j["model"]["box"]["hits"].get<int>(), 0);
+  EXPECT_GT(j["model"]["box"]["total"].get<int>(), 40);
   // The model's pose drawn over the photo it came from.
   const Result o = run("estimate --image " + photos + "/mpii_004645041.jpg --via model --overlay " + path("m.png"));
   ASSERT_EQ(o.status, 0) << o.err;

@@ -16,6 +16,7 @@ namespace {
 TEST(PlaceInPicture, FindsTheTurnAndCameraThatDrewThePose) {
   const auto body = body::make_mannequin();
   pose::Pose p;
+  p.rotations[body::kPelvis] = Eigen::Vector3d(0.25, -0.4, 0.1);  // leaning and turned: the turn composes with it
   p.rotations[body::kLeftShoulder] = Eigen::Vector3d(0, 0, -1.1);
   p.rotations[body::kRightElbow] = Eigen::Vector3d(0, 1.2, 0);
   p.rotations[body::kLeftHip] = Eigen::Vector3d(-0.9, 0, 0);
@@ -40,13 +41,20 @@ TEST(PlaceInPicture, FindsTheTurnAndCameraThatDrewThePose) {
     EXPECT_NEAR(placed.joints[j][0], seen(j).x(), 3.0) << j;
     EXPECT_NEAR(placed.joints[j][1], seen(j).y(), 3.0) << j;
   }
-  // The pose comes back turned as it was seen (its global orientation: the turn, within a degree).
-  const Eigen::Vector3d g = placed.turned.rotations[body::kPelvis];
-  const Eigen::Matrix3d seen_turn = Eigen::AngleAxisd(g.norm(), g.normalized()).toRotationMatrix();
-  EXPECT_LT(Eigen::AngleAxisd(seen_turn.transpose() * turn).angle(), 1.0 * 3.14159265358979323846 / 180);
+  // The pose comes back turned as it was seen: its global orientation is the turn after its own (within a degree).
+  auto matrix = [](const Eigen::Vector3d& v) { return Eigen::AngleAxisd(v.norm(), v.normalized()).toRotationMatrix(); };
+  const Eigen::Matrix3d want = turn * matrix(p.rotations[body::kPelvis]);
+  EXPECT_LT(Eigen::AngleAxisd(matrix(placed.turned.rotations[body::kPelvis]).transpose() * want).angle(), 1.0 * 3.14159265358979323846 / 180);
   EXPECT_EQ(placed.turned.rotations[body::kLeftKnee], p.rotations[body::kLeftKnee]);
   // Another pose (the T-pose) cannot be laid over these landmarks as well.
   EXPECT_GT(place_in_picture(pose::Pose{}, person).reprojection_px, 10.0);
+  // Upside down (a handstand seen from the side) is found too.
+  const Eigen::Matrix3d upside_down = (Eigen::AngleAxisd(3.0, Eigen::Vector3d::UnitZ()) * Eigen::AngleAxisd(1.4, Eigen::Vector3d::UnitY())).toRotationMatrix();
+  for (const auto& [joint, mark] : vision::limb_joint_pairs()) {
+    const Eigen::Vector3d q = upside_down * (joints[joint] - joints[0]);
+    person.landmarks[mark] = PhotoLandmark{"limb", 320 + 250 * q.x(), 240 - 250 * q.y(), 1.0};
+  }
+  EXPECT_LT(place_in_picture(p, person).reprojection_px, 2.0);
   // Without BlazePose's 33 landmarks there is nothing to lay it over.
   person.landmarks.resize(12);
   EXPECT_THROW(place_in_picture(p, person), Error);

@@ -98,12 +98,12 @@ TEST(SevenTasks, TrainsThePoseTextAndPictureTasksOnOneModel) {
   const auto& f = fixture();
   torch::manual_seed(3);
   auto model = visual_model(f);
-  LmTask words(model->lm, f.corpus, f.codes, f.tokenizer, f.templates, "instruct", LmTask::trainable_tasks(), 6);
+  LmTask words(model->lm, f.corpus, f.codes, f.tokenizer, f.templates, "instruct", LmTask::trainable_tasks(), 4);
   words.set_joint_loss(f.vq, 10);
-  VisualTask pictures(model, f.corpus, f.codes, f.tokenizer, f.templates, "instruct", VisualTask::trainable_tasks(), 6, pictures_of(f, "train", 40),
+  VisualTask pictures(model, f.corpus, f.codes, f.tokenizer, f.templates, "instruct", VisualTask::trainable_tasks(), 8, pictures_of(f, "train", 40),
                       pictures_of(f, "train", 40), true);
   pictures.set_joint_loss(f.vq, 10);
-  SevenTasks all(words, model->lm, pictures);
+  SevenTasks all(words, pictures);
   EXPECT_EQ(all.items_per_step(), 12);
   std::map<std::string, bool> parts;
   for (const auto& [name, t] : nn::named_state(all.module())) parts[name.substr(0, name.find('.'))] = true;
@@ -114,7 +114,8 @@ TEST(SevenTasks, TrainsThePoseTextAndPictureTasksOnOneModel) {
   std::mt19937_64 rng(4);
   const auto one = all.step(rng, torch::kCPU);
   for (const std::string k : {"loss", "words_loss", "pictures_loss"}) ASSERT_EQ(one.count(k), 1u) << k;
-  EXPECT_NEAR(one.at("loss").item<double>(), (one.at("words_loss").item<double>() + one.at("pictures_loss").item<double>()) / 2, 1e-4);
+  // Weighted by each side's sequences: 4 and 8 of 12.
+  EXPECT_NEAR(one.at("loss").item<double>(), (4 * one.at("words_loss").item<double>() + 8 * one.at("pictures_loss").item<double>()) / 12, 1e-4);
   TrainOptions o;
   o.out_dir = unipose::testing::temp_dir("unipose_visual", "seven");
   o.steps = 60;
@@ -125,9 +126,9 @@ TEST(SevenTasks, TrainsThePoseTextAndPictureTasksOnOneModel) {
   for (const std::string k : {"text2pose_pose_loss", "pose2text_text_loss", "posediff_text_loss", "image2pose_pose_loss", "image2text_text_loss",
                               "imagediff_text_loss"})
     EXPECT_LT(r.last_eval.at(k), start.at(k)) << k;
-  // Another language model on either side is refused.
-  auto other = visual_model(f);
-  EXPECT_THROW(SevenTasks(words, other->lm, pictures), Error);
+  // Pose/text tasks of another language model are refused.
+  LmTask others(visual_model(f)->lm, f.corpus, f.codes, f.tokenizer, f.templates, "instruct", LmTask::trainable_tasks(), 4);
+  EXPECT_THROW(SevenTasks(others, pictures), Error);
 }
 
 // A language model with LoRA adapters keeps its base weights frozen when the picture tasks train it.
