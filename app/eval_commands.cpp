@@ -252,8 +252,9 @@ void add_retrieval_commands(CLI::App& train_cmd, CLI::App& eval_cmd) {
       opts.split = ep->split;
       opts.limit = ep->limit;
       opts.seed = ep->seed;
-      const auto report = eval::evaluate_task(as, generator, set.corpus, pairs ? nullptr : &retrieval, pairs ? &retrieval : nullptr, opts,
-                                              [&bar](const std::string& stage, double f) { bar.update(stage, f); });
+      auto report = eval::evaluate_task(as, generator, set.corpus, pairs ? nullptr : &retrieval, pairs ? &retrieval : nullptr, opts,
+                                        [&bar](const std::string& stage, double f) { bar.update(stage, f); });
+      report.task = task;  // measured as pose2text / posediff are; recorded as the picture task it is
       bar.update("done", 1);
       std::printf("%s, model %s, %zu pictured poses of the %s split of %s: %d items (%.1f s)\n", task_name(task).c_str(), ep->model.c_str(),
                   set.poses.size(), ep->split.c_str(), ep->data.c_str(), report.items, report.seconds);
