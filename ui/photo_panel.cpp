@@ -203,7 +203,7 @@ bool PhotoPanel::ask_model(const QString& hint) {
           placed = QString(" Laid over the largest person, %1 px from the landmarks.").arg(on_photo->reprojection_px, 0, 'f', 1);
         }
         model_note_ = QString("Language model%1: \"%2\"%3 Edit > Undo takes the pose back.")
-                          .arg(hint_text.empty() ? QString() : " (with the hint)")
+                          .arg(hint_text.empty() ? QString() : " (its pose with the hint)")
                           .arg(QString::fromStdString(r.words))
                           .arg(placed);
         if (on_photo) model_joints_ = on_photo->joints;

@@ -423,7 +423,7 @@ TEST_F(Gui, PhotoReadByTheLanguageModel) {
   window_->tasks()->wait_idle();
   EXPECT_FALSE(doc()->pose() == before);
   EXPECT_TRUE(doc()->undo_stack()->undoText().contains("(language model)")) << doc()->undo_stack()->undoText().toStdString();
-  EXPECT_TRUE(panel->message().startsWith("Language model (with the hint): \"")) << panel->message().toStdString();
+  EXPECT_TRUE(panel->message().startsWith("Language model (its pose with the hint): \"")) << panel->message().toStdString();
   EXPECT_TRUE(panel->message().contains("Laid over the largest person")) << panel->message().toStdString();
   EXPECT_TRUE(window_->viewport()->has_reference_photo());
   doc()->undo_stack()->undo();
