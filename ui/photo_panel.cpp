@@ -184,11 +184,8 @@ bool PhotoPanel::ask_model(const QString& hint) {
       [service, photo, hint_text](TaskContext& c) {
         auto& e = service->engine();
         c.set_progress(0.2);
-        Read r;
-        r.pose = *e.estimate_image(photo, hint_text).pose;
-        c.set_progress(0.6);
-        r.words = e.describe_image(photo).text;
-        return r;
+        auto answer = e.read_image(photo, hint_text);
+        return Read{*answer.pose, answer.text};
       },
       [this, hint_text](Read r) {
         // Turned as the largest person (the one the visual branch reads) stands to the camera, and laid over them.

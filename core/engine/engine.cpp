@@ -74,6 +74,11 @@ struct Engine::Impl {
   // The visual branch, loaded on first use; its projected tokens [grid^2 * pictures, D] of the pictures in order.
   void load_visual();
   torch::Tensor visual_rows(const std::vector<const image::Image*>& pictures);
+  // Pose estimation's prompt for one picture with an optional hint (checked; its notes and warning go to `r`),
+  // without the picture's rows, which the caller sets.
+  nn::LmInput estimation_prompt(const std::string& hint, Result& r);
+  // Engine::estimate_image, and with `words` Engine::read_image (the picture encoded once for both).
+  Result read_picture(const image::Image& picture, const std::string& hint, bool words);
   nn::Slot picture_slot() const { return nn::Slot{"", {}, visual->config.grid * visual->config.grid}; }
   std::string check_text(const std::string& text) const;  // throws for empty / too long; returns a warning
   // The words as the model reads them (unknown words as known synonyms), and a note of what was replaced.
@@ -183,31 +188,41 @@ Result Engine::diff_images(const image::Image& a, const image::Image& b) {
   return r;
 }
 
-Result Engine::estimate_image(const image::Image& picture, const std::string& hint) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  const auto t = std::chrono::steady_clock::now();
-  if (picture.empty()) throw Error("the picture is empty");
-  Result r;
+nn::LmInput Engine::Impl::estimation_prompt(const std::string& hint, Result& r) {
   std::map<std::string, nn::Slot> slots;
   std::string request;
   if (!hint.empty()) {
-    slots["<text>"] = nn::Slot{nn::hint_text(impl_->read_words(hint, &r.note)), {}};
-    request = nn::hinted_request(impl_->templates.at(Task::PoseEstimation).front());
+    slots["<text>"] = nn::Slot{nn::hint_text(read_words(hint, &r.note)), {}};
+    request = nn::hinted_request(templates.at(Task::PoseEstimation).front());
   }
-  impl_->load_visual();
-  slots["<image>"] = impl_->picture_slot();
-  auto in = impl_->prompt(Task::PoseEstimation, slots, request);
-  const auto& c = impl_->lm.model->config;
+  load_visual();
+  slots["<image>"] = picture_slot();
+  auto in = prompt(Task::PoseEstimation, slots, request);
+  const auto& c = lm.model->config;
   // The picture's positions leave less room than a text alone has (check_text's limit).
   if (!hint.empty() && static_cast<int>(in.ids.size()) + c.pose_positions() > c.max_positions)
-    throw Error("the hint is too long: with the picture's " + std::to_string(impl_->picture_slot().image_tokens) + " positions the request takes " +
+    throw Error("the hint is too long: with the picture's " + std::to_string(picture_slot().image_tokens) + " positions the request takes " +
                 std::to_string(in.ids.size()) + " of the model's " + std::to_string(c.max_positions - c.pose_positions()));
-  if (!hint.empty()) r.warning = impl_->check_text(hint);
-  in.visual = impl_->visual_rows({&picture});
-  r.pose = nn::PoseCodec::on_floor(impl_->codec.decode_scores(impl_->lm.model->pose_code_logits(in), !c.grounded));
+  if (!hint.empty()) r.warning = check_text(hint);
+  return in;
+}
+
+Result Engine::Impl::read_picture(const image::Image& picture, const std::string& hint, bool words) {
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto t = std::chrono::steady_clock::now();
+  if (picture.empty()) throw Error("the picture is empty");
+  Result r;
+  auto in = estimation_prompt(hint, r);
+  in.visual = visual_rows({&picture});  // encoded once, read by both requests
+  r.pose = nn::PoseCodec::on_floor(codec.decode_scores(lm.model->pose_code_logits(in), !lm.model->config.grounded));
+  if (words) r.text = answer_text(Task::ImageToText, {{"<image>", picture_slot()}}, in.visual);
   r.milliseconds = since(t);
   return r;
 }
+
+Result Engine::estimate_image(const image::Image& picture, const std::string& hint) { return impl_->read_picture(picture, hint, false); }
+
+Result Engine::read_image(const image::Image& picture, const std::string& hint) { return impl_->read_picture(picture, hint, true); }
 
 std::string Engine::Impl::read_words(const std::string& text, std::string* note) const {
   std::vector<std::pair<std::string, std::string>> replaced;

@@ -74,6 +74,9 @@ class Engine {
   // model's answer (the fitting path is PhotoEngine::estimate). `hint`: words about the pose that the picture
   // may not show ("the left arm is behind the back"), read with the picture.
   Result estimate_image(const image::Image& picture, const std::string& hint = "");
+  // Both from one encoding of the picture: `pose` as estimate_image gives it (with the hint) and `text` as
+  // describe_image does (without it). The studio's "Ask the Language Model".
+  Result read_image(const image::Image& picture, const std::string& hint = "");
 
   // `text` is generated both ways `runs` times; then `instruction` is applied to `pose` `runs` times.
   SpeedReport measure_speed(const std::string& text, const pose::Pose& pose, const std::string& instruction, int runs);

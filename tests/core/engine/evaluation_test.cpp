@@ -82,7 +82,7 @@ TEST(PicturedSplit, TheEngineRefusesAVisualBranchOfAnotherLanguageModel) {
   std::filesystem::remove_all(dir);
 }
 
-// The shipped visual branch answers for a rendered picture: a valid pose (with and without a hint), words, and a
+// The shipped visual branch answers for a rendered picture: a valid pose (with and without a hint), words, both at once, and a
 // hint longer than the model reads is refused with its message.
 TEST(PicturedSplit, TheShippedVisualBranchAnswersForAPicture) {
   const std::string dir = unipose::testing::temp_dir("unipose_pictured", "shipped");
@@ -104,7 +104,13 @@ TEST(PicturedSplit, TheShippedVisualBranchAnswersForAPicture) {
   const auto hinted = e.estimate_image(picture, "the left arm is raised above the head");
   ASSERT_TRUE(hinted.pose.has_value());
   EXPECT_FALSE(*hinted.pose == *plain.pose);  // the words change the answer
-  EXPECT_FALSE(e.describe_image(picture).text.empty());
+  const auto words = e.describe_image(picture);
+  EXPECT_FALSE(words.text.empty());
+  // One encoding for both: the pose with the hint and the words without it, as the two calls give them.
+  const auto both = e.read_image(picture, "the left arm is raised above the head");
+  ASSERT_TRUE(both.pose.has_value());
+  EXPECT_TRUE(*both.pose == *hinted.pose);
+  EXPECT_EQ(both.text, words.text);
   std::string long_hint;
   for (int i = 0; i < 40; ++i) long_hint += "the left arm is raised above the head and ";
   try {
