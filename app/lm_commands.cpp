@@ -64,6 +64,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
     train::TrainOptions t;
     std::string data, pose_tokenizer, text_tokenizer, init, llama, export_dir, tasks = "text2pose,pose2text,posediff,edit";
     std::string visual, pictures, val_pictures, export_visual;  // stage 4 with the picture tasks
+    std::string wordings = "any";                               // stage 4: each task's request wordings
     double hints = 0.3;
     int batch = 16, text_vocab = 1000, lora_rank = 0, transfer_pairs = -1, targeted_edits = -1, described_poses = -1;
     double lora_alpha = 16;
@@ -110,6 +111,10 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       cmd->add_option("--val-pictures", o->val_pictures, "Corpus folder whose val-split pictures are validated on (default: --pictures)");
       cmd->add_option("--export-visual", o->export_visual, "With --visual and --export: write the trained visual branch here (made for the exported model)");
       cmd->add_option("--hints", o->hints, "With --visual: share of estimation requests that carry words of the pose's caption as a hint")->check(CLI::Range(0.0, 1.0));
+      cmd->add_option("--wordings", o->wordings,
+                      "any: a random one of each task's request wordings (the default); first: each task's first wording, the one the "
+                      "engine asks in (stage 2's requests, here with the picture tasks)")
+          ->check(CLI::IsMember({"any", "first"}));
     }
     cmd->add_option("--joint-loss", o->joint_loss, "Grounded models: weight of the joint-position loss of pose answers (per metre of L1)")
         ->check(CLI::Range(0.0, 1e6));
@@ -215,9 +220,11 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
                                                                                                 (tasks.size() + picture_tasks.size()))),
                                                                    1, std::max(1, o->batch - 1));
       const text::TextTokenizer text_tokenizer = text::TextTokenizer::load(setup.tokenizer_file);
+      // The tasks draw requests as stage 2 does ("align": the first wording) or as stage 4 does (any wording).
+      const std::string wording_stage = o->wordings == "first" ? "align" : stage;
       std::optional<train::LmTask> words;
       if (!tasks.empty()) {
-        words.emplace(model, corpus, codes, text_tokenizer, templates, stage, tasks, o->batch - picture_batch);
+        words.emplace(model, corpus, codes, text_tokenizer, templates, wording_stage, tasks, o->batch - picture_batch);
         if (model->config.grounded) words->set_joint_loss(codec.tokenizer(), o->joint_loss);
       }
       std::optional<train::VisualTask> pictures;
@@ -235,7 +242,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
         auto [train_pictures, val_pictures] = encode_run_pictures(*encoders, key, picture_dir, val_dir, !o->val_pictures.empty(), o->t.out_dir, bar);
         visual_model = train::VisualModel(model, branch->config.projector);
         visual_model->projector = visual_model->replace_module("projector", branch->projector);
-        pictures.emplace(visual_model, corpus, codes, text_tokenizer, templates, stage, picture_tasks, picture_batch, std::move(train_pictures),
+        pictures.emplace(visual_model, corpus, codes, text_tokenizer, templates, wording_stage, picture_tasks, picture_batch, std::move(train_pictures),
                          std::move(val_pictures), true);
         pictures->set_joint_loss(codec.tokenizer(), o->joint_loss);
         pictures->set_hints(o->hints);
@@ -246,7 +253,7 @@ void add_lm_commands(CLI::App& app, CLI::App& train_cmd, CLI::App& bench_cmd) {
       if (r.interrupted || o->export_dir.empty() || o->t.rank != 0) return;
       if (model->has_lora()) model->merge_lora();
       train::LanguageModelFacts facts;
-      facts.stage = stage;
+      facts.stage = o->wordings == "first" ? stage + " (each task's first request wording)" : stage;
       facts.tasks = o->tasks;
       facts.pose_tokenizer_dir = tok_dir;
       facts.text_tokenizer_origin = setup.tokenizer_origin;

@@ -294,8 +294,11 @@ TEST_F(Cli, LanguageModelTrainsAndAnswersEveryTask) {
   for (const char* f : {"config.json", "model.safetensors", "tokenizer.model", "SHA256SUMS", "MODEL_CARD.md"}) EXPECT_TRUE(fs::exists(path("lm/") + f)) << f;
   EXPECT_TRUE(fs::exists(path("run/metrics.csv")));
   const std::string m = " --model " + path("lm");
-  const Result ins = run("train instruct --init " + path("lm") + " --data " + path("c") + " --out " + path("run2") + " --steps 2 --batch 4 --eval-every 2 --lora-rank 4 --export " + path("lm2"));
+  const Result ins = run("train instruct --init " + path("lm") + " --data " + path("c") + " --out " + path("run2") +
+                         " --steps 2 --batch 4 --eval-every 2 --lora-rank 4 --wordings first --export " + path("lm2"));
   ASSERT_EQ(ins.status, 0) << ins.err;
+  EXPECT_NE(unipose::io::read_text_file(path("lm2/MODEL_CARD.md")).find("stage instruct (each task's first request wording)"), std::string::npos);
+  EXPECT_NE(run("train instruct --init " + path("lm") + " --data " + path("c") + " --out " + path("run5") + " --wordings some").status, 0);
   EXPECT_EQ(run("describe --pose " + sample("sitting.json") + " --model " + path("lm2")).status, 0) << "the merged LoRA model loads as a plain one";
   // Stage 2 continues from a bundle: its weights and text tokenizer (a vanishing learning rate keeps the weights).
   const Result more = run("train align --init " + path("lm") + " --data " + path("c") + " --out " + path("run3") + " --steps 1 --batch 2 --eval-every 1 --lr 1e-15 --export " + path("lm3"));
